@@ -1,0 +1,61 @@
+// A scenario: one runnable experiment, loaded from YAML and validated.
+// Every field has one documented default (docs/scenario.md); loading rejects
+// unknown keys, wrong types, bad values and missing files with a
+// ScenarioError naming file:line:column and the field path.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models/cpu/cpu_params.hpp"
+
+namespace imcvp {
+
+// A user error in a scenario. what() is the full one-line message:
+// "<file>:<line>:<col>: <field.path>: <problem>".
+class ScenarioError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct MemoryParams {
+  uint64_t base;         // bytes; default IMCVP_RAM_BASE_DEFAULT
+  uint64_t size;         // bytes; default IMCVP_RAM_SIZE_DEFAULT
+  double latency_ns;     // access latency charged per non-DMI transaction
+};
+
+struct PlatformParams {
+  double cpu_hz;         // CPU clock
+  double timer_hz;       // CLINT mtime rate; default IMCVP_MTIME_HZ_DEFAULT
+  double quantum_s;      // temporal-decoupling quantum (seconds)
+  MemoryParams memory;
+  CpuParams cpu;         // per-instruction-class cycles and energy
+};
+
+struct LimitParams {
+  double max_time_s;          // simulated seconds; run ends with an error past it
+  uint64_t max_instructions;  // retired instructions; same
+};
+
+struct TraceParams {
+  std::string vcd;                   // file name inside the output folder; empty = no VCD
+  std::vector<std::string> signals; // groups: cpu, bus, uart, irq (default: all)
+  bool transactions;                 // one line per bus transaction into transactions.log
+};
+
+struct Scenario {
+  std::string file;        // the YAML path as given
+  std::string name;        // default: the file's stem
+  uint64_t seed;
+  std::string firmware;    // ELF path, resolved against the scenario's folder
+  PlatformParams platform;
+  LimitParams limits;
+  TraceParams trace;
+  std::string output;      // output folder, resolved against the scenario's folder
+};
+
+// Loads and validates; throws ScenarioError.
+Scenario load_scenario(const std::string& path);
+
+}  // namespace imcvp
