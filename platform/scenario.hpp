@@ -55,7 +55,16 @@ struct Scenario {
   std::string output;      // output folder, resolved against the scenario's folder
 };
 
-// Loads and validates; throws ScenarioError.
+struct ScenarioLoadOptions {
+  // Check that the firmware is a readable file and that the output path is
+  // not an existing non-folder. Off only where the files may not exist yet
+  // (tests of the committed scenarios before the firmware is built).
+  bool check_files = true;
+};
+
+// Loads and validates; throws ScenarioError. Fields, types, defaults and
+// units: docs/scenario.md.
 Scenario load_scenario(const std::string& path);
+Scenario load_scenario(const std::string& path, const ScenarioLoadOptions& options);
 
 }  // namespace imcvp

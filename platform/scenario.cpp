@@ -1,0 +1,224 @@
+// Scenario loading: one function per section, each reading its YAML mapping
+// through YamlMap (unknown keys rejected) and applying the documented
+// defaults (docs/scenario.md). A new section (crossbars, tiles, NoC ...)
+// adds its struct to Scenario and a read_<section>() here.
+#include "platform/scenario.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <system_error>
+
+#include "imcvp/memory_map.h"
+#include "platform/units.hpp"
+#include "platform/yaml_reader.hpp"
+
+namespace imcvp {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
+
+// `rel` joined to the scenario's folder (unless absolute), lexically
+// normalised, without a trailing separator.
+std::string resolve(const fs::path& folder, const std::string& rel) {
+  fs::path p = (folder / fs::path(rel)).lexically_normal();
+  if (p.has_parent_path() && p.filename().empty()) p = p.parent_path();
+  if (p.empty()) p = ".";
+  return p.string();
+}
+
+// Fixed MMIO regions main memory must not overlap (memory_map.h).
+struct Region {
+  const char* name;
+  uint64_t base, size;
+};
+constexpr Region kFixedRegions[] = {
+    {"CLINT", IMCVP_CLINT_BASE, IMCVP_CLINT_SIZE},
+    {"UART", IMCVP_UART_BASE, IMCVP_UART_SIZE},
+    {"simulation-control", IMCVP_SIMCTRL_BASE, IMCVP_SIMCTRL_SIZE},
+};
+
+void read_memory(YamlMap m, MemoryParams& mem) {
+  mem.base = IMCVP_RAM_BASE_DEFAULT;
+  mem.size = IMCVP_RAM_SIZE_DEFAULT;
+  mem.latency_ns = 10.0;
+
+  constexpr uint64_t k4G = uint64_t{1} << 32;
+  constexpr uint64_t k2G = uint64_t{1} << 31;
+  std::optional<YamlValue> base = m.get("base");
+  if (base) {
+    mem.base = base->as_uint(0, k4G - 1);
+    if (mem.base % 4 != 0)
+      base->fail("must be 4-byte aligned, got " + units::format_hex(mem.base));
+  }
+  std::optional<YamlValue> size = m.get("size");
+  if (size) {
+    mem.size = size->as_size(1, k2G);
+    if (mem.size % 4 != 0)
+      size->fail("must be a multiple of 4 bytes, got " + std::to_string(mem.size));
+  }
+  if (auto v = m.get("latency")) mem.latency_ns = v->as_time_s(Sign::NonNegative) * 1e9;
+  m.finish();
+
+  // Blame the field the user wrote (size first: it is what usually grows).
+  auto blame = [&](const std::string& problem) {
+    if (size) size->fail(problem);
+    if (base) base->fail(problem);
+    m.fail(problem);
+  };
+  const uint64_t end = mem.base + mem.size;
+  const std::string range = "[" + units::format_hex(mem.base) + ", " + units::format_hex(end) + ")";
+  if (end > k4G)
+    blame("main memory " + range + " ends past the 32-bit address space (base + size <= 0x100000000)");
+  for (const Region& r : kFixedRegions) {
+    if (mem.base < r.base + r.size && r.base < end)
+      blame("main memory " + range + " overlaps the " + r.name + " registers at [" +
+            units::format_hex(r.base) + ", " + units::format_hex(r.base + r.size) + ")");
+  }
+}
+
+void read_cpu(YamlMap m, CpuParams& cpu) {
+  cpu = default_cpu_params();
+  YamlMap cycles = m.section("cycles");
+  YamlMap energy = m.section("energy_pj");
+  for (unsigned i = 0; i < kInsnClassCount; ++i) {
+    if (auto v = cycles.get(kInsnClassNames[i])) cpu.cycles[i] = v->as_uint32(1);
+    if (auto v = energy.get(kInsnClassNames[i])) cpu.energy_pj[i] = v->as_double(Sign::NonNegative);
+  }
+  cycles.finish();
+  energy.finish();
+  if (auto v = m.get("branch_taken_penalty")) cpu.branch_taken_penalty = v->as_uint32(0);
+  if (auto v = m.get("sleep_power_mw")) cpu.sleep_power_mw = v->as_double(Sign::NonNegative);
+  m.finish();
+}
+
+// The firmware reads the clocks from 32-bit registers (IMCVP_SIMCTRL_*_HZ).
+double read_clock(const YamlValue& v) {
+  const double hz = v.as_frequency_hz();
+  if (hz < 1 || hz > 4294967295.0)
+    v.fail("must be between 1 Hz and 4294967295 Hz (a 32-bit register), got " +
+           units::format_frequency(hz));
+  return hz;
+}
+
+void read_platform(YamlMap m, PlatformParams& p) {
+  p.cpu_hz = 100e6;
+  p.timer_hz = IMCVP_MTIME_HZ_DEFAULT;
+  p.quantum_s = 10e-6;
+  if (auto v = m.get("cpu_clock")) p.cpu_hz = read_clock(*v);
+  if (auto v = m.get("timer_clock")) p.timer_hz = read_clock(*v);
+  if (auto v = m.get("quantum")) p.quantum_s = v->as_time_s(Sign::Positive);
+  read_memory(m.section("memory"), p.memory);
+  read_cpu(m.section("cpu"), p.cpu);
+  m.finish();
+}
+
+void read_limits(YamlMap m, LimitParams& l) {
+  l.max_time_s = 10.0;
+  l.max_instructions = 2000000000;
+  if (auto v = m.get("max_time")) l.max_time_s = v->as_time_s(Sign::Positive);
+  if (auto v = m.get("max_instructions")) l.max_instructions = v->as_uint(1);
+  m.finish();
+}
+
+const std::vector<std::string> kSignalGroups = {"cpu", "bus", "uart", "irq"};
+
+void read_trace(YamlMap m, TraceParams& t) {
+  t.vcd = "";
+  t.signals = kSignalGroups;
+  t.transactions = false;
+  if (auto v = m.get("vcd")) {
+    t.vcd = v->as_string();
+    if (t.vcd.find('/') != std::string::npos || t.vcd.find('\\') != std::string::npos ||
+        t.vcd.find("..") != std::string::npos || t.vcd == ".")
+      v->fail("must be a file name inside the output folder (no '/' or '..'), got " +
+              in_quotes(t.vcd));
+  }
+  if (auto v = m.get("signals")) {
+    t.signals.clear();
+    const std::vector<YamlValue> items = v->as_list();
+    if (items.empty())
+      v->fail("empty list; name at least one of cpu, bus, uart, irq (or leave the field out for all)");
+    for (const YamlValue& item : items) {
+      const std::string& name = kSignalGroups[item.as_choice(kSignalGroups, "signal group")];
+      for (const std::string& seen : t.signals)
+        if (seen == name) item.fail("signal group " + in_quotes(name) + " listed twice");
+      t.signals.push_back(name);
+    }
+  }
+  if (auto v = m.get("transactions")) t.transactions = v->as_bool();
+  m.finish();
+}
+
+std::string read_name(const YamlValue& v) {
+  std::string name = v.as_string();
+  if (name.empty()) v.fail("must not be empty");
+  if (name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\\') != std::string::npos)
+    v.fail("must be a plain name (it names the default output folder), got " + in_quotes(name));
+  for (char c : name)
+    if (static_cast<unsigned char>(c) < 0x20) v.fail("must not hold control characters");
+  return name;
+}
+
+void check_firmware(const YamlValue& v, const std::string& resolved) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(resolved, ec);
+  if (!fs::exists(st)) v.fail("firmware file " + in_quotes(resolved) + " does not exist");
+  if (!fs::is_regular_file(st)) v.fail("firmware " + in_quotes(resolved) + " is not a regular file");
+  std::ifstream in(resolved, std::ios::binary);
+  if (!in) v.fail("firmware file " + in_quotes(resolved) + " cannot be opened for reading");
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path) { return load_scenario(path, ScenarioLoadOptions{}); }
+
+Scenario load_scenario(const std::string& path, const ScenarioLoadOptions& options) {
+  const YamlValue doc = load_yaml_file(path, "scenario file");
+  const fs::path folder = fs::path(path).parent_path();
+  YamlMap root(doc);
+
+  Scenario s;
+  s.file = path;
+  s.name = fs::path(path).stem().string();
+  if (auto v = root.get("name")) s.name = read_name(*v);
+  s.seed = 1;
+  if (auto v = root.get("seed")) s.seed = v->as_uint();
+
+  const YamlValue fw = root.require("firmware");
+  const std::string fw_text = fw.as_string();
+  if (fw_text.empty()) fw.fail("must name the firmware ELF file, got an empty string");
+  s.firmware = resolve(folder, fw_text);
+
+  std::optional<YamlValue> out = root.get("output");
+  if (out) {
+    const std::string text = out->as_string();
+    if (text.empty()) out->fail("must name the output folder, got an empty string");
+    s.output = resolve(folder, text);
+  } else {
+    s.output = resolve(folder, "../out/" + s.name);
+  }
+
+  read_platform(root.section("platform"), s.platform);
+  read_limits(root.section("limits"), s.limits);
+  read_trace(root.section("trace"), s.trace);
+  root.finish();
+
+  if (options.check_files) {
+    check_firmware(fw, s.firmware);
+    std::error_code ec;
+    const fs::file_status st = fs::status(s.output, ec);
+    if (fs::exists(st) && !fs::is_directory(st)) {
+      const std::string problem =
+          "output folder " + in_quotes(s.output) + " exists and is not a folder";
+      if (out) out->fail(problem);
+      root.fail("output: " + problem);
+    }
+  }
+  return s;
+}
+
+}  // namespace imcvp
