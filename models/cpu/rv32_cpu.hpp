@@ -1,0 +1,117 @@
+// Rv32Cpu: the host CPU as a SystemC module. It wraps the Rv32Core
+// interpreter with a TLM-2.0 initiator socket (loosely timed, temporal
+// decoupling with a quantum, DMI to main memory), the CLINT's interrupt
+// lines, wfi sleep, run limits and an optional GDB stub.
+//
+// Time: the core counts cycles; the CPU's local time is cycles x period. It
+// runs ahead of SystemC time by at most one quantum, and syncs (wait()) at
+// quantum ends, at the CLINT's next timer deadline, in wfi and at the end.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "models/cpu/cpu_params.hpp"
+#include "models/cpu/debug_target.hpp"
+#include "models/cpu/rv32_core.hpp"
+
+namespace imcvp {
+
+class Clint;
+class GdbStub;
+class EnergyLedger;
+
+struct Rv32CpuParams {
+  double clock_hz = 100e6;
+  sc_core::sc_time quantum = sc_core::sc_time(10, sc_core::SC_US);
+  uint64_t max_instructions = ~uint64_t{0};
+  sc_core::sc_time max_time = sc_core::sc_max_time();
+  uint32_t ram_base = 0;  // main memory: DMI is requested for this range
+  uint32_t ram_size = 0;
+  uint32_t mtime_addr = 0;  // the CLINT's mtime register (time CSRs)
+  CpuParams core;
+};
+
+// How a run ended.
+struct CpuOutcome {
+  enum class Kind { Running, Exit, Fault, Limit, Stalled, Killed };
+  Kind kind = Kind::Running;
+  uint32_t exit_code = 0;
+  std::string message;  // for everything but a clean exit
+};
+
+class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
+ public:
+  tlm_utils::simple_initiator_socket<Rv32Cpu> socket;
+
+  // Traced signals (VCD): updated at sync points.
+  sc_core::sc_signal<uint64_t> instret_signal;
+  sc_core::sc_signal<uint32_t> pc_signal;
+  sc_core::sc_signal<bool> sleeping_signal;
+
+  Rv32Cpu(sc_core::sc_module_name name, const Rv32CpuParams& params);
+  ~Rv32Cpu() override;
+
+  void set_clint(Clint* clint) { clint_ = clint; }
+  // Serve a debugger: the CPU halts at reset until GDB resumes it.
+  void set_gdb(GdbStub* gdb) { gdb_ = gdb; }
+  void set_tohost(uint32_t addr) { core_.set_tohost(addr); }
+  void reset(uint32_t entry) { core_.reset(entry); }
+  // Called by the sim-control device: ends the run after the current store.
+  void request_exit(uint32_t code) { core_.request_exit(code); }
+  // Called by the platform when SystemC ran out of time or events.
+  void finish_outcome(CpuOutcome::Kind kind, const std::string& message);
+
+  const CpuOutcome& outcome() const { return outcome_; }
+  const Rv32Core& core() const { return core_; }
+  uint64_t sleep_cycles() const { return sleep_cycles_; }
+  double clock_hz() const { return params_.clock_hz; }
+  // Charges the CPU's energy (per instruction class, and sleep) to the ledger.
+  void charge_energy(EnergyLedger& ledger) const;
+
+  // DebugTarget
+  bool read_register(unsigned regno, uint32_t& value) override;
+  bool write_register(unsigned regno, uint32_t value) override;
+  bool read_memory(uint64_t addr, uint8_t* data, size_t len) override;
+  bool write_memory(uint64_t addr, const uint8_t* data, size_t len) override;
+
+ private:
+  class GdbBreakpoints;
+
+  void thread();
+  void acquire_dmi();
+  void invalidate_dmi(uint64_t start, uint64_t end);
+  void sync();  // bring SystemC time up to the core's local time
+  sc_core::sc_time local_time() const;
+  uint64_t cycles_at(const sc_core::sc_time& t) const;
+  uint32_t irq_lines() const;
+  void finish(CpuOutcome::Kind kind, uint32_t code, const std::string& message);
+  bool debug_halt(int signal, bool breakpoint);  // false: the debugger ended the run
+  bool sleep_in_wfi();                           // false: the run ended while asleep
+
+  // CpuBus
+  bool bus_read(uint32_t addr, uint8_t* data, unsigned len, uint64_t& cycles) override;
+  bool bus_write(uint32_t addr, const uint8_t* data, unsigned len, uint64_t& cycles) override;
+  uint64_t mtime_at(uint64_t cycles) override;
+  bool transport(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsigned len, uint64_t& cycles);
+
+  Rv32CpuParams params_;
+  sc_core::sc_time period_;
+  uint64_t quantum_cycles_;
+  uint64_t max_cycles_;
+  Rv32Core core_;
+  Clint* clint_ = nullptr;
+  GdbStub* gdb_ = nullptr;
+  std::unique_ptr<GdbBreakpoints> gdb_breakpoints_;
+  bool stepping_ = false;
+  bool dmi_valid_ = false;
+  uint64_t sleep_cycles_ = 0;
+  CpuOutcome outcome_;
+  tlm::tlm_generic_payload trans_;
+};
+
+}  // namespace imcvp
