@@ -40,7 +40,7 @@ constexpr Region kFixedRegions[] = {
     {"simulation-control", IMCVP_SIMCTRL_BASE, IMCVP_SIMCTRL_SIZE},
 };
 
-void read_memory(YamlMap m, MemoryParams& mem) {
+void read_memory(YamlMap m, MainMemoryConfig& mem) {
   mem.base = IMCVP_RAM_BASE_DEFAULT;
   mem.size = IMCVP_RAM_SIZE_DEFAULT;
   mem.latency_ns = 10.0;

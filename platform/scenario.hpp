@@ -19,7 +19,7 @@ class ScenarioError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct MemoryParams {
+struct MainMemoryConfig {
   uint64_t base;         // bytes; default IMCVP_RAM_BASE_DEFAULT
   uint64_t size;         // bytes; default IMCVP_RAM_SIZE_DEFAULT
   double latency_ns;     // access latency charged per non-DMI transaction
@@ -29,7 +29,7 @@ struct PlatformParams {
   double cpu_hz;         // CPU clock
   double timer_hz;       // CLINT mtime rate; default IMCVP_MTIME_HZ_DEFAULT
   double quantum_s;      // temporal-decoupling quantum (seconds)
-  MemoryParams memory;
+  MainMemoryConfig memory;
   CpuParams cpu;         // per-instruction-class cycles and energy
 };
 
