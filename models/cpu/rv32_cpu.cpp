@@ -81,7 +81,7 @@ void Rv32Cpu::acquire_dmi() {
   }
 }
 
-void Rv32Cpu::invalidate_dmi(uint64_t start, uint64_t end) {
+void Rv32Cpu::invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end) {
   if (end >= params_.ram_base && start < uint64_t{params_.ram_base} + params_.ram_size) {
     core_.set_ram(nullptr, 0, 0);
     dmi_valid_ = false;

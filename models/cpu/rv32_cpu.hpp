@@ -84,7 +84,7 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
 
   void thread();
   void acquire_dmi();
-  void invalidate_dmi(uint64_t start, uint64_t end);
+  void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
   void sync();  // bring SystemC time up to the core's local time
   sc_core::sc_time local_time() const;
   uint64_t cycles_at(const sc_core::sc_time& t) const;

@@ -1,0 +1,165 @@
+// The imcvp command.
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include <systemc>
+
+#include "platform/exit_codes.hpp"
+#include "platform/platform.hpp"
+#include "platform/scenario.hpp"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+const char* kMainHelp = R"(imcvp - virtual platform of an RRAM in-memory-computing accelerator
+beside a RISC-V (RV32IMC) host CPU, in SystemC/TLM-2.0.
+
+Usage:
+  imcvp run SCENARIO.yaml [options]   run a scenario (see 'imcvp run --help')
+  imcvp --help                        this text
+  imcvp --version                     the version
+
+A scenario (YAML, documented in docs/scenario.md) names the firmware ELF,
+the platform parameters, limits, tracing and the output folder.
+
+Exit codes:
+  0  the firmware exited with code 0
+  1  the firmware exited with a non-zero code (it is in the report)
+  2  bad command line, scenario, firmware file, or a firmware that does not
+     fit the platform
+  3  the firmware faulted with no trap handler (message names pc,
+     instruction and address)
+  4  a run limit was reached (limits.max_time, limits.max_instructions)
+  5  the CPU stalled (wfi with nothing to wake it) or the debugger killed it
+)";
+
+const char* kRunHelp = R"(Usage: imcvp run SCENARIO.yaml [options]
+
+Runs the scenario: loads the firmware into main memory, boots the host CPU
+at the ELF entry point and simulates until the firmware exits (sim-control
+EXIT register or the HTIF 'tohost' symbol), faults, or reaches a limit.
+The firmware's UART output is printed as it comes, then a summary.
+
+Written into the output folder (scenario field 'output', or --output):
+  report.json        the run's figures: outcome, simulated time, instructions,
+                     cycles, instructions per class, bus, UART, energy ledger;
+                     identical for identical scenarios
+  host.json          host figures: wall time and simulated MIPS
+  uart.log           everything the firmware printed
+  <trace.vcd>        the VCD waveform, if the scenario asks for one
+  transactions.log   one line per bus transaction, if trace.transactions
+
+Options:
+  --gdb PORT         serve the GDB remote protocol on 127.0.0.1:PORT; the
+                     CPU waits halted at the entry point until gdb connects:
+                     gdb-multiarch FIRMWARE.elf -ex 'target remote :PORT'
+  --output DIR       write the outputs into DIR instead of the scenario's
+  --quiet            do not echo the firmware's UART output or the summary
+  -h, --help         this text
+)";
+
+int usage_error(const std::string& msg) {
+  std::cerr << "imcvp: error: " << msg << "\n(see 'imcvp --help')\n";
+  return imcvp::exit_code::kUsage;
+}
+
+bool parse_port(const char* s, int& port) {
+  char* end = nullptr;
+  const long v = std::strtol(s, &end, 10);
+  if (!*s || *end || v < 0 || v > 65535) return false;
+  port = static_cast<int>(v);
+  return true;
+}
+
+int cmd_run(int argc, char* argv[]) {
+  std::string scenario_path;
+  imcvp::RunOptions opt;
+  bool quiet = false;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << kRunHelp;
+      return 0;
+    } else if (a == "--gdb") {
+      if (i + 1 >= argc || !parse_port(argv[i + 1], opt.gdb_port))
+        return usage_error("--gdb needs a TCP port number (0-65535)");
+      ++i;
+    } else if (a == "--output") {
+      if (i + 1 >= argc) return usage_error("--output needs a folder");
+      opt.output_override = argv[++i];
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else if (!a.empty() && a[0] == '-') {
+      return usage_error("unknown option '" + a + "' for 'imcvp run'");
+    } else if (scenario_path.empty()) {
+      scenario_path = a;
+    } else {
+      return usage_error("more than one scenario given: '" + scenario_path + "' and '" + a + "'");
+    }
+  }
+  if (scenario_path.empty()) return usage_error("'imcvp run' needs a scenario file");
+
+  imcvp::Scenario scenario;
+  try {
+    scenario = imcvp::load_scenario(scenario_path);
+  } catch (const std::exception& e) {
+    std::cerr << "imcvp: error: " << e.what() << "\n";
+    return imcvp::exit_code::kUsage;
+  }
+  if (!quiet) {
+    opt.console = &std::cout;
+    opt.summary = &std::cout;
+  }
+  std::unique_ptr<imcvp::Platform> platform;
+  try {
+    platform = std::make_unique<imcvp::Platform>(scenario, opt);
+  } catch (const std::exception& e) {
+    std::cerr << "imcvp: error: " << e.what() << "\n";
+    return imcvp::exit_code::kUsage;
+  }
+  const imcvp::RunSummary r = platform->run();
+  std::cout.flush();
+  if (opt.summary) imcvp::print_summary(*opt.summary, scenario, r);
+  if (r.exit_code != imcvp::exit_code::kPass && !r.message.empty())
+    std::cerr << "imcvp: " << r.outcome << ": " << r.message << "\n";
+  return r.exit_code;
+}
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  // Errors inside SystemC become exceptions, reported below.
+  sc_core::sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_THROW);
+  sc_core::sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_THROW);
+  try {
+    if (argc < 2) return usage_error("no command given");
+    const std::string cmd = argv[1];
+    if (cmd == "-h" || cmd == "--help") {
+      std::cout << kMainHelp;
+      return 0;
+    }
+    if (cmd == "--version") {
+      std::cout << "imcvp " << kVersion << "\n";
+      return 0;
+    }
+    if (cmd == "run") return cmd_run(argc - 2, argv + 2);
+    return usage_error("unknown command '" + cmd + "'");
+  } catch (const sc_core::sc_report& e) {
+    std::cerr << "imcvp: internal error (SystemC): " << e.what() << "\n";
+    return imcvp::exit_code::kInternal;
+  } catch (const std::exception& e) {
+    std::cerr << "imcvp: error: " << e.what() << "\n";
+    return imcvp::exit_code::kInternal;
+  }
+}
+
+// SystemC prints a copyright banner when it starts unless told not to; the
+// command's output belongs to the firmware and the summary.
+int main(int argc, char* argv[]) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}

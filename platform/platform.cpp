@@ -1,0 +1,338 @@
+#include "platform/platform.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include <systemc>
+
+#include "imcvp/memory_map.h"
+#include "models/bus/router.hpp"
+#include "models/cpu/clint.hpp"
+#include "models/cpu/gdb_stub.hpp"
+#include "models/cpu/rv32_cpu.hpp"
+#include "models/energy/energy_ledger.hpp"
+#include "models/io/sim_ctrl.hpp"
+#include "models/io/uart.hpp"
+#include "models/memory/memory.hpp"
+#include "platform/elf_loader.hpp"
+#include "platform/exit_codes.hpp"
+#include "platform/json_writer.hpp"
+#include "models/trace/vcd_file.hpp"
+
+namespace imcvp {
+
+namespace fs = std::filesystem;
+using sc_core::sc_time;
+
+namespace {
+
+std::string hex32(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%08llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+sc_time seconds(double s) { return sc_time(s, sc_core::SC_SEC); }
+
+const char* outcome_name(CpuOutcome::Kind k) {
+  switch (k) {
+    case CpuOutcome::Kind::Exit: return "exit";
+    case CpuOutcome::Kind::Fault: return "fault";
+    case CpuOutcome::Kind::Limit: return "limit";
+    case CpuOutcome::Kind::Stalled: return "stalled";
+    case CpuOutcome::Kind::Killed: return "killed";
+    case CpuOutcome::Kind::Running: break;
+  }
+  return "running";
+}
+
+}  // namespace
+
+struct Platform::Impl {
+  const Scenario& sc;
+  RunOptions opt;
+  fs::path out_dir;
+  std::ofstream transaction_log;
+  EnergyLedger ledger;
+
+  Router bus;
+  Memory ram;
+  Clint clint;
+  Uart uart;
+  SimCtrl simctrl;
+  Rv32Cpu cpu;
+  std::unique_ptr<GdbStub> gdb;
+  std::unique_ptr<VcdFile> vcd;
+  uint32_t entry = 0;
+
+  static MemoryParams ram_params(const Scenario& s) {
+    MemoryParams p;
+    p.size = s.platform.memory.size;
+    p.latency = sc_time(s.platform.memory.latency_ns, sc_core::SC_NS);
+    return p;
+  }
+  static ClintParams clint_params(const Scenario& s) {
+    ClintParams p;
+    p.timer_hz = static_cast<uint64_t>(s.platform.timer_hz);
+    return p;
+  }
+  static UartParams uart_params(const RunOptions& o) {
+    UartParams p;
+    p.sink = o.console;
+    return p;
+  }
+  SimCtrlParams simctrl_params() {
+    SimCtrlParams p;
+    p.ram_base = static_cast<uint32_t>(sc.platform.memory.base);
+    p.ram_size = static_cast<uint32_t>(sc.platform.memory.size);
+    p.timer_hz = static_cast<uint32_t>(sc.platform.timer_hz);
+    p.cpu_hz = static_cast<uint32_t>(sc.platform.cpu_hz);
+    p.on_exit = [this](uint32_t code) { cpu.request_exit(code); };
+    return p;
+  }
+  static Rv32CpuParams cpu_params(const Scenario& s) {
+    Rv32CpuParams p;
+    p.clock_hz = s.platform.cpu_hz;
+    p.quantum = seconds(s.platform.quantum_s);
+    p.max_instructions = s.limits.max_instructions;
+    p.max_time = seconds(s.limits.max_time_s);
+    p.ram_base = static_cast<uint32_t>(s.platform.memory.base);
+    p.ram_size = static_cast<uint32_t>(s.platform.memory.size);
+    p.mtime_addr = IMCVP_CLINT_BASE + IMCVP_CLINT_MTIME;
+    p.core = s.platform.cpu;
+    return p;
+  }
+
+  Impl(const Scenario& s, const RunOptions& o)
+      : sc(s),
+        opt(o),
+        out_dir(o.output_override.empty() ? fs::path(s.output) : fs::path(o.output_override)),
+        bus("bus"),
+        ram("ram", ram_params(s)),
+        clint("clint", clint_params(s)),
+        uart("uart", uart_params(o)),
+        simctrl("simctrl", simctrl_params()),
+        cpu("cpu", cpu_params(s)) {
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (ec) throw PlatformError("output: cannot create folder " + out_dir.string() + ": " + ec.message());
+
+    // Wiring: one initiator (the CPU), targets by base and size.
+    cpu.socket.bind(bus.target);
+    bus.bind_target(ram.socket, "ram", s.platform.memory.base, s.platform.memory.size);
+    bus.bind_target(clint.socket, "clint", IMCVP_CLINT_BASE, IMCVP_CLINT_SIZE);
+    bus.bind_target(uart.socket, "uart", IMCVP_UART_BASE, IMCVP_UART_SIZE);
+    bus.bind_target(simctrl.socket, "simctrl", IMCVP_SIMCTRL_BASE, IMCVP_SIMCTRL_SIZE);
+    cpu.set_clint(&clint);
+
+    load_firmware();
+
+    if (s.trace.transactions) {
+      const fs::path p = out_dir / "transactions.log";
+      transaction_log.open(p);
+      if (!transaction_log) throw PlatformError("trace.transactions: cannot write " + p.string());
+      bus.set_trace(&transaction_log);
+    }
+    if (!s.trace.vcd.empty()) {
+      vcd = std::make_unique<VcdFile>((out_dir / s.trace.vcd).string(),
+                                      "imcvp scenario " + s.name + ", seed " + std::to_string(s.seed));
+      for (const std::string& group : s.trace.signals) trace_group(group);
+    }
+    if (opt.gdb_port >= 0) {
+      gdb = std::make_unique<GdbStub>(cpu, static_cast<uint16_t>(opt.gdb_port));
+      cpu.set_gdb(gdb.get());
+    }
+  }
+
+  void trace_group(const std::string& group) {
+    if (group == "cpu") {
+      vcd->trace(cpu.instret_signal, "cpu.instret");
+      vcd->trace(cpu.pc_signal, "cpu.pc");
+      vcd->trace(cpu.sleeping_signal, "cpu.sleeping");
+    } else if (group == "bus") {
+      vcd->trace(bus.transactions, "bus.transactions");
+      vcd->trace(bus.last_address, "bus.last_address");
+    } else if (group == "uart") {
+      vcd->trace(uart.tx_byte, "uart.tx_byte");
+      vcd->trace(uart.tx_active, "uart.tx_active");
+    } else if (group == "irq") {
+      vcd->trace(clint.mtip, "irq.mtip");
+      vcd->trace(clint.msip, "irq.msip");
+    }
+  }
+
+  void load_firmware() {
+    ElfImage elf = load_elf(sc.firmware);
+    const uint64_t base = sc.platform.memory.base, size = sc.platform.memory.size;
+    for (const auto& seg : elf.segments) {
+      if (seg.memsz == 0) continue;
+      if (seg.paddr < base || seg.paddr + seg.memsz > base + size)
+        throw PlatformError(sc.firmware + ": segment at " + hex32(seg.paddr) + " (" +
+                            std::to_string(seg.memsz) + " bytes) lies outside main memory [" +
+                            hex32(base) + ", " + hex32(base + size) +
+                            ") set by platform.memory in " + sc.file);
+      uint8_t* dst = ram.data() + (seg.paddr - base);
+      std::copy(seg.data.begin(), seg.data.end(), dst);
+      std::fill(dst + seg.data.size(), dst + seg.memsz, 0);
+    }
+    if (elf.entry < base || elf.entry >= base + size)
+      throw PlatformError(sc.firmware + ": entry point " + hex32(elf.entry) +
+                          " lies outside main memory");
+    entry = static_cast<uint32_t>(elf.entry);
+    if (auto it = elf.symbols.find("__stack"); it != elf.symbols.end() && it->second > base + size)
+      throw PlatformError(sc.firmware + ": the firmware's stack top (__stack = " + hex32(it->second) +
+                          ") lies beyond main memory, which ends at " + hex32(base + size) +
+                          ": raise platform.memory.size in " + sc.file);
+    if (auto it = elf.symbols.find("tohost"); it != elf.symbols.end()) {
+      if (it->second < base || it->second + 8 > base + size)
+        throw PlatformError(sc.firmware + ": symbol tohost at " + hex32(it->second) +
+                            " lies outside main memory");
+      cpu.set_tohost(static_cast<uint32_t>(it->second));
+    }
+    cpu.reset(entry);
+  }
+
+  RunSummary run() {
+    const auto t0 = std::chrono::steady_clock::now();
+    sc_core::sc_start();
+    const auto t1 = std::chrono::steady_clock::now();
+    if (cpu.outcome().kind == CpuOutcome::Kind::Running) {
+      char msg[160];
+      std::snprintf(msg, sizeof msg, "simulation stalled: no more events with the CPU at pc 0x%08x",
+                    cpu.core().pc());
+      cpu.finish_outcome(CpuOutcome::Kind::Stalled, msg);
+    }
+    if (vcd) vcd->close();
+    cpu.charge_energy(ledger);
+
+    RunSummary r;
+    const CpuOutcome& o = cpu.outcome();
+    r.outcome = outcome_name(o.kind);
+    r.firmware_exit = o.exit_code;
+    r.message = o.message;
+    switch (o.kind) {
+      case CpuOutcome::Kind::Exit:
+        r.exit_code = o.exit_code == 0 ? exit_code::kPass : exit_code::kFirmwareFail;
+        if (o.exit_code != 0) r.message = "firmware exited with code " + std::to_string(o.exit_code);
+        break;
+      case CpuOutcome::Kind::Fault: r.exit_code = exit_code::kFault; break;
+      case CpuOutcome::Kind::Limit: r.exit_code = exit_code::kLimit; break;
+      default: r.exit_code = exit_code::kStalled; break;
+    }
+    r.instructions = cpu.core().instret();
+    r.cycles = cpu.core().cycles();
+    r.simulated_s = static_cast<double>(r.cycles) / sc.platform.cpu_hz;
+    r.wall_s = std::chrono::duration<double>(t1 - t0).count();
+    r.mips = r.wall_s > 0 ? static_cast<double>(r.instructions) / r.wall_s / 1e6 : 0;
+    r.energy_pj = ledger.total_pj();
+    r.uart_output = uart.transmitted();
+    r.report_path = (out_dir / "report.json").string();
+    if (vcd) r.vcd_path = (out_dir / sc.trace.vcd).string();
+    write_report(r);
+    write_host_stats(r);
+    write_text(out_dir / "uart.log", r.uart_output);
+    return r;
+  }
+
+  void write_text(const fs::path& p, const std::string& text) {
+    std::ofstream f(p, std::ios::binary);
+    f << text;
+    if (!f) throw PlatformError("output: cannot write " + p.string());
+  }
+
+  // report.json: only figures of the model, so the same scenario gives the
+  // same bytes. Host-dependent figures (wall time, MIPS) go to host.json.
+  void write_report(const RunSummary& r) {
+    std::ostringstream s;
+    JsonWriter j(s);
+    j.begin_object();
+    j.value("imcvp_report_version", 1);
+    j.begin_object("scenario")
+        .value("name", sc.name)
+        .value("file", sc.file)
+        .value("seed", sc.seed)
+        .value("firmware", fs::path(sc.firmware).filename().string())
+        .end_object();
+    j.begin_object("result")
+        .value("outcome", r.outcome)
+        .value("exit_code", r.exit_code)
+        .value("firmware_exit_code", r.firmware_exit)
+        .value("message", r.message)
+        .value("final_pc", hex32(cpu.core().pc()))
+        .end_object();
+    j.begin_object("time")
+        .value("simulated_s", r.simulated_s)
+        .value("simulated_ns", static_cast<uint64_t>(r.simulated_s * 1e9 + 0.5))
+        .end_object();
+    const auto& counts = cpu.core().class_counts();
+    j.begin_object("cpu")
+        .value("clock_hz", sc.platform.cpu_hz)
+        .value("instructions", r.instructions)
+        .value("cycles", r.cycles)
+        .value("sleep_cycles", cpu.sleep_cycles())
+        .value("ipc", r.cycles ? static_cast<double>(r.instructions) / static_cast<double>(r.cycles) : 0.0);
+    j.begin_object("instructions_by_class");
+    for (unsigned c = 0; c < kInsnClassCount; ++c) j.value(kInsnClassNames[c], counts[c]);
+    j.end_object().end_object();
+    j.begin_object("bus")
+        .value("transactions", bus.stats().forwarded)
+        .value("errors", bus.stats().errors)
+        .end_object();
+    j.begin_object("uart").value("bytes", uart.byte_count()).value("output", r.uart_output).end_object();
+    j.begin_object("energy").value("total_pj", ledger.total_pj());
+    j.begin_object("blocks");
+    for (const auto& [block, events] : ledger.blocks()) {
+      j.begin_object(block.c_str()).value("total_pj", ledger.block_pj(block));
+      j.begin_object("events");
+      for (const auto& [event, e] : events)
+        j.begin_object(event.c_str()).value("count", e.count).value("pj", e.pj).end_object();
+      j.end_object().end_object();
+    }
+    j.end_object().end_object();
+    j.end_object();
+    write_text(out_dir / "report.json", s.str());
+  }
+
+  void write_host_stats(const RunSummary& r) {
+    std::ostringstream s;
+    JsonWriter j(s);
+    j.begin_object()
+        .value("wall_time_s", r.wall_s)
+        .value("simulated_mips", r.mips)
+        .value("instructions", r.instructions)
+        .end_object();
+    write_text(out_dir / "host.json", s.str());
+  }
+};
+
+Platform::Platform(const Scenario& scenario, const RunOptions& options)
+    : impl_(std::make_unique<Impl>(scenario, options)) {}
+Platform::~Platform() = default;
+RunSummary Platform::run() { return impl_->run(); }
+
+void print_summary(std::ostream& out, const Scenario& sc, const RunSummary& r) {
+  std::ostringstream s;
+  s << std::fixed;
+  s << "\n== imcvp: " << sc.name << " ==\n";
+  s << "  outcome        " << r.outcome;
+  if (r.outcome == "exit") s << " (firmware exit code " << r.firmware_exit << ")";
+  s << "\n";
+  if (!r.message.empty()) s << "  message        " << r.message << "\n";
+  s << std::setprecision(3);
+  s << "  simulated time " << r.simulated_s * 1e3 << " ms\n";
+  s << "  instructions   " << r.instructions << "\n";
+  s << "  cycles         " << r.cycles << "\n";
+  s << "  CPU energy     " << r.energy_pj * 1e-6 << " uJ\n";
+  s << "  wall time      " << r.wall_s << " s (" << std::setprecision(1) << r.mips
+    << " simulated MIPS)\n";
+  s << "  report         " << r.report_path << "\n";
+  if (!r.vcd_path.empty()) s << "  vcd            " << r.vcd_path << "\n";
+  out << s.str();
+}
+
+}  // namespace imcvp
