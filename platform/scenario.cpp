@@ -166,10 +166,10 @@ std::string read_name(const YamlValue& v) {
 void check_firmware(const YamlValue& v, const std::string& resolved) {
   std::error_code ec;
   const fs::file_status st = fs::status(resolved, ec);
-  if (!fs::exists(st)) v.fail("firmware file " + in_quotes(resolved) + " does not exist");
-  if (!fs::is_regular_file(st)) v.fail("firmware " + in_quotes(resolved) + " is not a regular file");
+  if (!fs::exists(st)) v.fail(in_quotes(resolved) + " does not exist");
+  if (!fs::is_regular_file(st)) v.fail(in_quotes(resolved) + " is not a regular file");
   std::ifstream in(resolved, std::ios::binary);
-  if (!in) v.fail("firmware file " + in_quotes(resolved) + " cannot be opened for reading");
+  if (!in) v.fail(in_quotes(resolved) + " cannot be opened for reading");
 }
 
 }  // namespace

@@ -85,7 +85,7 @@ std::string closest_match(const std::string& word, const std::vector<std::string
   }
   if (best.empty()) return "";
   const size_t len = std::min(w.size(), lower(best).size());
-  const size_t allowed = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+  const size_t allowed = len <= 2 ? 0 : len <= 4 ? 1 : len <= 8 ? 2 : 3;
   return best_d <= allowed ? best : "";
 }
 

@@ -1,0 +1,535 @@
+// Scenario loading: defaults, unit forms, and one exact message
+// (file:line:col: field.path: problem) per class of user error.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "imcvp/memory_map.h"
+#include "platform/scenario.hpp"
+#include "platform/units.hpp"
+#include "platform/yaml_reader.hpp"
+
+namespace fs = std::filesystem;
+using namespace imcvp;
+
+namespace {
+
+fs::path source_dir() {
+  if (const char* env = std::getenv("IMCVP_SOURCE_DIR")) return env;
+  return fs::absolute(fs::path(__FILE__)).parent_path().parent_path().parent_path();
+}
+
+fs::path fixtures() { return source_dir() / "tests" / "unit" / "data" / "scenarios"; }
+std::string fixture(const std::string& name) { return (fixtures() / name).string(); }
+std::string normal(const fs::path& p) { return p.lexically_normal().string(); }
+
+std::string error_of(const std::string& path, ScenarioLoadOptions options = {}) {
+  try {
+    load_scenario(path, options);
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+ScenarioLoadOptions no_file_checks() {
+  ScenarioLoadOptions o;
+  o.check_files = false;
+  return o;
+}
+
+template <typename F>
+std::string unit_error(F f) {
+  try {
+    f();
+  } catch (const units::UnitError& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+// A scratch folder holding a dummy firmware "fw.elf", for scenarios written
+// by the test itself.
+class ScratchScenario : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "imcvp_test_scenario_XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    std::ofstream(dir_ / "fw.elf") << "\x7f" "ELF";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  // The error of a scenario whose text follows "firmware: fw.elf\n", so
+  // the text's first line is line 2 of the file.
+  std::string error_after_firmware(const std::string& text) {
+    return error_of(write("s.yaml", "firmware: fw.elf\n" + text));
+  }
+  std::string where(int line, int col) const {
+    return (dir_ / "s.yaml").string() + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
+  }
+  fs::path dir_;
+};
+
+}  // namespace
+
+// ---- units --------------------------------------------------------------------
+
+TEST(Units, TimeForms) {
+  EXPECT_DOUBLE_EQ(units::parse_time_s("10 us"), 10e-6);
+  EXPECT_DOUBLE_EQ(units::parse_time_s("1.5ms"), 1.5e-3);
+  EXPECT_DOUBLE_EQ(units::parse_time_s("1 s"), 1.0);
+  EXPECT_DOUBLE_EQ(units::parse_time_s("100 ns"), 100e-9);
+  EXPECT_DOUBLE_EQ(units::parse_time_s("1 ps"), 1e-12);
+  EXPECT_DOUBLE_EQ(units::parse_time_s("10us"), 10e-6);
+  EXPECT_DOUBLE_EQ(units::parse_time_s("  2e-3 s "), 2e-3);
+  EXPECT_DOUBLE_EQ(units::parse_time_s("3 \xC2\xB5s"), 3e-6);
+  EXPECT_DOUBLE_EQ(units::parse_time_s("0 ns"), 0.0);
+}
+
+TEST(Units, TimeNeedsAUnit) {
+  EXPECT_EQ(unit_error([] { units::parse_time_s("10"); }),
+            "'10' has no unit; a time needs one (expected s, ms, us, ns or ps), e.g. '10 us'");
+  EXPECT_EQ(unit_error([] { units::parse_time_s("10 sec"); }),
+            "unknown time unit 'sec' in '10 sec' (expected s, ms, us, ns or ps)");
+  EXPECT_EQ(unit_error([] { units::parse_time_s("-1 us"); }),
+            "a time must not be negative, got '-1 us'");
+  EXPECT_EQ(unit_error([] { units::parse_time_s("soon"); }),
+            "expected a time with a unit (e.g. '10 us'), got 'soon'");
+}
+
+TEST(Units, FrequencyForms) {
+  EXPECT_DOUBLE_EQ(units::parse_frequency_hz("100 MHz"), 100e6);
+  EXPECT_DOUBLE_EQ(units::parse_frequency_hz("1 GHz"), 1e9);
+  EXPECT_DOUBLE_EQ(units::parse_frequency_hz("32768 Hz"), 32768);
+  EXPECT_DOUBLE_EQ(units::parse_frequency_hz("32768"), 32768);
+  EXPECT_DOUBLE_EQ(units::parse_frequency_hz("12.5kHz"), 12500);
+  EXPECT_DOUBLE_EQ(units::parse_frequency_hz("1e8"), 1e8);
+  EXPECT_EQ(unit_error([] { units::parse_frequency_hz("0 MHz"); }),
+            "a frequency must be greater than zero, got '0 MHz'");
+  EXPECT_EQ(unit_error([] { units::parse_frequency_hz("100 mhz"); }),
+            "unknown frequency unit 'mhz' in '100 mhz' (expected Hz, kHz, MHz or GHz)");
+}
+
+TEST(Units, SizeForms) {
+  EXPECT_EQ(units::parse_size_bytes("16 MiB"), 16u << 20);
+  EXPECT_EQ(units::parse_size_bytes("64 KiB"), 64u << 10);
+  EXPECT_EQ(units::parse_size_bytes("4096"), 4096u);
+  EXPECT_EQ(units::parse_size_bytes("0x1000000"), 0x1000000u);
+  EXPECT_EQ(units::parse_size_bytes("1GiB"), uint64_t{1} << 30);
+  EXPECT_EQ(units::parse_size_bytes("1.5 KiB"), 1536u);
+  EXPECT_EQ(units::parse_size_bytes("100 B"), 100u);
+  EXPECT_EQ(units::parse_size_bytes("2 TiB"), uint64_t{2} << 40);
+  EXPECT_EQ(unit_error([] { units::parse_size_bytes("16 MB"); }),
+            "ambiguous size unit 'MB' in '16 MB'; write B, KiB, MiB, GiB or TiB (powers of 1024)");
+  EXPECT_EQ(unit_error([] { units::parse_size_bytes("1.3 B"); }), "'1.3 B' is not a whole number of bytes");
+  EXPECT_EQ(unit_error([] { units::parse_size_bytes("-4"); }), "a size must not be negative, got '-4'");
+  EXPECT_EQ(unit_error([] { units::parse_size_bytes("5 GiB", uint64_t{1} << 32); }),
+            "'5 GiB' is too large (at most 4 GiB)");
+  EXPECT_EQ(unit_error([] { units::parse_size_bytes("16777216 TiB"); }),
+            "'16777216 TiB' is too large (at most 18446744073709551615 B)");
+}
+
+TEST(Units, Integers) {
+  EXPECT_EQ(units::parse_uint("0"), 0u);
+  EXPECT_EQ(units::parse_uint("42"), 42u);
+  EXPECT_EQ(units::parse_uint("0x80000000"), 0x80000000u);
+  EXPECT_EQ(units::parse_uint("0XfF"), 255u);
+  EXPECT_EQ(units::parse_uint("2_000_000"), 2000000u);
+  EXPECT_EQ(units::parse_uint("2e9"), 2000000000u);
+  EXPECT_EQ(units::parse_uint("18446744073709551615"), UINT64_MAX);
+  EXPECT_EQ(units::parse_uint("0xFFFFFFFFFFFFFFFF"), UINT64_MAX);
+  EXPECT_EQ(unit_error([] { units::parse_uint("18446744073709551616"); }),
+            "'18446744073709551616' is too large (at most 18446744073709551615)");
+  EXPECT_EQ(unit_error([] { units::parse_uint("0x10000000000000000"); }),
+            "'0x10000000000000000' is too large (at most 18446744073709551615)");
+  EXPECT_EQ(unit_error([] { units::parse_uint("256", 255); }), "'256' is too large (at most 255)");
+  EXPECT_EQ(unit_error([] { units::parse_uint("-1"); }), "must not be negative, got '-1'");
+  EXPECT_EQ(unit_error([] { units::parse_uint("1.5"); }), "expected a whole number, got '1.5'");
+  const std::string expected = "expected an unsigned integer (decimal or 0x hex), got ";
+  EXPECT_EQ(unit_error([] { units::parse_uint("12 MHz"); }), expected + "'12 MHz'");
+  EXPECT_EQ(unit_error([] { units::parse_uint("0x"); }), expected + "'0x'");
+  EXPECT_EQ(unit_error([] { units::parse_uint("1__0"); }), expected + "'1__0'");
+  EXPECT_EQ(unit_error([] { units::parse_uint("many"); }), expected + "'many'");
+}
+
+TEST(Units, DoublesAndBooleans) {
+  EXPECT_DOUBLE_EQ(units::parse_double("70.1"), 70.1);
+  EXPECT_DOUBLE_EQ(units::parse_double("-2"), -2.0);
+  EXPECT_DOUBLE_EQ(units::parse_double(".5"), 0.5);
+  EXPECT_DOUBLE_EQ(units::parse_double("1e-3"), 1e-3);
+  EXPECT_EQ(unit_error([] { units::parse_double("1 pJ"); }), "expected a number, got '1 pJ'");
+  EXPECT_EQ(unit_error([] { units::parse_double("nan"); }), "expected a number, got 'nan'");
+  EXPECT_EQ(unit_error([] { units::parse_double("1e999"); }), "expected a number, got '1e999'");
+  EXPECT_TRUE(units::parse_bool("true"));
+  EXPECT_TRUE(units::parse_bool("True"));
+  EXPECT_TRUE(units::parse_bool("yes"));
+  EXPECT_TRUE(units::parse_bool("on"));
+  EXPECT_FALSE(units::parse_bool("false"));
+  EXPECT_FALSE(units::parse_bool("no"));
+  EXPECT_FALSE(units::parse_bool("OFF"));
+  EXPECT_EQ(unit_error([] { units::parse_bool("maybe"); }), "expected true or false, got 'maybe'");
+}
+
+TEST(Units, Formatting) {
+  EXPECT_EQ(units::format_hex(0x80000000u), "0x80000000");
+  EXPECT_EQ(units::format_size(16u << 20), "16 MiB");
+  EXPECT_EQ(units::format_size(4097), "4097 B");
+  EXPECT_EQ(units::format_time(10e-6), "10 us");
+  EXPECT_EQ(units::format_frequency(100e6), "100 MHz");
+}
+
+// ---- the YAML reader -----------------------------------------------------------
+
+TEST(YamlReader, ClosestMatch) {
+  const std::vector<std::string> keys = {"cpu_clock", "timer_clock", "quantum", "memory", "cpu"};
+  EXPECT_EQ(closest_match("quantm", keys), "quantum");
+  EXPECT_EQ(closest_match("qunatum", keys), "quantum");
+  EXPECT_EQ(closest_match("Quantum", keys), "quantum");
+  EXPECT_EQ(closest_match("mem", keys), "memory");
+  EXPECT_EQ(closest_match("cpu_clk", keys), "cpu_clock");
+  EXPECT_EQ(closest_match("banana", keys), "");
+}
+
+TEST(YamlReader, PathsPositionsAndKnownKeys) {
+  YamlValue doc = parse_yaml_string("a:\n  b: 7\n  list: [x, 2]\nc: hi\n", "mem.yaml");
+  YamlMap root(doc);
+  YamlMap a = root.section("a");
+  EXPECT_EQ(a.path(), "a");
+  YamlValue b = a.require("b");
+  EXPECT_EQ(b.path(), "a.b");
+  EXPECT_EQ(b.line(), 2);
+  EXPECT_EQ(b.column(), 6);
+  EXPECT_EQ(b.as_uint(), 7u);
+  std::vector<YamlValue> list = a.require("list").as_list();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[1].path(), "a.list[1]");
+  try {
+    list[0].as_uint();
+    FAIL() << "no error";
+  } catch (const ScenarioError& e) {
+    EXPECT_STREQ(e.what(),
+                 "mem.yaml:3:10: a.list[0]: expected an unsigned integer (decimal or 0x hex), got 'x'");
+  }
+  a.finish();
+  EXPECT_FALSE(root.get("d").has_value());
+  try {
+    root.finish();  // 'c' was never asked for, and nothing known is close
+    FAIL() << "no error";
+  } catch (const ScenarioError& e) {
+    EXPECT_STREQ(e.what(), "mem.yaml:4:1: c: unknown field 'c' (expected one of: a, d)");
+  }
+}
+
+TEST(YamlReader, DuplicateKeysAndEmptySections) {
+  try {
+    YamlMap m(parse_yaml_string("x: 1\ny: 2\nx: 3\n", "dup.yaml"));
+    FAIL() << "no error";
+  } catch (const ScenarioError& e) {
+    EXPECT_STREQ(e.what(), "dup.yaml:3:1: x: duplicate field 'x' (first given at line 1)");
+  }
+  YamlMap root(parse_yaml_string("platform:\n", "empty.yaml"));
+  YamlMap platform = root.section("platform");
+  EXPECT_FALSE(platform.get("quantum").has_value());
+  platform.finish();
+  root.finish();
+  try {
+    YamlValue v = parse_yaml_string("seed:\n", "null.yaml");
+    YamlMap(v).require("seed").as_uint();
+    FAIL() << "no error";
+  } catch (const ScenarioError& e) {
+    EXPECT_STREQ(e.what(), "null.yaml:1:1: seed: expected an unsigned integer, got an empty value");
+  }
+}
+
+TEST(YamlReader, OneDocumentOnly) {
+  try {
+    parse_yaml_string("a: 1\n---\nb: 2\n", "two.yaml");
+    FAIL() << "no error";
+  } catch (const ScenarioError& e) {
+    EXPECT_STREQ(e.what(), "two.yaml:3:1: expected one YAML document, found a second one");
+  }
+}
+
+// ---- scenarios: defaults and every field ------------------------------------------
+
+TEST(Scenario, DefaultsApplied) {
+  const std::string path = fixture("minimal.yaml");
+  const Scenario s = load_scenario(path);
+  EXPECT_EQ(s.file, path);
+  EXPECT_EQ(s.name, "minimal");
+  EXPECT_EQ(s.seed, 1u);
+  EXPECT_EQ(s.firmware, normal(fixtures() / "dummy.elf"));
+  EXPECT_EQ(s.output, normal(fixtures() / ".." / "out" / "minimal"));
+  EXPECT_DOUBLE_EQ(s.platform.cpu_hz, 100e6);
+  EXPECT_DOUBLE_EQ(s.platform.timer_hz, IMCVP_MTIME_HZ_DEFAULT);
+  EXPECT_DOUBLE_EQ(s.platform.quantum_s, 10e-6);
+  EXPECT_EQ(s.platform.memory.base, uint64_t{IMCVP_RAM_BASE_DEFAULT});
+  EXPECT_EQ(s.platform.memory.size, uint64_t{IMCVP_RAM_SIZE_DEFAULT});
+  EXPECT_DOUBLE_EQ(s.platform.memory.latency_ns, 10.0);
+  const CpuParams d = default_cpu_params();
+  EXPECT_EQ(s.platform.cpu.cycles, d.cycles);
+  EXPECT_EQ(s.platform.cpu.energy_pj, d.energy_pj);
+  EXPECT_EQ(s.platform.cpu.branch_taken_penalty, d.branch_taken_penalty);
+  EXPECT_DOUBLE_EQ(s.platform.cpu.sleep_power_mw, d.sleep_power_mw);
+  EXPECT_DOUBLE_EQ(s.limits.max_time_s, 10.0);
+  EXPECT_EQ(s.limits.max_instructions, 2000000000u);
+  EXPECT_EQ(s.trace.vcd, "");
+  EXPECT_EQ(s.trace.signals, (std::vector<std::string>{"cpu", "bus", "uart", "irq"}));
+  EXPECT_FALSE(s.trace.transactions);
+}
+
+TEST(Scenario, EveryFieldRead) {
+  const Scenario s = load_scenario(fixture("full.yaml"));
+  EXPECT_EQ(s.name, "full_run");
+  EXPECT_EQ(s.seed, 0xDEADBEEFu);
+  EXPECT_EQ(s.firmware, normal(fixtures() / "dummy.elf"));
+  EXPECT_EQ(s.output, normal(fixtures() / "results"));
+  EXPECT_DOUBLE_EQ(s.platform.cpu_hz, 1e9);
+  EXPECT_DOUBLE_EQ(s.platform.timer_hz, 32768);
+  EXPECT_DOUBLE_EQ(s.platform.quantum_s, 1.5e-3);
+  EXPECT_EQ(s.platform.memory.base, 0x40000000u);
+  EXPECT_EQ(s.platform.memory.size, 64u * 1024);
+  EXPECT_DOUBLE_EQ(s.platform.memory.latency_ns, 0.1);
+  const CpuParams d = default_cpu_params();
+  const auto idx = [](InsnClass c) { return static_cast<unsigned>(c); };
+  EXPECT_EQ(s.platform.cpu.cycles[idx(InsnClass::Mul)], 4u);
+  EXPECT_EQ(s.platform.cpu.cycles[idx(InsnClass::Div)], 20u);
+  EXPECT_EQ(s.platform.cpu.cycles[idx(InsnClass::Alu)], d.cycles[idx(InsnClass::Alu)]);
+  EXPECT_EQ(s.platform.cpu.branch_taken_penalty, 0u);
+  EXPECT_DOUBLE_EQ(s.platform.cpu.energy_pj[idx(InsnClass::Alu)], 50.0);
+  EXPECT_DOUBLE_EQ(s.platform.cpu.energy_pj[idx(InsnClass::Load)], 125.0);
+  EXPECT_DOUBLE_EQ(s.platform.cpu.energy_pj[idx(InsnClass::Store)], d.energy_pj[idx(InsnClass::Store)]);
+  EXPECT_DOUBLE_EQ(s.platform.cpu.sleep_power_mw, 0.5);
+  EXPECT_DOUBLE_EQ(s.limits.max_time_s, 0.25);
+  EXPECT_EQ(s.limits.max_instructions, 300000000u);
+  EXPECT_EQ(s.trace.vcd, "run.vcd");
+  EXPECT_EQ(s.trace.signals, (std::vector<std::string>{"irq", "cpu"}));
+  EXPECT_TRUE(s.trace.transactions);
+}
+
+TEST(Scenario, RelativePathsResolveAgainstTheScenarioFolder) {
+  const fs::path old = fs::current_path();
+  fs::current_path(source_dir());
+  Scenario s;
+  try {
+    s = load_scenario("tests/unit/data/scenarios/minimal.yaml");
+  } catch (...) {
+    fs::current_path(old);
+    throw;
+  }
+  fs::current_path(old);
+  EXPECT_EQ(s.file, "tests/unit/data/scenarios/minimal.yaml");
+  EXPECT_EQ(s.firmware, "tests/unit/data/scenarios/dummy.elf");
+  EXPECT_EQ(s.output, "tests/unit/data/out/minimal");
+}
+
+// ---- scenarios: one exact message per error class ----------------------------------
+
+TEST(ScenarioErrors, UnknownKeyWithSuggestion) {
+  const std::string f = fixture("err_unknown_key.yaml");
+  EXPECT_EQ(error_of(f), f + ":4:3: platform.quantm: unknown field 'quantm' (did you mean 'quantum'?)");
+}
+
+TEST(ScenarioErrors, WrongType) {
+  const std::string f = fixture("err_wrong_type.yaml");
+  EXPECT_EQ(error_of(f), f + ":2:7: seed: expected an unsigned integer, got a list");
+}
+
+TEST(ScenarioErrors, BadUnit) {
+  const std::string f = fixture("err_bad_unit.yaml");
+  EXPECT_EQ(error_of(f), f + ":4:12: platform.quantum: unknown time unit 'sec' in '10 sec' "
+                             "(expected s, ms, us, ns or ps)");
+}
+
+TEST(ScenarioErrors, ZeroQuantum) {
+  const std::string f = fixture("err_zero_quantum.yaml");
+  EXPECT_EQ(error_of(f), f + ":3:12: platform.quantum: must be greater than zero, got '0 us'");
+}
+
+TEST(ScenarioErrors, MisalignedMemoryBase) {
+  const std::string f = fixture("err_misaligned_base.yaml");
+  EXPECT_EQ(error_of(f), f + ":4:11: platform.memory.base: must be 4-byte aligned, got 0x80000002");
+}
+
+TEST(ScenarioErrors, BadSignalName) {
+  const std::string f = fixture("err_bad_signal.yaml");
+  EXPECT_EQ(error_of(f),
+            f + ":4:18: trace.signals[1]: unknown signal group 'uarts' (did you mean 'uart'?)");
+}
+
+TEST(ScenarioErrors, MissingFirmware) {
+  const std::string f = fixture("err_missing_firmware.yaml");
+  const std::string resolved = normal(fixtures() / ".." / "nowhere" / "app.elf");
+  EXPECT_EQ(error_of(f), f + ":2:11: firmware: '" + resolved + "' does not exist");
+  // Without file checks the same scenario loads.
+  EXPECT_EQ(load_scenario(f, no_file_checks()).firmware, resolved);
+}
+
+TEST(ScenarioErrors, YamlSyntaxError) {
+  const std::string f = fixture("err_syntax.yaml");
+  EXPECT_EQ(error_of(f), f + ":4:7: YAML syntax error: end of map flow not found");
+}
+
+TEST(ScenarioErrors, MissingScenarioFile) {
+  const std::string f = fixture("does_not_exist.yaml");
+  EXPECT_EQ(error_of(f), f + ": cannot open scenario file");
+  EXPECT_EQ(error_of(fixtures().string()), fixtures().string() + ": cannot open scenario file");
+}
+
+// More errors, on scenarios written by the test.
+TEST_F(ScratchScenario, MissingFirmwareField) {
+  EXPECT_EQ(error_of(write("s.yaml", "seed: 3\n")), where(1, 1) + "firmware: missing required field");
+  EXPECT_EQ(error_of(write("s.yaml", "")), where(1, 1) + "firmware: missing required field");
+}
+
+TEST_F(ScratchScenario, FirmwareNotAFile) {
+  fs::create_directory(dir_ / "folder.elf");
+  EXPECT_EQ(error_of(write("s.yaml", "firmware: folder.elf\n")),
+            where(1, 11) + "firmware: '" + (dir_ / "folder.elf").string() + "' is not a regular file");
+}
+
+TEST_F(ScratchScenario, TopLevelMustBeAMapping) {
+  EXPECT_EQ(error_of(write("s.yaml", "- firmware: fw.elf\n")),
+            where(1, 1) + "expected a mapping of fields, got a list");
+}
+
+TEST_F(ScratchScenario, SectionOfTheWrongType) {
+  EXPECT_EQ(error_after_firmware("platform:\n  memory: 16 MiB\n"),
+            where(3, 11) + "platform.memory: expected a mapping of fields, got '16 MiB'");
+}
+
+TEST_F(ScratchScenario, TimeWithoutUnit) {
+  EXPECT_EQ(error_after_firmware("limits:\n  max_time: 10\n"),
+            where(3, 13) + "limits.max_time: '10' has no unit; a time needs one "
+                           "(expected s, ms, us, ns or ps), e.g. '10 us'");
+}
+
+TEST_F(ScratchScenario, UnknownTopLevelKey) {
+  EXPECT_EQ(error_after_firmware("seed: 1\nplatfrom:\n  quantum: 1 us\n"),
+            where(3, 1) + "platfrom: unknown field 'platfrom' (did you mean 'platform'?)");
+  EXPECT_EQ(error_after_firmware("colour: blue\n"),
+            where(2, 1) + "colour: unknown field 'colour' (expected one of: name, seed, firmware, "
+                          "output, platform, limits, trace)");
+}
+
+TEST_F(ScratchScenario, CpuClassesAndValues) {
+  EXPECT_EQ(error_after_firmware("platform:\n  cpu:\n    cycles: {alu: 1, muls: 2}\n"),
+            where(4, 22) + "platform.cpu.cycles.muls: unknown field 'muls' (did you mean 'mul'?)");
+  EXPECT_EQ(error_after_firmware("platform:\n  cpu:\n    cycles: {div: 0}\n"),
+            where(4, 19) + "platform.cpu.cycles.div: must be at least 1, got '0'");
+  EXPECT_EQ(error_after_firmware("platform:\n  cpu:\n    energy_pj: {load: -3}\n"),
+            where(4, 23) + "platform.cpu.energy_pj.load: must not be negative, got '-3'");
+  EXPECT_EQ(error_after_firmware("platform:\n  cpu:\n    cycles: {alu: 5000000000}\n"),
+            where(4, 19) + "platform.cpu.cycles.alu: '5000000000' is too large (at most 4294967295)");
+}
+
+TEST_F(ScratchScenario, MemoryLimits) {
+  EXPECT_EQ(error_after_firmware("platform:\n  memory:\n    size: 0\n"),
+            where(4, 11) + "platform.memory.size: must be greater than zero, got '0'");
+  EXPECT_EQ(error_after_firmware("platform:\n  memory:\n    size: 3 GiB\n"),
+            where(4, 11) + "platform.memory.size: '3 GiB' is too large (at most 2 GiB)");
+  EXPECT_EQ(error_after_firmware("platform:\n  memory:\n    size: 16 MB\n"),
+            where(4, 11) + "platform.memory.size: ambiguous size unit 'MB' in '16 MB'; "
+                           "write B, KiB, MiB, GiB or TiB (powers of 1024)");
+  EXPECT_EQ(error_after_firmware("platform:\n  memory:\n    base: 0xF0000000\n    size: 512 MiB\n"),
+            where(5, 11) + "platform.memory.size: main memory [0xf0000000, 0x110000000) ends past "
+                           "the 32-bit address space (base + size <= 0x100000000)");
+  EXPECT_EQ(error_after_firmware("platform:\n  memory:\n    base: 0x10000000\n"),
+            where(4, 11) + "platform.memory.base: main memory [0x10000000, 0x11000000) overlaps "
+                           "the UART registers at [0x10000000, 0x10000100)");
+  EXPECT_EQ(error_after_firmware("platform:\n  memory:\n    base: -4\n"),
+            where(4, 11) + "platform.memory.base: must not be negative, got '-4'");
+}
+
+TEST_F(ScratchScenario, Clocks) {
+  EXPECT_EQ(error_after_firmware("platform:\n  cpu_clock: 0 Hz\n"),
+            where(3, 14) + "platform.cpu_clock: a frequency must be greater than zero, got '0 Hz'");
+  EXPECT_EQ(error_after_firmware("platform:\n  cpu_clock: 5 GHz\n"),
+            where(3, 14) + "platform.cpu_clock: must be between 1 Hz and 4294967295 Hz "
+                           "(a 32-bit register), got 5 GHz");
+}
+
+TEST_F(ScratchScenario, Limits) {
+  EXPECT_EQ(error_after_firmware("limits:\n  max_instructions: 0\n"),
+            where(3, 21) + "limits.max_instructions: must be at least 1, got '0'");
+  EXPECT_EQ(error_after_firmware("limits:\n  max_time: 0 s\n"),
+            where(3, 13) + "limits.max_time: must be greater than zero, got '0 s'");
+}
+
+TEST_F(ScratchScenario, TraceFields) {
+  EXPECT_EQ(error_after_firmware("trace:\n  vcd: ../x.vcd\n"),
+            where(3, 8) + "trace.vcd: must be a file name inside the output folder "
+                          "(no '/' or '..'), got '../x.vcd'");
+  EXPECT_EQ(error_after_firmware("trace:\n  signals: [cpu, bus, cpu]\n"),
+            where(3, 23) + "trace.signals[2]: signal group 'cpu' listed twice");
+  EXPECT_EQ(error_after_firmware("trace:\n  signals: [gpu]\n"),
+            where(3, 13) + "trace.signals[0]: unknown signal group 'gpu' (did you mean 'cpu'?)");
+  EXPECT_EQ(error_after_firmware("trace:\n  signals: [dram]\n"),
+            where(3, 13) + "trace.signals[0]: unknown signal group 'dram' "
+                           "(expected one of: cpu, bus, uart, irq)");
+  EXPECT_EQ(error_after_firmware("trace:\n  signals: cpu\n"),
+            where(3, 12) + "trace.signals: expected a list, got 'cpu'");
+  EXPECT_EQ(error_after_firmware("trace:\n  transactions: maybe\n"),
+            where(3, 17) + "trace.transactions: expected true or false, got 'maybe'");
+}
+
+TEST_F(ScratchScenario, NameSeedAndDuplicates) {
+  EXPECT_EQ(error_after_firmware("name: a/b\n"),
+            where(2, 7) + "name: must be a plain name (it names the default output folder), got 'a/b'");
+  EXPECT_EQ(error_after_firmware("seed: -1\n"), where(2, 7) + "seed: must not be negative, got '-1'");
+  EXPECT_EQ(error_after_firmware("seed: 1\nseed: 2\n"),
+            where(3, 1) + "seed: duplicate field 'seed' (first given at line 2)");
+  const Scenario s = load_scenario(write("s.yaml", "firmware: fw.elf\nname: other\n"));
+  EXPECT_EQ(s.name, "other");
+  EXPECT_EQ(s.output, normal(dir_ / ".." / "out" / "other"));
+}
+
+TEST_F(ScratchScenario, OutputIsAFile) {
+  std::ofstream(dir_ / "taken") << "x";
+  EXPECT_EQ(error_after_firmware("output: taken\n"),
+            where(2, 9) + "output: output folder '" + (dir_ / "taken").string() +
+                "' exists and is not a folder");
+}
+
+TEST_F(ScratchScenario, AbsoluteFirmwarePath) {
+  const std::string fw = (dir_ / "fw.elf").string();
+  const Scenario s = load_scenario(write("s.yaml", "firmware: " + fw + "\n"));
+  EXPECT_EQ(s.firmware, fw);
+}
+
+// ---- the committed scenarios ----------------------------------------------------
+
+TEST(CommittedScenarios, Parse) {
+  const fs::path dir = source_dir() / "scenarios";
+  for (const char* name : {"hello", "faults", "intbench"}) {
+    SCOPED_TRACE(name);
+    const fs::path file = dir / (std::string(name) + ".yaml");
+    Scenario s;
+    ASSERT_NO_THROW(s = load_scenario(file.string(), no_file_checks()));
+    EXPECT_EQ(s.name, name);
+    EXPECT_EQ(s.firmware, normal(source_dir() / "build" / "firmware" / "apps" / (std::string(name) + ".elf")));
+    EXPECT_EQ(s.output, normal(source_dir() / "out" / name));
+  }
+  const Scenario hello = load_scenario((dir / "hello.yaml").string(), no_file_checks());
+  EXPECT_EQ(hello.trace.vcd, "hello.vcd");
+  EXPECT_EQ(hello.trace.signals, (std::vector<std::string>{"cpu", "bus", "uart", "irq"}));
+  const Scenario bench = load_scenario((dir / "intbench.yaml").string(), no_file_checks());
+  EXPECT_EQ(bench.trace.vcd, "");
+  EXPECT_GE(bench.limits.max_instructions, 300000000u * 2);
+  // ~300M instructions at up to ~2 cycles each must fit in simulated time.
+  EXPECT_GE(bench.limits.max_time_s, 300e6 * 2 / bench.platform.cpu_hz);
+}
