@@ -135,6 +135,9 @@ int sc_main(int argc, char* argv[]) {
   // Errors inside SystemC become exceptions, reported below.
   sc_core::sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_THROW);
   sc_core::sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_THROW);
+  // SystemC's own notes ("simulation stopped by user", the VCD time unit) are
+  // not the user's business.
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   try {
     if (argc < 2) return usage_error("no command given");
     const std::string cmd = argv[1];
