@@ -44,12 +44,13 @@ void Router::end_of_elaboration() {
 
 void Router::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   const uint64_t addr = trans.get_address();
+  const sc_core::sc_time at = sc_core::sc_time_stamp() + delay;  // when the access is issued
   delay += m_params.latency;
   const AddressRegion* region = m_map.lookup(addr, trans.get_data_length());
   if (!region) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     ++m_stats.errors;
-    if (m_params.trace) trace_line(trans, addr, sc_core::sc_time_stamp() + delay, nullptr);
+    if (m_params.trace) trace_line(trans, addr, at, nullptr);
     return;
   }
   trans.set_address(addr - region->base);
@@ -58,7 +59,6 @@ void Router::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_ti
 
   ++m_stats.forwarded;
   if (trans.is_response_error()) ++m_stats.errors;
-  const sc_core::sc_time at = sc_core::sc_time_stamp() + delay;
   m_transactions_driver.write_at(at, m_stats.forwarded);
   m_last_address_driver.write_at(at, static_cast<uint32_t>(addr));
   if (m_params.trace) trace_line(trans, addr, at, region);

@@ -23,7 +23,9 @@ namespace imcvp {
 
 struct RouterParams {
   sc_core::sc_time latency = sc_core::SC_ZERO_TIME;  // per hop, added to every b_transport
-  std::ostream* trace = nullptr;  // one line per transaction when set
+  // One line per transaction when set:
+  //   <issue time in ns> R|W 0x<address> <length> -> <region|(unmapped)> OK|ERROR
+  std::ostream* trace = nullptr;
 };
 
 struct RouterStats {
@@ -37,7 +39,8 @@ class Router : public sc_core::sc_module {
   tlm_utils::multi_passthrough_initiator_socket<Router> initiator;  // bound to targets
 
   // Count of forwarded transactions and the global address of the latest, for
-  // the VCD; each change appears at the simulated time of its transaction.
+  // the VCD; each change appears at the simulated time the transaction was
+  // issued (sc_time_stamp() + the initiator's delay).
   sc_core::sc_signal<uint64_t> transactions;
   sc_core::sc_signal<uint32_t> last_address;
 
