@@ -1,0 +1,447 @@
+// Unit tests of the RV32IMC core (no SystemC): instruction classes, CSRs,
+// traps, interrupts, the decode cache and HTIF, on hand-encoded programs.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "models/cpu/rv32_core.hpp"
+
+using namespace imcvp;
+
+namespace {
+
+constexpr uint32_t kBase = 0x80000000, kSize = 64 * 1024;
+constexpr uint32_t kDevice = 0x10000000;  // a 4-byte register on the fake bus
+
+// Encoders for the base formats.
+uint32_t R(uint32_t f7, uint32_t rs2, uint32_t rs1, uint32_t f3, uint32_t rd, uint32_t op) {
+  return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
+}
+uint32_t I(int32_t imm, uint32_t rs1, uint32_t f3, uint32_t rd, uint32_t op) {
+  return (static_cast<uint32_t>(imm) & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
+}
+uint32_t S(int32_t imm, uint32_t rs2, uint32_t rs1, uint32_t f3) {
+  const uint32_t u = static_cast<uint32_t>(imm);
+  return (u >> 5 & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (u & 31) << 7 | 0x23;
+}
+uint32_t B(int32_t imm, uint32_t rs2, uint32_t rs1, uint32_t f3) {
+  const uint32_t u = static_cast<uint32_t>(imm);
+  return (u >> 12 & 1) << 31 | (u >> 5 & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
+         (u >> 1 & 0xf) << 8 | (u >> 11 & 1) << 7 | 0x63;
+}
+uint32_t U(uint32_t imm, uint32_t rd, uint32_t op) { return (imm & 0xfffff000u) | rd << 7 | op; }
+uint32_t J(int32_t imm, uint32_t rd) {
+  const uint32_t u = static_cast<uint32_t>(imm);
+  return (u >> 20 & 1) << 31 | (u >> 1 & 0x3ff) << 21 | (u >> 11 & 1) << 20 |
+         (u >> 12 & 0xff) << 12 | rd << 7 | 0x6f;
+}
+uint32_t addi(uint32_t rd, uint32_t rs1, int32_t imm) { return I(imm, rs1, 0, rd, 0x13); }
+uint32_t csrrw(uint32_t rd, uint32_t csr, uint32_t rs1) { return I(static_cast<int32_t>(csr), rs1, 1, rd, 0x73); }
+uint32_t csrrs(uint32_t rd, uint32_t csr, uint32_t rs1) { return I(static_cast<int32_t>(csr), rs1, 2, rd, 0x73); }
+constexpr uint32_t kEcall = 0x00000073, kEbreak = 0x00100073, kMret = 0x30200073,
+                   kWfi = 0x10500073, kFenceI = 0x0000100f;
+
+class FakeBus : public CpuBus {
+ public:
+  uint32_t reg = 0;
+  unsigned reads = 0, writes = 0;
+  bool bus_read(uint32_t addr, uint8_t* data, unsigned len, uint64_t& cycles) override {
+    if (addr != kDevice || len != 4) return false;
+    std::memcpy(data, &reg, 4);
+    ++reads;
+    cycles += 5;
+    return true;
+  }
+  bool bus_write(uint32_t addr, const uint8_t* data, unsigned len, uint64_t& cycles) override {
+    if (addr != kDevice || len != 4) return false;
+    std::memcpy(&reg, data, 4);
+    ++writes;
+    cycles += 5;
+    return true;
+  }
+  uint64_t mtime_at(uint64_t cycles) override { return cycles / 10; }
+};
+
+class CoreTest : public ::testing::Test {
+ protected:
+  CoreTest() : ram(kSize), core(default_cpu_params(), bus) {
+    core.set_ram(ram.data(), kBase, kSize);
+    core.reset(kBase);
+  }
+  // Writes 32-bit words at kBase + offset.
+  void load(const std::vector<uint32_t>& words, uint32_t offset = 0) {
+    std::memcpy(ram.data() + offset, words.data(), words.size() * 4);
+  }
+  void load16(const std::vector<uint16_t>& halves, uint32_t offset = 0) {
+    std::memcpy(ram.data() + offset, halves.data(), halves.size() * 2);
+  }
+  uint32_t word(uint32_t addr) {
+    uint32_t v;
+    std::memcpy(&v, ram.data() + (addr - kBase), 4);
+    return v;
+  }
+  // Runs exactly n instructions (or until a stop).
+  // Runs exactly n instructions (or until a stop other than an interrupt re-check).
+  StopReason step(uint64_t n) {
+    const uint64_t target = core.instret() + n;
+    StopReason r;
+    do r = core.run(~uint64_t{0}, target);
+    while (r == StopReason::Interrupt && core.instret() < target);
+    return r;
+  }
+  // A trap handler at kBase + 0x1000 (an infinite loop: j .), installed in mtvec.
+  void install_handler() {
+    load({J(0, 0)}, 0x1000);
+    core.set_reg(31, kBase + 0x1000);
+    load({csrrw(0, csr::kMtvec, 31)}, 0);
+    ASSERT_EQ(step(1), StopReason::Limit);
+  }
+
+  FakeBus bus;
+  std::vector<uint8_t> ram;
+  Rv32Core core;
+};
+
+TEST_F(CoreTest, IntegerRegisterRegisterOps) {
+  core.set_reg(1, 0xfffffff0);  // -16
+  core.set_reg(2, 3);
+  load({R(0, 2, 1, 0, 3, 0x33), R(0x20, 2, 1, 0, 4, 0x33), R(0, 2, 1, 1, 5, 0x33),
+        R(0, 2, 1, 2, 6, 0x33), R(0, 2, 1, 3, 7, 0x33), R(0, 2, 1, 4, 8, 0x33),
+        R(0, 2, 1, 5, 9, 0x33), R(0x20, 2, 1, 5, 10, 0x33), R(0, 2, 1, 6, 11, 0x33),
+        R(0, 2, 1, 7, 12, 0x33)});
+  step(10);
+  EXPECT_EQ(core.reg(3), 0xfffffff3u);   // add
+  EXPECT_EQ(core.reg(4), 0xffffffedu);   // sub
+  EXPECT_EQ(core.reg(5), 0xffffff80u);   // sll
+  EXPECT_EQ(core.reg(6), 1u);            // slt: -16 < 3
+  EXPECT_EQ(core.reg(7), 0u);            // sltu: 0xfffffff0 > 3
+  EXPECT_EQ(core.reg(8), 0xfffffff3u);   // xor
+  EXPECT_EQ(core.reg(9), 0x1ffffffeu);   // srl
+  EXPECT_EQ(core.reg(10), 0xfffffffeu);  // sra
+  EXPECT_EQ(core.reg(11), 0xfffffff3u);  // or
+  EXPECT_EQ(core.reg(12), 0u);           // and
+  EXPECT_EQ(core.instret(), 10u);
+  EXPECT_EQ(core.class_counts()[static_cast<unsigned>(InsnClass::Alu)], 10u);
+}
+
+TEST_F(CoreTest, ImmediatesUpperAndX0) {
+  core.set_reg(1, 0x7fffffff);
+  load({addi(2, 1, 1), I(-1, 1, 2, 3, 0x13), I(-1, 1, 3, 4, 0x13), I(0x7ff, 0, 4, 5, 0x13),
+        I(31, 1, 1, 6, 0x13), I(0x400 | 4, 2, 5, 7, 0x13), U(0x12345000, 8, 0x37),
+        U(0x1000, 9, 0x17), addi(0, 0, 5)});
+  step(9);
+  EXPECT_EQ(core.reg(2), 0x80000000u);  // wraps
+  EXPECT_EQ(core.reg(3), 0u);           // slti 0x7fffffff < -1
+  EXPECT_EQ(core.reg(4), 1u);           // sltiu: -1 is 0xffffffff
+  EXPECT_EQ(core.reg(5), 0x7ffu);       // xori with x0
+  EXPECT_EQ(core.reg(6), 0x80000000u);  // slli 31
+  EXPECT_EQ(core.reg(7), 0xf8000000u);  // srai 4
+  EXPECT_EQ(core.reg(8), 0x12345000u);  // lui
+  EXPECT_EQ(core.reg(9), kBase + 7 * 4 + 0x1000);  // auipc
+  EXPECT_EQ(core.reg(0), 0u);           // x0 stays zero
+}
+
+TEST_F(CoreTest, BranchesJumpsAndTheirCycles) {
+  core.set_reg(1, 5);
+  core.set_reg(2, 5);
+  load({B(8, 2, 1, 0),            // 0: beq taken -> 8
+        addi(3, 0, 1),            // 4: skipped
+        B(8, 2, 1, 1),            // 8: bne not taken
+        J(8, 4),                  // 12: jal x4 -> 20
+        addi(3, 0, 2),            // 16: skipped
+        I(7, 4, 0, 5, 0x67)});    // 20: jalr x5, 7(x4) -> (16 + 7) & ~1 = 22? no: x4 = 16
+  const uint64_t c0 = core.cycles();
+  step(4);
+  EXPECT_EQ(core.reg(3), 0u);
+  EXPECT_EQ(core.reg(4), kBase + 16);
+  EXPECT_EQ(core.reg(5), kBase + 24);
+  EXPECT_EQ(core.pc(), (kBase + 16 + 7) & ~1u);
+  const CpuParams p = default_cpu_params();
+  const uint64_t expect = 2 * p.cycles[static_cast<unsigned>(InsnClass::Branch)] +
+                          p.branch_taken_penalty +
+                          2 * p.cycles[static_cast<unsigned>(InsnClass::Jump)];
+  EXPECT_EQ(core.cycles() - c0, expect);
+}
+
+TEST_F(CoreTest, LoadsAndStoresWithSignExtension) {
+  core.set_reg(1, kBase + 0x800);
+  core.set_reg(2, 0x8081f2f3);
+  load({S(0, 2, 1, 2), I(0, 1, 0, 3, 0x03), I(0, 1, 4, 4, 0x03), I(2, 1, 1, 5, 0x03),
+        I(2, 1, 5, 6, 0x03), S(-4, 2, 1, 0), I(-4, 1, 2, 7, 0x03), S(-8, 2, 1, 1),
+        I(-8, 1, 2, 8, 0x03)});
+  step(9);
+  EXPECT_EQ(word(kBase + 0x800), 0x8081f2f3u);
+  EXPECT_EQ(core.reg(3), 0xfffffff3u);  // lb
+  EXPECT_EQ(core.reg(4), 0xf3u);        // lbu
+  EXPECT_EQ(core.reg(5), 0xffff8081u);  // lh
+  EXPECT_EQ(core.reg(6), 0x8081u);      // lhu
+  EXPECT_EQ(core.reg(7), 0xf3u);        // sb then lw
+  EXPECT_EQ(core.reg(8), 0xf2f3u);      // sh then lw
+}
+
+TEST_F(CoreTest, DeviceAccessGoesThroughTheBusAndCostsItsStall) {
+  core.set_reg(1, kDevice);
+  core.set_reg(2, 42);
+  load({S(0, 2, 1, 2), I(0, 1, 2, 3, 0x03)});
+  const uint64_t c0 = core.cycles();
+  EXPECT_EQ(step(1), StopReason::Interrupt);  // a device write ends the slice
+  step(1);
+  EXPECT_EQ(bus.reg, 42u);
+  EXPECT_EQ(core.reg(3), 42u);
+  EXPECT_EQ(bus.writes, 1u);
+  EXPECT_EQ(bus.reads, 1u);
+  EXPECT_EQ(core.cycles() - c0, 2u * 2 + 2 * 5);  // 2 cycles each + 5 stall each
+}
+
+TEST_F(CoreTest, MultiplyDivideEdgeCases) {
+  auto m = [](uint32_t f3, uint32_t rd, uint32_t rs1, uint32_t rs2) { return R(1, rs2, rs1, f3, rd, 0x33); };
+  core.set_reg(1, 0x80000000);  // INT_MIN
+  core.set_reg(2, 0xffffffff);  // -1
+  core.set_reg(3, 0);
+  core.set_reg(4, 7);
+  load({m(0, 5, 1, 2), m(1, 6, 1, 2), m(2, 7, 1, 2), m(3, 8, 1, 2), m(4, 9, 1, 2),
+        m(6, 10, 1, 2), m(4, 11, 4, 3), m(5, 12, 4, 3), m(6, 13, 4, 3), m(7, 14, 4, 3),
+        m(4, 15, 2, 4), m(6, 16, 2, 4)});
+  step(12);
+  EXPECT_EQ(core.reg(5), 0x80000000u);   // mul
+  EXPECT_EQ(core.reg(6), 0u);            // mulh(INT_MIN, -1) = 2^31 >> 32
+  EXPECT_EQ(core.reg(7), 0x80000000u);   // mulhsu(INT_MIN, 0xffffffff)
+  EXPECT_EQ(core.reg(8), 0x7fffffffu);   // mulhu
+  EXPECT_EQ(core.reg(9), 0x80000000u);   // div overflow
+  EXPECT_EQ(core.reg(10), 0u);           // rem overflow
+  EXPECT_EQ(core.reg(11), 0xffffffffu);  // div by zero
+  EXPECT_EQ(core.reg(12), 0xffffffffu);  // divu by zero
+  EXPECT_EQ(core.reg(13), 7u);           // rem by zero = dividend
+  EXPECT_EQ(core.reg(14), 7u);           // remu by zero
+  EXPECT_EQ(core.reg(15), 0u);           // -1 / 7
+  EXPECT_EQ(core.reg(16), 0xffffffffu);  // -1 % 7
+}
+
+TEST(Rv32Decode, CompressedExpandsToItsBaseInstruction) {
+  struct Case { uint16_t c; uint32_t full; };
+  const Case cases[] = {
+      {0x0505, addi(10, 10, 1)},                // c.addi a0, 1
+      {0x4515, addi(10, 0, 5)},                 // c.li a0, 5
+      {0x6505, U(0x1000, 10, 0x37)},            // c.lui a0, 1
+      {0x1141, addi(2, 2, -16)},                // c.addi16sp sp, -16
+      {0x0808, addi(10, 2, 16)},                // c.addi4spn a0, sp, 16
+      {0x4108, I(0, 10, 2, 10, 0x03)},          // c.lw a0, 0(a0)
+      {0xc10c, S(0, 11, 10, 2)},                // c.sw a1, 0(a0)
+      {0x4502, I(0, 2, 2, 10, 0x03)},           // c.lwsp a0, 0(sp)
+      {0xc02a, S(0, 10, 2, 2)},                 // c.swsp a0, 0(sp)
+      {0x852e, R(0, 11, 0, 0, 10, 0x33)},       // c.mv a0, a1
+      {0x952e, R(0, 11, 10, 0, 10, 0x33)},      // c.add a0, a1
+      {0x8d0d, R(0x20, 11, 10, 0, 10, 0x33)},   // c.sub a0, a1
+      {0x8d2d, R(0, 11, 10, 4, 10, 0x33)},      // c.xor a0, a1
+      {0x8d4d, R(0, 11, 10, 6, 10, 0x33)},      // c.or a0, a1
+      {0x8d6d, R(0, 11, 10, 7, 10, 0x33)},      // c.and a0, a1
+      {0x8905, I(1, 10, 7, 10, 0x13)},          // c.andi a0, 1
+      {0x8105, I(1, 10, 5, 10, 0x13)},          // c.srli a0, 1
+      {0x8505, I(0x400 | 1, 10, 5, 10, 0x13)},  // c.srai a0, 1
+      {0x050a, I(2, 10, 1, 10, 0x13)},          // c.slli a0, 2
+      {0x8502, I(0, 10, 0, 0, 0x67)},           // c.jr a0
+      {0x9502, I(0, 10, 0, 1, 0x67)},           // c.jalr a0
+      {0xa001, J(0, 0)},                        // c.j .
+      {0x2001, J(0, 1)},                        // c.jal .
+      {0xc111, B(4, 0, 10, 0)},                 // c.beqz a0, +4
+      {0xe111, B(4, 0, 10, 1)},                 // c.bnez a0, +4
+      {0x9002, kEbreak},                        // c.ebreak
+  };
+  for (const Case& c : cases) {
+    const DecodedInsn a = decode(c.c), b = decode(c.full);
+    SCOPED_TRACE(::testing::Message() << std::hex << "c = 0x" << c.c);
+    EXPECT_EQ(a.op, b.op);
+    EXPECT_EQ(a.rd, b.rd);
+    EXPECT_EQ(a.rs1, b.rs1);
+    if (b.op != Op::Lui && b.op != Op::Addi && b.op != Op::Lw && b.op != Op::Jalr &&
+        b.op != Op::Andi && b.op != Op::Srli && b.op != Op::Srai && b.op != Op::Slli &&
+        b.op != Op::Jal && b.op != Op::Ebreak) {
+      EXPECT_EQ(a.rs2, b.rs2);
+    }
+    EXPECT_EQ(a.imm, b.imm);
+    EXPECT_EQ(a.len, 2);
+  }
+  EXPECT_EQ(decode(0x0000).op, Op::Illegal);  // all-zero halfword is illegal
+  EXPECT_EQ(decode(0x2000).op, Op::Illegal);  // c.fld: no D extension
+  EXPECT_EQ(decode(0x9c01).op, Op::Illegal);  // c.subw: RV64 only
+  EXPECT_EQ(decode(0xffffffff).op, Op::Illegal);
+}
+
+TEST_F(CoreTest, CompressedProgramRuns) {
+  // c.li a0, 5; c.addi a0, 1; c.mv a1, a0; c.add a1, a0; c.slli a1, 2
+  load16({0x4515, 0x0505, 0x85aa, 0x95aa, 0x058a});
+  step(5);
+  EXPECT_EQ(core.reg(10), 6u);
+  EXPECT_EQ(core.reg(11), 48u);
+  EXPECT_EQ(core.pc(), kBase + 10);
+}
+
+TEST_F(CoreTest, CsrReadWriteAndCounters) {
+  core.set_reg(1, 0x1234);
+  load({csrrw(2, csr::kMscratch, 1), csrrs(3, csr::kMscratch, 0), csrrs(4, csr::kMinstret, 0),
+        csrrs(5, csr::kMisa, 0), I(0x5, 0, 6, 6, 0x73) /* csrrsi x6, mscratch? no: csr 5 */});
+  step(4);
+  EXPECT_EQ(core.reg(2), 0u);
+  EXPECT_EQ(core.reg(3), 0x1234u);
+  EXPECT_EQ(core.reg(4), 2u);  // two instructions retired before it
+  EXPECT_EQ(core.reg(5) >> 30, 1u);  // MXL = 32
+  EXPECT_TRUE(core.reg(5) & (1u << ('C' - 'A')));
+  EXPECT_TRUE(core.reg(5) & (1u << ('M' - 'A')));
+}
+
+TEST_F(CoreTest, IllegalInstructionWithoutTrapVectorIsFatalAndNamesPcAndInstruction) {
+  load({addi(1, 0, 1), 0xffffffff});
+  EXPECT_EQ(step(5), StopReason::Fatal);
+  const std::string msg = core.fatal_message();
+  EXPECT_NE(msg.find("illegal instruction"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("0x80000004"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("0xffffffff"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("mtvec"), std::string::npos) << msg;
+}
+
+TEST_F(CoreTest, UnmappedLoadWithoutHandlerNamesTheAddress) {
+  core.set_reg(1, 0x00001000);
+  load({I(0, 1, 2, 2, 0x03)});
+  EXPECT_EQ(step(1), StopReason::Fatal);
+  EXPECT_NE(core.fatal_message().find("load access fault"), std::string::npos);
+  EXPECT_NE(core.fatal_message().find("0x00001000"), std::string::npos);
+}
+
+TEST_F(CoreTest, TrapsSetCauseEpcAndTval) {
+  install_handler();
+  struct Case { uint32_t insn; uint32_t cause; bool tval_is_addr; };
+  core.set_reg(1, kBase + 0x801);   // misaligned
+  core.set_reg(2, 0x00002000);      // unmapped
+  const Case cases[] = {
+      {kEcall, 11, false},
+      {kEbreak, 3, false},
+      {0x00000000, 2, false},
+      {csrrs(3, 0x7c0, 0), 2, false},  // unimplemented CSR
+      {I(0, 1, 2, 3, 0x03), 4, true},  // lw misaligned
+      {S(0, 3, 1, 2), 6, true},        // sw misaligned
+      {I(0, 2, 2, 3, 0x03), 5, true},  // lw unmapped
+      {S(0, 3, 2, 2), 7, true},        // sw unmapped
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.cause);
+    load({c.insn}, 0x100);
+    core.set_pc(kBase + 0x100);
+    core.flush_decode_cache();
+    step(1);
+    EXPECT_EQ(core.pc(), kBase + 0x1000);
+    EXPECT_EQ(core.mcause(), c.cause);
+    EXPECT_EQ(core.mepc(), kBase + 0x100);
+    if (c.tval_is_addr) {
+      EXPECT_EQ(core.mtval(), c.cause == 5 || c.cause == 7 ? 0x00002000u : kBase + 0x801);
+    }
+    if (c.cause == 2) {
+      EXPECT_EQ(core.mtval(), c.insn);
+    }
+    EXPECT_EQ(core.priv(), Rv32Core::kPrivM);
+  }
+}
+
+TEST_F(CoreTest, MretDropsToUserModeAndUserEcallAndCsrPrivilege) {
+  install_handler();
+  core.set_reg(1, kBase + 0x200);
+  load({csrrw(0, csr::kMepc, 1), kMret}, 4);  // mstatus.MPP = 0 (U) after reset
+  load({csrrs(3, csr::kCycle, 0), csrrs(4, csr::kMscratch, 0)}, 0x200);
+  step(2);
+  EXPECT_EQ(core.pc(), kBase + 0x200);
+  EXPECT_EQ(core.priv(), Rv32Core::kPrivU);
+  step(1);  // U-mode may read cycle
+  EXPECT_EQ(core.pc(), kBase + 0x204);
+  step(1);  // but not mscratch
+  EXPECT_EQ(core.mcause(), 2u);
+  EXPECT_EQ(core.priv(), Rv32Core::kPrivM);
+  EXPECT_EQ((core.mstatus() >> 11) & 3, 0u);  // MPP = U
+  // and ecall from U is cause 8
+  load({kEcall}, 0x300);
+  core.set_reg(1, kBase + 0x300);
+  load({csrrw(0, csr::kMepc, 1), kMret}, 0x1000 + 8);
+  core.set_pc(kBase + 0x1008);
+  core.flush_decode_cache();
+  step(3);
+  EXPECT_EQ(core.mcause(), 8u);
+}
+
+TEST_F(CoreTest, TimerInterruptTakenOnlyWhenEnabled) {
+  install_handler();
+  core.set_irq_lines(1u << 7);
+  EXPECT_FALSE(core.take_interrupt());  // mie = 0
+  core.set_reg(1, 1u << 7);
+  load({csrrw(0, csr::kMie, 1)}, 4);
+  EXPECT_EQ(step(1), StopReason::Interrupt);
+  EXPECT_TRUE(core.wake_pending());
+  EXPECT_FALSE(core.take_interrupt());  // mstatus.MIE = 0
+  core.set_reg(1, 1u << 3);
+  load({csrrw(0, csr::kMstatus, 1)}, 8);
+  EXPECT_EQ(step(1), StopReason::Interrupt);
+  EXPECT_TRUE(core.take_interrupt());
+  EXPECT_EQ(core.mcause(), 0x80000007u);
+  EXPECT_EQ(core.mepc(), kBase + 12);
+  EXPECT_EQ(core.pc(), kBase + 0x1000);
+  EXPECT_EQ(core.mstatus() & (1u << 3), 0u);          // MIE cleared
+  EXPECT_EQ(core.mstatus() & (1u << 7), 1u << 7);     // MPIE set
+}
+
+TEST_F(CoreTest, VectoredInterruptGoesToBasePlusFourTimesCause) {
+  core.set_reg(31, kBase + 0x1001);  // vectored mode
+  core.set_reg(1, 1u << 3);
+  core.set_reg(2, 1u << 3);
+  load({csrrw(0, csr::kMtvec, 31), csrrw(0, csr::kMie, 1), csrrw(0, csr::kMstatus, 2)});
+  step(3);
+  core.set_irq_lines(1u << 3);
+  EXPECT_TRUE(core.take_interrupt());
+  EXPECT_EQ(core.pc(), kBase + 0x1000 + 4 * 3);
+}
+
+TEST_F(CoreTest, WfiStopsTheLoop) {
+  load({kWfi});
+  EXPECT_EQ(step(5), StopReason::Wfi);
+  EXPECT_EQ(core.pc(), kBase + 4);
+}
+
+TEST_F(CoreTest, FenceIMakesStoresToCodeVisible) {
+  // 0: sw x2, 16(x1)   -> overwrite the instruction at 16
+  // 4: fence.i (or nop)
+  // 8..: loop back once to 16 via jumps
+  core.set_reg(1, kBase);
+  core.set_reg(2, addi(5, 0, 2));
+  load({addi(5, 0, 1)}, 16);
+  load({J(16, 0)}, 20 - 4);  // placeholder overwritten below
+  // Program: execute 16 once (x5 = 1), then store new code, then run 16 again.
+  load({J(16, 0), 0, 0, 0, addi(5, 0, 1), J(4, 0), S(16, 2, 1, 2), 0x00000013 /* nop */,
+        J(-16, 0)});
+  // 0 -> 16: x5 = 1; 20 -> 24: store; 28: nop; 32 -> 16: stale x5 = 1
+  step(6);
+  EXPECT_EQ(core.reg(5), 1u) << "without fence.i the decoded instruction may stay";
+  load({kFenceI}, 28);
+  core.flush_decode_cache();
+  core.set_pc(kBase);
+  load({addi(5, 0, 1)}, 16);
+  step(6);  // 0, 16, 20, 24 (store), 28 (fence.i), 32
+  step(1);  // 16 again: the new instruction
+  EXPECT_EQ(core.reg(5), 2u);
+}
+
+TEST_F(CoreTest, TohostWriteEndsTheRunWithTheCode) {
+  core.set_tohost(kBase + 0x2000);
+  core.set_reg(1, kBase + 0x2000);
+  core.set_reg(2, (7u << 1) | 1);
+  load({S(0, 2, 1, 2)});
+  EXPECT_EQ(step(10), StopReason::Exit);
+  EXPECT_EQ(core.exit_code(), 7u);
+}
+
+TEST_F(CoreTest, CounterWritesAreSeenByLaterReads) {
+  core.set_reg(1, 1000);
+  load({csrrw(0, csr::kMinstret, 1), csrrs(2, csr::kMinstret, 0), csrrw(0, csr::kMcycle, 1),
+        csrrs(3, csr::kMcycle, 0)});
+  step(4);
+  EXPECT_EQ(core.reg(2), 1000u);
+  EXPECT_EQ(core.reg(3), 1000u + default_cpu_params().cycles[static_cast<unsigned>(InsnClass::Csr)]);
+}
+
+}  // namespace
