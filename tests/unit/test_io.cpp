@@ -57,11 +57,12 @@ struct TestInitiator : sc_core::sc_module {
 
 const sc_time kPulse(100, SC_NS);
 
-// Runs the simulation up to and including every process at absolute time t
-// (sc_start(d) stops before evaluating what is due exactly at its end).
+// Runs the simulation up to and including every process due at absolute time
+// t (sc_start(d) stops before evaluating what is due exactly at its end, and
+// sc_start(0) runs one delta cycle at a time).
 void run_to(const sc_time& t) {
   if (t > sc_core::sc_time_stamp()) sc_core::sc_start(t - sc_core::sc_time_stamp());
-  sc_core::sc_start(SC_ZERO_TIME);
+  while (sc_core::sc_pending_activity_at_current_time()) sc_core::sc_start(SC_ZERO_TIME);
 }
 
 struct Harness {
