@@ -362,6 +362,11 @@ void GdbStub::report_exit(int exit_code) {
 
 bool GdbStub::poll_interrupt() {
   if (!connected()) return false;
+  if (poll_interval_.count() > 0) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_poll_) return false;
+    next_poll_ = now + poll_interval_;
+  }
   while (fill(false) > 0) {
   }
   if (!connected()) return false;

@@ -15,6 +15,7 @@
 // thread-safe: call it from the CPU's thread only.
 #pragma once
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -66,10 +67,15 @@ class GdbStub {
   // The program ended: sends "W<code>" and closes the connection.
   void report_exit(int exit_code);
 
-  // Non-blocking: true if gdb sent ctrl-C (0x03) while the CPU runs. A
-  // syscall per call: call it every few thousand instructions, not each one.
-  // Notices a closed socket too (connected() turns false: run on detached).
+  // Non-blocking: true if gdb sent ctrl-C (0x03) while the CPU runs. Call it
+  // every quantum or every few thousand instructions, not per instruction.
+  // It looks at the socket (a syscall, about a microsecond) at most once per
+  // poll interval of wall time and answers false in between (a clock read),
+  // so a ctrl-C is seen within that interval. Notices a closed socket too
+  // (connected() turns false: run on, detached).
   bool poll_interrupt();
+  // The poll interval (default 5 ms; zero: look at the socket on every call).
+  void set_poll_interval(std::chrono::microseconds interval) { poll_interval_ = interval; }
 
   bool has_breakpoints() const { return !all_bps_.empty(); }
   // Called per instruction while breakpoints are set.
@@ -122,6 +128,9 @@ class GdbStub {
   bool no_ack_ = false;
   std::string in_;        // received, not yet consumed bytes
   size_t in_pos_ = 0;
+
+  std::chrono::microseconds poll_interval_{5000};
+  std::chrono::steady_clock::time_point next_poll_{};
 
   int last_signal_ = kSigTrap;
   bool last_bp_ = false;

@@ -510,6 +510,21 @@ TEST(GdbStub, InterruptWhileRunningAndStopReply) {
   });
 }
 
+TEST(GdbStub, PollingIsRateLimitedByWallTime) {
+  Session s;
+  ASSERT_EQ(s.serve([](RspClient& c) { c.send_packet("c"); }), GdbResume::Continue);
+  s.stub.set_poll_interval(std::chrono::hours(1));
+  EXPECT_FALSE(s.stub.poll_interrupt());  // looks at the socket: nothing yet
+  s.client->send_raw("\x03");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(s.stub.poll_interrupt());  // within the interval: no syscall
+  s.stub.set_poll_interval(std::chrono::microseconds(0));
+  bool seen = false;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!seen && std::chrono::steady_clock::now() < until) seen = s.stub.poll_interrupt();
+  EXPECT_TRUE(seen);
+}
+
 TEST(GdbStub, BreakpointStopReplies) {
   Session s;
   s.serve([](RspClient& c) {
