@@ -289,7 +289,6 @@ StopReason Rv32Core::run_loop(uint64_t cycle_limit, uint64_t instret_limit,
   CacheEntry* const cache = cache_.data();
   constexpr uint32_t kMask = (1u << kCacheBits) - 1;
   const uint32_t taken_penalty = params_.branch_taken_penalty;
-  [[maybe_unused]] bool first = true;
 
   // Exceptions inside the loop: pc_ holds the faulting pc.
 #define IMCVP_TRAP(cause, tval)                          \
@@ -300,8 +299,10 @@ StopReason Rv32Core::run_loop(uint64_t cycle_limit, uint64_t instret_limit,
 
   while (cycles_ < cycle_limit && instret_ < instret_limit) {
     if constexpr (kDebug) {
-      if (!first && bps->is_breakpoint(pc_)) return StopReason::Breakpoint;
-      first = false;
+      if (skip_breakpoint_)
+        skip_breakpoint_ = false;
+      else if (bps->is_breakpoint(pc_))
+        return StopReason::Breakpoint;
     }
     {
       const uint32_t pc = pc_;

@@ -79,9 +79,12 @@ class Rv32Core {
 
   // Runs until cycles() >= cycle_limit or instret() >= instret_limit, or a
   // stop reason. With breakpoints, checks them before every instruction
-  // (the first instruction is not checked, so a resume steps off one).
+  // except the first one after skip_breakpoint_once() (a debugger resuming
+  // from a breakpoint steps off it).
   StopReason run(uint64_t cycle_limit, uint64_t instret_limit,
                  const BreakpointSet* breakpoints = nullptr);
+
+  void skip_breakpoint_once() { skip_breakpoint_ = true; }
 
   // Interrupt lines from outside (CLINT): the MSIP/MTIP/MEIP bits of mip.
   void set_irq_lines(uint32_t mip_bits) { mip_ = mip_bits; }
@@ -166,6 +169,7 @@ class Rv32Core {
   uint32_t tohost_ = 0;
   bool has_tohost_ = false;
   bool exit_requested_ = false;
+  bool skip_breakpoint_ = false;
   uint32_t exit_code_ = 0;
   std::string fatal_;
 };

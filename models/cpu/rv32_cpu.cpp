@@ -153,6 +153,7 @@ void Rv32Cpu::finish_outcome(CpuOutcome::Kind kind, const std::string& message) 
 bool Rv32Cpu::debug_halt(int signal, bool breakpoint) {
   sync();
   if (signal) gdb_->report_stop(signal, breakpoint);
+  core_.skip_breakpoint_once();  // resuming steps off the breakpoint it stopped at
   switch (gdb_->serve()) {
     case GdbResume::Continue: stepping_ = false; return true;
     case GdbResume::Step: stepping_ = true; return true;

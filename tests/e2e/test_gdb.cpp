@@ -106,9 +106,16 @@ TEST(Gdb, InterruptARunningTargetAndKillIt) {
   const int port = free_port() + 1;
   Simulator sim(sc, dir / "out", port);
   ASSERT_TRUE(sim.wait_listening()) << sim.log();
-  const std::string out = gdb(elf, port, {"continue &", "shell sleep 1", "interrupt",
-                                          "shell sleep 0.5", "info registers pc", "kill"});
+  // Batch gdb handles no stop events between -ex commands, so this session
+  // feeds gdb's standard input with pauses, as a person at the prompt would.
+  const std::string script = "(echo 'set confirm off'; echo 'target remote 127.0.0.1:" +
+                             std::to_string(port) +
+                             "'; echo 'continue &'; sleep 1; echo 'interrupt'; sleep 1; "
+                             "echo 'info registers pc'; echo 'kill'; echo 'quit')";
+  const std::string out =
+      run(script + " | timeout 60 gdb-multiarch -nx -q " + elf.string()).output;
   EXPECT_NE(out.find("SIGINT"), std::string::npos) << out;
+  EXPECT_NE(out.find("_start"), std::string::npos) << out;  // pc is inside the spin loop
   EXPECT_EQ(sim.wait_exit(30), 5) << sim.log();  // killed by the debugger
   EXPECT_NE(sim.log().find("killed by the debugger"), std::string::npos) << sim.log();
 }
