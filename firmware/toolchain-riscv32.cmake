@@ -46,10 +46,6 @@ set(CMAKE_ASM_FLAGS_INIT "${IMCVP_COMMON_FLAGS}")
 # per target by firmware/CMakeLists.txt).
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostartfiles -Wl,--gc-sections")
 
-set(CMAKE_C_FLAGS_RELEASE_INIT   "-O2 -g")
-set(CMAKE_CXX_FLAGS_RELEASE_INIT "-O2 -g")
-set(CMAKE_ASM_FLAGS_RELEASE_INIT "-g")
-
 set(CMAKE_EXECUTABLE_SUFFIX ".elf")
 set(CMAKE_EXECUTABLE_SUFFIX_C ".elf")
 set(CMAKE_EXECUTABLE_SUFFIX_CXX ".elf")

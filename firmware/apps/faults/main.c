@@ -17,7 +17,9 @@
 #include "imcvp/hal.h"
 
 /* Nothing is mapped here in the imcvp memory map (see memory_map.h). */
+#ifndef UNMAPPED_ADDR
 #define UNMAPPED_ADDR 0x00001000u
+#endif
 
 /* triggers.S */
 void trig_ecall_m(void);
@@ -231,10 +233,13 @@ int main(void)
                UNMAPPED_ADDR);
     classes++, passed += ok;
 
-    /* 10. machine timer interrupt, a few ticks ahead */
+    /* 10. machine timer interrupt, a few ticks ahead. mstatus.MIE is kept
+     * clear (wait_for_trap opens it) and the timer is armed before MTIE is
+     * set, since mtimecmp may reset to 0 (i.e. already pending). */
+    imcvp_irq_global_disable();
     reset_seen();
-    imcvp_irq_enable(IMCVP_IRQ_MTI);
     imcvp_set_mtimecmp(imcvp_mtime() + 5);
+    imcvp_irq_enable(IMCVP_IRQ_MTI);
     wait_for_trap();
     imcvp_irq_disable(IMCVP_IRQ_MTI);
     imcvp_timer_disarm();
@@ -242,6 +247,7 @@ int main(void)
     classes++, passed += ok;
 
     /* 11. machine software interrupt through msip */
+    imcvp_irq_global_disable();
     reset_seen();
     imcvp_irq_enable(IMCVP_IRQ_MSI);
     imcvp_msip_set();

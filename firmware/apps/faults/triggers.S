@@ -24,8 +24,8 @@ at_ecall_m:
     .balign 4
     .globl trig_ecall_u, at_ecall_u
 trig_ecall_u:
-    li t0, IMCVP_MSTATUS_MPP_MASK
-    csrc mstatus, t0        /* MPP = U */
+    li t0, IMCVP_MSTATUS_MPP_MASK | IMCVP_MSTATUS_MPIE
+    csrc mstatus, t0        /* MPP = U, and MIE stays 0 after the mret */
     la t0, at_ecall_u
     csrw mepc, t0
     mret
