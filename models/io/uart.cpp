@@ -37,6 +37,10 @@ void Uart::send(uint8_t byte, const sc_core::sc_time& at) {
   m_tx_active_driver.write_at(at + m_params.tx_pulse, false);
 }
 
+void Uart::end_of_simulation() {
+  if (m_params.sink) m_params.sink->flush();
+}
+
 void Uart::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   delay += m_params.latency;
   m_regs.access(trans, sc_core::sc_time_stamp() + delay);

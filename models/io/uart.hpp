@@ -44,6 +44,7 @@ class Uart : public sc_core::sc_module {
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned transport_dbg(tlm::tlm_generic_payload& trans);
   void send(uint8_t byte, const sc_core::sc_time& at);
+  void end_of_simulation() override;  // flushes a last line without '\n'
 
   UartParams m_params;
   RegisterBank m_regs;
