@@ -51,7 +51,8 @@ inline Result run(const std::string& command) {
   return r;
 }
 
-inline Result run_imcvp(const std::string& args) { return run(imcvp().string() + " " + args); }
+// `imcvp run ARGS`
+inline Result run_imcvp(const std::string& args) { return run(imcvp().string() + " run " + args); }
 
 inline std::string read_file(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);

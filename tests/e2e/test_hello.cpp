@@ -51,14 +51,14 @@ TEST(Hello, SameScenarioGivesTheSameReportAndVcdByteForByte) {
 }
 
 TEST(Hello, HelpExplainsEveryOption) {
-  const Result top = run_imcvp("--help");
+  const Result top = run(imcvp().string() + " --help");
   EXPECT_EQ(top.code, 0);
   EXPECT_NE(top.output.find("Exit codes"), std::string::npos);
-  const Result help = run_imcvp("run --help");
+  const Result help = run(imcvp().string() + " run --help");
   EXPECT_EQ(help.code, 0);
   for (const char* opt : {"--gdb", "--output", "--quiet"})
     EXPECT_NE(help.output.find(opt), std::string::npos) << opt;
-  const Result bad = run_imcvp("run --frobnicate x.yaml");
+  const Result bad = run(imcvp().string() + " run --frobnicate x.yaml");
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.output.find("--frobnicate"), std::string::npos);
 }
