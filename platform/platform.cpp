@@ -103,7 +103,6 @@ struct Platform::Impl {
     p.max_time = seconds(s.limits.max_time_s);
     p.ram_base = static_cast<uint32_t>(s.platform.memory.base);
     p.ram_size = static_cast<uint32_t>(s.platform.memory.size);
-    p.mtime_addr = IMCVP_CLINT_BASE + IMCVP_CLINT_MTIME;
     p.core = s.platform.cpu;
     return p;
   }

@@ -61,7 +61,9 @@ void Rv32Cpu::sync() {
 
 uint32_t Rv32Cpu::irq_lines() const {
   if (!clint_) return 0;
-  return (clint_->msip_pending() ? 1u << 3 : 0u) | (clint_->mtip_pending() ? 1u << 7 : 0u);
+  // At the CPU's own (run-ahead) time, not the kernel's.
+  return (clint_->msip_pending() ? 1u << 3 : 0u) |
+         (clint_->mtip_pending_at(local_time()) ? 1u << 7 : 0u);
 }
 
 void Rv32Cpu::acquire_dmi() {
@@ -116,14 +118,8 @@ bool Rv32Cpu::bus_write(uint32_t addr, const uint8_t* data, unsigned len, uint64
 }
 
 uint64_t Rv32Cpu::mtime_at(uint64_t cycles) {
-  uint8_t b[8] = {};
-  uint64_t c = cycles;  // reading the timer for a CSR does not stall the core
-  if (!transport(tlm::TLM_READ_COMMAND, params_.mtime_addr, b, 4, c) ||
-      !transport(tlm::TLM_READ_COMMAND, params_.mtime_addr + 4, b + 4, 4, c))
-    return 0;
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | b[i];
-  return v;
+  // The time CSRs read the CLINT's mtime at the core's own time.
+  return clint_ ? clint_->mtime_at(period_ * static_cast<double>(cycles)) : 0;
 }
 
 void Rv32Cpu::finish(CpuOutcome::Kind kind, uint32_t code, const std::string& message) {
@@ -179,21 +175,21 @@ bool Rv32Cpu::sleep_in_wfi() {
     return false;
   }
   sleeping_signal.write(true);
-  const sc_time t0 = sc_core::sc_time_stamp();
   while (!core_.wake_pending()) {
     const sc_time now = sc_core::sc_time_stamp();
-    const sc_time limit = params_.max_time == sc_core::sc_max_time() ? sc_core::sc_max_time()
-                                                                     : params_.max_time;
-    if (now >= limit) break;
+    if (now >= params_.max_time) break;
     if (clint_)
-      wait(limit - now, clint_->irq_event);
+      wait(params_.max_time - now, clint_->irq_event);
     else
-      wait(limit - now);
+      wait(params_.max_time - now);
+    // The clock is gated but time goes on: the core's cycles follow it.
+    const uint64_t woke = cycles_at(sc_core::sc_time_stamp());
+    if (woke > core_.cycles()) {
+      sleep_cycles_ += woke - core_.cycles();
+      core_.add_cycles(woke - core_.cycles());
+    }
     core_.set_irq_lines(irq_lines());
   }
-  const uint64_t slept = cycles_at(sc_core::sc_time_stamp() - t0);
-  core_.add_cycles(slept);
-  sleep_cycles_ += slept;
   sleeping_signal.write(false);
   if (!core_.wake_pending()) {
     char msg[160];

@@ -32,7 +32,6 @@ struct Rv32CpuParams {
   sc_core::sc_time max_time = sc_core::sc_max_time();
   uint32_t ram_base = 0;  // main memory: DMI is requested for this range
   uint32_t ram_size = 0;
-  uint32_t mtime_addr = 0;  // the CLINT's mtime register (time CSRs)
   CpuParams core;
 };
 
