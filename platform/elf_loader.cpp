@@ -1,4 +1,5 @@
 #include "platform/elf_loader.hpp"
+#include "models/common/hex.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -78,11 +79,6 @@ class Reader {
   const std::string& m_path;
 };
 
-std::string hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 void read_symbols(const Reader& r, ElfImage& img) {
   const uint32_t shoff = r.u32(32);

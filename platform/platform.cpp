@@ -1,4 +1,5 @@
 #include "platform/platform.hpp"
+#include "models/common/hex.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -31,11 +32,6 @@ using sc_core::sc_time;
 
 namespace {
 
-std::string hex32(uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "0x%08llx", static_cast<unsigned long long>(v));
-  return b;
-}
 
 sc_time seconds(double s) { return sc_time(s, sc_core::SC_SEC); }
 
@@ -171,25 +167,25 @@ struct Platform::Impl {
     for (const auto& seg : elf.segments) {
       if (seg.memsz == 0) continue;
       if (seg.paddr < base || seg.paddr + seg.memsz > base + size)
-        throw PlatformError(sc.firmware + ": segment at " + hex32(seg.paddr) + " (" +
+        throw PlatformError(sc.firmware + ": segment at " + hex_addr(seg.paddr) + " (" +
                             std::to_string(seg.memsz) + " bytes) lies outside main memory [" +
-                            hex32(base) + ", " + hex32(base + size) +
+                            hex_addr(base) + ", " + hex_addr(base + size) +
                             ") set by platform.memory in " + sc.file);
       uint8_t* dst = ram.data() + (seg.paddr - base);
       std::copy(seg.data.begin(), seg.data.end(), dst);
       std::fill(dst + seg.data.size(), dst + seg.memsz, 0);
     }
     if (elf.entry < base || elf.entry >= base + size)
-      throw PlatformError(sc.firmware + ": entry point " + hex32(elf.entry) +
+      throw PlatformError(sc.firmware + ": entry point " + hex_addr(elf.entry) +
                           " lies outside main memory");
     entry = static_cast<uint32_t>(elf.entry);
     if (auto it = elf.symbols.find("__stack"); it != elf.symbols.end() && it->second > base + size)
-      throw PlatformError(sc.firmware + ": the firmware's stack top (__stack = " + hex32(it->second) +
-                          ") lies beyond main memory, which ends at " + hex32(base + size) +
+      throw PlatformError(sc.firmware + ": the firmware's stack top (__stack = " + hex_addr(it->second) +
+                          ") lies beyond main memory, which ends at " + hex_addr(base + size) +
                           ": raise platform.memory.size in " + sc.file);
     if (auto it = elf.symbols.find("tohost"); it != elf.symbols.end()) {
       if (it->second < base || it->second + 8 > base + size)
-        throw PlatformError(sc.firmware + ": symbol tohost at " + hex32(it->second) +
+        throw PlatformError(sc.firmware + ": symbol tohost at " + hex_addr(it->second) +
                             " lies outside main memory");
       cpu.set_tohost(static_cast<uint32_t>(it->second));
     }
@@ -262,7 +258,7 @@ struct Platform::Impl {
         .value("exit_code", r.exit_code)
         .value("firmware_exit_code", r.firmware_exit)
         .value("message", r.message)
-        .value("final_pc", hex32(cpu.core().pc()))
+        .value("final_pc", hex_addr(cpu.core().pc()))
         .end_object();
     j.begin_object("time")
         .value("simulated_s", r.simulated_s)

@@ -1,4 +1,5 @@
 #include "platform/units.hpp"
+#include "models/common/hex.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -279,11 +280,7 @@ bool parse_bool(const std::string& raw) {
   throw UnitError("expected true or false, got " + in_quotes(trim(raw)));
 }
 
-std::string format_hex(uint64_t value) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
-  return buf;
-}
+std::string format_hex(uint64_t value) { return hex(value); }
 
 std::string format_size(uint64_t bytes) {
   static const char* const names[] = {"TiB", "GiB", "MiB", "KiB"};

@@ -1,19 +1,10 @@
 #include "models/bus/address_map.hpp"
+#include "models/common/hex.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
 namespace imcvp {
-
-namespace {
-
-std::string hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-}  // namespace
 
 bool AddressRegion::contains(uint64_t addr, uint64_t len) const {
   if (!contains(addr)) return false;
@@ -22,16 +13,16 @@ bool AddressRegion::contains(uint64_t addr, uint64_t len) const {
 }
 
 std::string describe(const AddressRegion& region) {
-  return "'" + region.name + "' [" + hex(region.base) + ", " + hex(region.last()) + "]";
+  return "'" + region.name + "' [" + hex_addr(region.base) + ", " + hex_addr(region.last()) + "]";
 }
 
 const AddressRegion& AddressMap::add(const std::string& name, uint64_t base, uint64_t size,
                                      unsigned target) {
   if (size == 0)
-    throw AddressMapError("address map: '" + name + "' at " + hex(base) + " has size 0");
+    throw AddressMapError("address map: '" + name + "' at " + hex_addr(base) + " has size 0");
   if (size - 1 > UINT64_MAX - base)
-    throw AddressMapError("address map: '" + name + "' at " + hex(base) + " with size " +
-                          hex(size) + " wraps around the end of the address space");
+    throw AddressMapError("address map: '" + name + "' at " + hex_addr(base) + " with size " +
+                          hex_addr(size) + " wraps around the end of the address space");
   AddressRegion region{name, base, size, target};
   // First region whose base is above ours; the one before it may reach into us.
   auto it = std::upper_bound(m_regions.begin(), m_regions.end(), base,

@@ -1,4 +1,5 @@
 #include "models/cpu/rv32_core.hpp"
+#include "models/common/hex.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -12,11 +13,6 @@ constexpr uint32_t kMstatusMie = 1u << 3, kMstatusMpie = 1u << 7, kMstatusMppShi
 // Interrupt bits that exist on this hart (software, timer, external).
 constexpr uint32_t kIrqMask = (1u << 3) | (1u << 7) | (1u << 11);
 
-std::string hex32(uint32_t v) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%08x", v);
-  return b;
-}
 
 #if defined(__GNUC__)
 #define IMCVP_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -166,10 +162,10 @@ void Rv32Core::set_fatal(const std::string& what, uint32_t tval, bool has_tval) 
   if (ram_ && off < ram_size_ && off + 2 <= ram_size_) {
     uint32_t raw = 0;
     std::memcpy(&raw, ram_ + off, off + 4 <= ram_size_ ? 4 : 2);
-    insn = (raw & 3) == 3 ? hex32(raw) : hex32(raw & 0xffff).replace(2, 4, "");
+    insn = (raw & 3) == 3 ? hex_addr(raw) : hex_addr(raw & 0xffff).replace(2, 4, "");
   }
-  fatal_ = what + " at pc " + hex32(pc_) + " (instruction " + insn + ")";
-  if (has_tval) fatal_ += ", address/value " + hex32(tval);
+  fatal_ = what + " at pc " + hex_addr(pc_) + " (instruction " + insn + ")";
+  if (has_tval) fatal_ += ", address/value " + hex_addr(tval);
 }
 
 void Rv32Core::enter_trap(uint32_t mcause, uint32_t tval) {
@@ -193,7 +189,7 @@ bool Rv32Core::trap(Cause cause, uint32_t tval) {
                           cause == Cause::StoreMisaligned || cause == Cause::StoreAccessFault ||
                           cause == Cause::InsnAccessFault;
     set_fatal(std::string("unhandled trap: ") + cause_name(code) + " (mcause " +
-                  std::to_string(code) + ", no trap vector: mtvec = " + hex32(mtvec_) + ")",
+                  std::to_string(code) + ", no trap vector: mtvec = " + hex_addr(mtvec_) + ")",
               tval, has_tval);
     return false;
   }
@@ -232,7 +228,7 @@ bool Rv32Core::check_tohost() {
     exit_requested_ = true;
     return true;
   }
-  set_fatal("unsupported HTIF request " + hex32(v) + " written to tohost", tohost_, true);
+  set_fatal("unsupported HTIF request " + hex_addr(v) + " written to tohost", tohost_, true);
   return true;
 }
 

@@ -1,4 +1,5 @@
 #include "models/memory/memory.hpp"
+#include "models/common/hex.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -9,11 +10,6 @@ namespace imcvp {
 
 namespace {
 
-std::string hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 }  // namespace
 
