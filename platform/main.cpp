@@ -35,6 +35,7 @@ Exit codes:
      instruction and address)
   4  a run limit was reached (limits.max_time, limits.max_instructions)
   5  the CPU stalled (wfi with nothing to wake it) or the debugger killed it
+  130 interrupted by the user (ctrl-C): the outputs are written up to there
 )";
 
 const char* kRunHelp = R"(Usage: imcvp run SCENARIO.yaml [options]

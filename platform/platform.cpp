@@ -1,7 +1,9 @@
 #include "platform/platform.hpp"
 #include "models/common/hex.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -35,6 +37,15 @@ namespace {
 
 sc_time seconds(double s) { return sc_time(s, sc_core::SC_SEC); }
 
+// Set by SIGINT/SIGTERM: the run ends at the CPU's next synchronisation
+// point and the outputs are still written. A second signal ends the process
+// at once (e.g. while the GDB stub waits for a connection).
+std::atomic<bool> g_stop_requested{false};
+extern "C" void on_stop_signal(int sig) {
+  g_stop_requested.store(true);
+  std::signal(sig, SIG_DFL);
+}
+
 const char* outcome_name(CpuOutcome::Kind k) {
   switch (k) {
     case CpuOutcome::Kind::Exit: return "exit";
@@ -42,6 +53,7 @@ const char* outcome_name(CpuOutcome::Kind k) {
     case CpuOutcome::Kind::Limit: return "limit";
     case CpuOutcome::Kind::Stalled: return "stalled";
     case CpuOutcome::Kind::Killed: return "killed";
+    case CpuOutcome::Kind::Interrupted: return "interrupted";
     case CpuOutcome::Kind::Running: break;
   }
   return "running";
@@ -124,6 +136,9 @@ struct Platform::Impl {
     bus.bind_target(uart.socket, "uart", IMCVP_UART_BASE, IMCVP_UART_SIZE);
     bus.bind_target(simctrl.socket, "simctrl", IMCVP_SIMCTRL_BASE, IMCVP_SIMCTRL_SIZE);
     cpu.set_clint(&clint);
+    cpu.set_stop_flag(&g_stop_requested);
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
 
     load_firmware();
 
@@ -217,6 +232,7 @@ struct Platform::Impl {
         break;
       case CpuOutcome::Kind::Fault: r.exit_code = exit_code::kFault; break;
       case CpuOutcome::Kind::Limit: r.exit_code = exit_code::kLimit; break;
+      case CpuOutcome::Kind::Interrupted: r.exit_code = exit_code::kInterrupted; break;
       default: r.exit_code = exit_code::kStalled; break;
     }
     r.instructions = cpu.core().instret();

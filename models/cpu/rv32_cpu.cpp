@@ -229,6 +229,11 @@ void Rv32Cpu::thread() {
       sync();
       sync_cycles = core_.cycles();
       if (gdb_ && gdb_->poll_interrupt() && !debug_halt(2, false)) return;
+      if (stop_flag_ && stop_flag_->load(std::memory_order_relaxed)) {
+        std::snprintf(msg, sizeof msg, "interrupted by the user at pc 0x%08x", core_.pc());
+        finish(CpuOutcome::Kind::Interrupted, 0, msg);
+        return;
+      }
     }
     switch (r) {
       case StopReason::Limit:

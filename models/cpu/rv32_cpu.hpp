@@ -7,6 +7,7 @@
 // runs ahead of SystemC time by at most one quantum, and syncs (wait()) at
 // quantum ends, at the CLINT's next timer deadline, in wfi and at the end.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,7 +38,7 @@ struct Rv32CpuParams {
 
 // How a run ended.
 struct CpuOutcome {
-  enum class Kind { Running, Exit, Fault, Limit, Stalled, Killed };
+  enum class Kind { Running, Exit, Fault, Limit, Stalled, Killed, Interrupted };
   Kind kind = Kind::Running;
   uint32_t exit_code = 0;
   std::string message;  // for everything but a clean exit
@@ -59,6 +60,9 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   // Serve a debugger: the CPU halts at reset until GDB resumes it.
   void set_gdb(GdbStub* gdb) { gdb_ = gdb; }
   void set_tohost(uint32_t addr) { core_.set_tohost(addr); }
+  // A flag set from outside the simulation (the user pressed ctrl-C): the
+  // CPU ends the run at its next synchronisation point.
+  void set_stop_flag(const std::atomic<bool>* flag) { stop_flag_ = flag; }
   void reset(uint32_t entry) { core_.reset(entry); }
   // Called by the sim-control device: ends the run after the current store.
   void request_exit(uint32_t code) { core_.request_exit(code); }
@@ -105,6 +109,7 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   Rv32Core core_;
   Clint* clint_ = nullptr;
   GdbStub* gdb_ = nullptr;
+  const std::atomic<bool>* stop_flag_ = nullptr;
   std::unique_ptr<GdbBreakpoints> gdb_breakpoints_;
   bool stepping_ = false;
   bool dmi_valid_ = false;

@@ -92,6 +92,18 @@ TEST(Errors, TimeLimitEndsARunawayFirmware) {
   EXPECT_LT(ns, 1000100u);
 }
 
+TEST(Errors, CtrlCEndsTheRunAndStillWritesTheReport) {
+  const fs::path dir = scratch("err-sigint");
+  const fs::path sc = make_scenario(dir, "spin", fault_elf("spin"),
+                                    "limits:\n  max_time: 100000 s\n  max_instructions: 1000000000000\n");
+  const Result r = run("timeout --preserve-status -s INT 1 " + imcvp().string() + " run " + sc.string());
+  EXPECT_EQ(r.code, 130) << r.output;
+  EXPECT_NE(r.output.find("interrupted by the user"), std::string::npos) << r.output;
+  const std::string report = read_file(dir / "out-spin" / "report.json");
+  EXPECT_EQ(json_field(report, "outcome"), "\"interrupted\"") << report;
+  EXPECT_GT(std::stoull(json_field(report, "instructions")), 0u);
+}
+
 TEST(Errors, WfiWithNothingToWakeTheCpu) {
   const fs::path dir = scratch("err-wfi");
   const fs::path sc = make_scenario(dir, "wfi", fault_elf("wfi_dead"));
