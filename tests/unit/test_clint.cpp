@@ -8,12 +8,13 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "imcvp/memory_map.h"
 #include "models/cpu/clint.hpp"
+#include "tlm_harness.hpp"
 
 using namespace imcvp;
+using imcvp::test::run_to;
 using sc_core::sc_time;
 using sc_core::SC_NS;
 using sc_core::SC_PS;
@@ -22,22 +23,11 @@ using sc_core::SC_ZERO_TIME;
 
 namespace {
 
-struct TestInitiator : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<TestInitiator> socket;
-  explicit TestInitiator(const sc_core::sc_module_name& n) : sc_module(n), socket("socket") {}
+// The shared test initiator with the CLINT's checked 32-bit accesses and its
+// 64-bit mtime/mtimecmp helpers.
+struct ClintInitiator : test::TestInitiator {
+  using TestInitiator::TestInitiator;
 
-  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t addr, void* data, unsigned len,
-                                  sc_time delay = SC_ZERO_TIME) {
-    tlm::tlm_generic_payload t;
-    t.set_command(cmd);
-    t.set_address(addr);
-    t.set_data_ptr(static_cast<unsigned char*>(data));
-    t.set_data_length(len);
-    t.set_streaming_width(len);
-    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    socket->b_transport(t, delay);
-    return t.get_response_status();
-  }
   void write32(uint64_t addr, uint32_t v, sc_time delay = SC_ZERO_TIME) {
     ASSERT_EQ(access(tlm::TLM_WRITE_COMMAND, addr, &v, 4, delay), tlm::TLM_OK_RESPONSE);
   }
@@ -80,8 +70,8 @@ const sc_time kTick(100, SC_NS);
 const sc_time kPs(1, SC_PS);
 
 struct Harness {
-  TestInitiator cpu{"cpu"};
-  TestInitiator cpu2{"cpu2"};
+  ClintInitiator cpu{"cpu"};
+  ClintInitiator cpu2{"cpu2"};
   Clint clint{"clint", ClintParams{kHz, SC_ZERO_TIME}};
   Clint rtc{"rtc", ClintParams{kRtcHz, SC_ZERO_TIME}};
   IrqMonitor irqs{"irqs", clint.irq_event};
@@ -98,14 +88,6 @@ Harness& harness() {
 }
 
 sc_time now() { return sc_core::sc_time_stamp(); }
-
-// Runs up to and including every process due at absolute time t (sc_start(d)
-// stops before evaluating what is due exactly at its end, and sc_start(0)
-// runs one delta cycle at a time).
-void run_to(const sc_time& t) {
-  if (t > now()) sc_core::sc_start(t - now());
-  while (sc_core::sc_pending_activity_at_current_time()) sc_core::sc_start(SC_ZERO_TIME);
-}
 
 // Runs to the next whole 100 ns (a 10 MHz tick boundary).
 void align() {
@@ -335,5 +317,4 @@ TEST(Clint, DebugTransportReadsRegisters) {
   for (uint8_t x : buf) EXPECT_EQ(x, 0xff);
 }
 
-// gtest_main provides main(); the SystemC library still wants an sc_main.
-int sc_main(int, char*[]) { return 0; }
+IMCVP_TEST_SC_MAIN()

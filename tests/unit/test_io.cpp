@@ -9,61 +9,22 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "imcvp/memory_map.h"
 #include "models/io/sim_ctrl.hpp"
 #include "models/io/uart.hpp"
+#include "tlm_harness.hpp"
 
 using namespace imcvp;
+using imcvp::test::run_to;
+using imcvp::test::TestInitiator;
 using sc_core::sc_time;
 using sc_core::SC_NS;
 using sc_core::SC_ZERO_TIME;
 
 namespace {
 
-struct TestInitiator : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<TestInitiator> socket;
-  explicit TestInitiator(const sc_core::sc_module_name& n) : sc_module(n), socket("socket") {}
-
-  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t addr, void* data, unsigned len,
-                                  sc_time& delay) {
-    tlm::tlm_generic_payload t;
-    t.set_command(cmd);
-    t.set_address(addr);
-    t.set_data_ptr(static_cast<unsigned char*>(data));
-    t.set_data_length(len);
-    t.set_streaming_width(len);
-    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    socket->b_transport(t, delay);
-    return t.get_response_status();
-  }
-  tlm::tlm_response_status write32(uint64_t addr, uint32_t v, sc_time d = SC_ZERO_TIME) {
-    return access(tlm::TLM_WRITE_COMMAND, addr, &v, 4, d);
-  }
-  tlm::tlm_response_status read32(uint64_t addr, uint32_t& v) {
-    sc_time d = SC_ZERO_TIME;
-    return access(tlm::TLM_READ_COMMAND, addr, &v, 4, d);
-  }
-  unsigned debug(tlm::tlm_command cmd, uint64_t addr, void* data, unsigned len) {
-    tlm::tlm_generic_payload t;
-    t.set_command(cmd);
-    t.set_address(addr);
-    t.set_data_ptr(static_cast<unsigned char*>(data));
-    t.set_data_length(len);
-    return socket->transport_dbg(t);
-  }
-};
-
 const sc_time kPulse(100, SC_NS);
-
-// Runs the simulation up to and including every process due at absolute time
-// t (sc_start(d) stops before evaluating what is due exactly at its end, and
-// sc_start(0) runs one delta cycle at a time).
-void run_to(const sc_time& t) {
-  if (t > sc_core::sc_time_stamp()) sc_core::sc_start(t - sc_core::sc_time_stamp());
-  while (sc_core::sc_pending_activity_at_current_time()) sc_core::sc_start(SC_ZERO_TIME);
-}
 
 struct Harness {
   std::ostringstream terminal;
@@ -219,5 +180,4 @@ TEST(SimCtrl, ExitWriteCallsTheCallbackWithTheCode) {
   EXPECT_EQ(h.exit_codes.back(), 0u);
 }
 
-// gtest_main provides main(); the SystemC library still wants an sc_main.
-int sc_main(int, char*[]) { return 0; }
+IMCVP_TEST_SC_MAIN()

@@ -7,11 +7,12 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include "models/memory/memory.hpp"
+#include "tlm_harness.hpp"
 
 using namespace imcvp;
+using imcvp::test::TestInitiator;
 using sc_core::sc_time;
 using sc_core::SC_NS;
 using sc_core::SC_ZERO_TIME;
@@ -20,44 +21,6 @@ namespace {
 
 constexpr uint64_t kSize = 0x10000;
 const sc_time kLatency(20, SC_NS);
-
-struct TestInitiator : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<TestInitiator> socket;
-  explicit TestInitiator(const sc_core::sc_module_name& n) : sc_module(n), socket("socket") {}
-
-  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t addr, void* data, unsigned len,
-                                  sc_time& delay, unsigned char* byte_enable = nullptr,
-                                  unsigned streaming_width = 0, bool* dmi_hint = nullptr) {
-    tlm::tlm_generic_payload t;
-    t.set_command(cmd);
-    t.set_address(addr);
-    t.set_data_ptr(static_cast<unsigned char*>(data));
-    t.set_data_length(len);
-    t.set_streaming_width(streaming_width ? streaming_width : len);
-    if (byte_enable) {
-      t.set_byte_enable_ptr(byte_enable);
-      t.set_byte_enable_length(len);
-    }
-    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    socket->b_transport(t, delay);
-    if (dmi_hint) *dmi_hint = t.is_dmi_allowed();
-    return t.get_response_status();
-  }
-  unsigned debug(tlm::tlm_command cmd, uint64_t addr, void* data, unsigned len) {
-    tlm::tlm_generic_payload t;
-    t.set_command(cmd);
-    t.set_address(addr);
-    t.set_data_ptr(static_cast<unsigned char*>(data));
-    t.set_data_length(len);
-    return socket->transport_dbg(t);
-  }
-  bool dmi(uint64_t addr, tlm::tlm_dmi& d) {
-    tlm::tlm_generic_payload t;
-    t.set_command(tlm::TLM_READ_COMMAND);
-    t.set_address(addr);
-    return socket->get_direct_mem_ptr(t, d);
-  }
-};
 
 struct Harness {
   TestInitiator cpu{"cpu"};
@@ -205,5 +168,4 @@ TEST(Memory, ZeroSizeIsRejected) {
   EXPECT_NE(h.zero_size_error.find("size is 0"), std::string::npos) << h.zero_size_error;
 }
 
-// gtest_main provides main(); the SystemC library still wants an sc_main.
-int sc_main(int, char*[]) { return 0; }
+IMCVP_TEST_SC_MAIN()

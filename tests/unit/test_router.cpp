@@ -10,12 +10,12 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include "models/bus/address_map.hpp"
 #include "models/bus/router.hpp"
 #include "models/memory/memory.hpp"
+#include "tlm_harness.hpp"
 
 using namespace imcvp;
 using sc_core::sc_time;
@@ -29,52 +29,8 @@ constexpr uint64_t kProbeBase = 0x10000000, kProbeSize = 0x100;
 constexpr uint64_t kAliasBase = 0x20000000;  // second window onto the probe
 const sc_time kHop(10, SC_NS), kRamLatency(5, SC_NS);
 
-// An initiator (CPU or DMA stand-in) with helpers; records DMI invalidations.
-struct TestInitiator : sc_core::sc_module {
-  tlm_utils::simple_initiator_socket<TestInitiator> socket;
-  std::vector<std::pair<uint64_t, uint64_t>> invalidations;
-
-  explicit TestInitiator(const sc_core::sc_module_name& n) : sc_module(n), socket("socket") {
-    socket.register_invalidate_direct_mem_ptr(this, &TestInitiator::invalidate);
-  }
-  void invalidate(sc_dt::uint64 s, sc_dt::uint64 e) { invalidations.emplace_back(s, e); }
-
-  tlm::tlm_response_status access(tlm::tlm_command cmd, uint64_t addr, void* data, unsigned len,
-                                  sc_time& delay, uint64_t* addr_after = nullptr) {
-    tlm::tlm_generic_payload t;
-    t.set_command(cmd);
-    t.set_address(addr);
-    t.set_data_ptr(static_cast<unsigned char*>(data));
-    t.set_data_length(len);
-    t.set_streaming_width(len);
-    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    socket->b_transport(t, delay);
-    if (addr_after) *addr_after = t.get_address();
-    return t.get_response_status();
-  }
-  tlm::tlm_response_status write32(uint64_t addr, uint32_t v) {
-    sc_time d = SC_ZERO_TIME;
-    return access(tlm::TLM_WRITE_COMMAND, addr, &v, 4, d);
-  }
-  tlm::tlm_response_status read32(uint64_t addr, uint32_t& v) {
-    sc_time d = SC_ZERO_TIME;
-    return access(tlm::TLM_READ_COMMAND, addr, &v, 4, d);
-  }
-  unsigned debug(tlm::tlm_command cmd, uint64_t addr, void* data, unsigned len) {
-    tlm::tlm_generic_payload t;
-    t.set_command(cmd);
-    t.set_address(addr);
-    t.set_data_ptr(static_cast<unsigned char*>(data));
-    t.set_data_length(len);
-    return socket->transport_dbg(t);
-  }
-  bool dmi(uint64_t addr, tlm::tlm_dmi& d, tlm::tlm_command cmd = tlm::TLM_READ_COMMAND) {
-    tlm::tlm_generic_payload t;
-    t.set_command(cmd);
-    t.set_address(addr);
-    return socket->get_direct_mem_ptr(t, d);
-  }
-};
+// The initiators (CPU and DMA stand-ins) record the DMI invalidations they get.
+using imcvp::test::TestInitiator;
 
 // A target that records what reaches it (target-local addresses) and offers
 // DMI for a local range reaching past its region, to check the clipping.
@@ -381,5 +337,4 @@ TEST(Router, SignalsFollowTransactionsAtTheirTime) {
   EXPECT_EQ(h.router.last_address.read(), kProbeBase + 0x8);
 }
 
-// gtest_main provides main(); the SystemC library still wants an sc_main.
-int sc_main(int, char*[]) { return 0; }
+IMCVP_TEST_SC_MAIN()
