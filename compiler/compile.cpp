@@ -1,0 +1,144 @@
+#include "compiler/compile.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "compiler/golden.hpp"
+#include "compiler/onnx_import.hpp"
+
+namespace imcvp::compiler {
+
+namespace {
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::size_t count, unsigned threads) {
+  if (count == 0 || count > images.count()) count = images.count();
+  if (images.image_size() != qnet.net.input_shape().size())
+    throw CompileError(qnet.net.source + ": the network input " + qnet.net.input_shape().str() +
+                       " does not match the " + std::to_string(images.channels) + "x" + std::to_string(images.height) +
+                       "x" + std::to_string(images.width) + " images");
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = unsigned(std::min<std::size_t>(threads, std::max<std::size_t>(1, count / 64)));
+  std::vector<Accuracy> part(threads);
+  auto work = [&](unsigned t) {
+    GoldenModel golden(qnet);
+    FloatModel flt(qnet.net);
+    Accuracy& a = part[t];
+    for (std::size_t i = t; i < count; i += threads) {
+      const int pf = argmax(flt.run(images.image(i)));
+      const int pg = argmax(golden.run(images.image(i)));
+      ++a.images;
+      a.float_correct += pf == images.labels[i];
+      a.golden_correct += pg == images.labels[i];
+      a.agree += pf == pg;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  Accuracy sum;
+  for (const auto& a : part) {
+    sum.images += a.images;
+    sum.float_correct += a.float_correct;
+    sum.golden_correct += a.golden_correct;
+    sum.agree += a.agree;
+  }
+  return sum;
+}
+
+CompileReport compile(const CompileOptions& o) {
+  CompileReport r;
+  auto t0 = std::chrono::steady_clock::now();
+  FloatNetwork net = import_onnx(o.onnx_path);
+  if (o.input_mean) net.norm.mean = *o.input_mean;
+  if (o.input_std) {
+    if (!(*o.input_std > 0.0f)) throw CompileError("input_std must be > 0");
+    net.norm.std = *o.input_std;
+  }
+  r.import_seconds = since(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  if (o.calibration_images == 0) throw CompileError("calibration_images must be at least 1");
+  ImageSet calib = load_fashion_mnist(Split::Train, o.calibration_images, o.dataset_dir);
+  r.calibration_images = calib.count();
+  r.network = quantize(net, calib, calib.count(), o.quant);
+  r.quantize_seconds = since(t0);
+
+  if (o.eval_images > 0) {
+    t0 = std::chrono::steady_clock::now();
+    ImageSet test = load_fashion_mnist(Split::Test, o.eval_images, o.dataset_dir);
+    r.accuracy = evaluate(r.network, test, test.count(), o.threads);
+    r.evaluate_seconds = since(t0);
+  }
+  return r;
+}
+
+void print_layer_summary(std::ostream& os, const QuantizedNetwork& q) {
+  const FloatNetwork& n = q.net;
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "network %s: input %s (%s), %zu layers, weights %d-bit per channel, activations %d-bit, logits %d-bit\n",
+                n.source.c_str(), n.input_shape().str().c_str(), q.formats[std::size_t(n.input)].str().c_str(),
+                n.layers.size(), q.weight_bits, q.act_bits, q.logit_bits);
+  os << buf;
+  std::snprintf(buf, sizeof buf, "  %-3s %-19s %-9s %-9s %-9s %7s %9s  %-16s %-22s %s\n", "#", "kind", "in", "out",
+                "k/s/p", "weights", "MACs", "out format", "requant M/2^S", "layer");
+  os << buf;
+  std::uint64_t total_w = 0, total_macs = 0;
+  for (std::size_t i = 0; i < n.layers.size(); ++i) {
+    const Layer& l = n.layers[i];
+    const QuantLayer& ql = q.layers[i];
+    char geo[32] = "-";
+    if (l.kind == LayerKind::Conv || l.kind == LayerKind::MaxPool || l.kind == LayerKind::AvgPool)
+      std::snprintf(geo, sizeof geo, "%dx%d/%d/%d", l.kernel_h, l.kernel_w, l.stride_h, l.pad_h);
+    std::string kind = to_string(l.kind);
+    if (l.relu) kind += "+ReLU";
+    std::string rq = "-";
+    if (!ql.requant.empty()) {
+      auto [lo, hi] = std::minmax_element(ql.requant.begin(), ql.requant.end(),
+                                          [](const Requant& a, const Requant& b) { return a.real() < b.real(); });
+      char t[96];
+      // per channel: the range of M / 2^S
+      if (ql.requant.size() == 1)
+        std::snprintf(t, sizeof t, "%d/2^%d", lo->multiplier, lo->shift);
+      else
+        std::snprintf(t, sizeof t, "%.3g..%.3g", lo->real(), hi->real());
+      rq = t;
+    } else if (l.kind == LayerKind::Add) {
+      char t[96];
+      std::snprintf(t, sizeof t, "(%d,%d)/2^%d", ql.add_mult[0], ql.add_mult[1], ql.add_shift);
+      rq = t;
+    }
+    std::snprintf(buf, sizeof buf, "  %-3zu %-19s %-9s %-9s %-9s %7zu %9llu  %-16s %-22s %s\n", i, kind.c_str(),
+                  l.in.str().c_str(), l.out.str().c_str(), geo, l.weight.size(), (unsigned long long)l.macs(),
+                  q.formats[std::size_t(l.output)].str().c_str(), rq.c_str(), l.name.c_str());
+    os << buf;
+    total_w += l.weight.size();
+    total_macs += l.macs();
+  }
+  std::snprintf(buf, sizeof buf, "  total: %llu weights, %llu MACs per inference\n", (unsigned long long)total_w,
+                (unsigned long long)total_macs);
+  os << buf;
+}
+
+void print_report(std::ostream& os, const CompileReport& r) {
+  print_layer_summary(os, r.network);
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "calibration: %zu training images (import %.2f s, quantize %.2f s)\n", r.calibration_images,
+                r.import_seconds, r.quantize_seconds);
+  os << buf;
+  if (r.accuracy.images) {
+    std::snprintf(buf, sizeof buf,
+                  "accuracy on %zu test images: float %.2f %%, golden (integer) %.2f %%, same prediction %.2f %% (%.2f s)\n",
+                  r.accuracy.images, r.accuracy.float_percent(), r.accuracy.golden_percent(),
+                  100.0 * double(r.accuracy.agree) / double(r.accuracy.images), r.evaluate_seconds);
+    os << buf;
+  }
+}
+
+}  // namespace imcvp::compiler

@@ -1,0 +1,55 @@
+// The `imcvp compile` flow: import an ONNX network, quantize it with
+// calibration images from the Fashion-MNIST training set, and measure the
+// float and golden (integer) top-1 accuracy on the first N test images.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "compiler/fmnist.hpp"
+#include "compiler/network.hpp"
+#include "compiler/quantize.hpp"
+
+namespace imcvp::compiler {
+
+struct CompileOptions {
+  std::string onnx_path;
+  std::string dataset_dir = kFashionMnistDir;
+  QuantizeOptions quant;
+  std::size_t calibration_images = 1000;  // the first N training images
+  std::size_t eval_images = 10000;        // the first N test images (0: no evaluation)
+  std::optional<float> input_mean;        // override the model's imcvp.input_mean
+  std::optional<float> input_std;         // override the model's imcvp.input_std
+  unsigned threads = 0;                   // evaluation threads (0: all cores)
+};
+
+struct Accuracy {
+  std::size_t images = 0;
+  std::size_t float_correct = 0;
+  std::size_t golden_correct = 0;
+  std::size_t agree = 0;  // images where float and golden predict the same class
+  double float_percent() const { return images ? 100.0 * double(float_correct) / double(images) : 0.0; }
+  double golden_percent() const { return images ? 100.0 * double(golden_correct) / double(images) : 0.0; }
+};
+
+struct CompileReport {
+  QuantizedNetwork network;
+  std::size_t calibration_images = 0;
+  Accuracy accuracy;
+  double import_seconds = 0, quantize_seconds = 0, evaluate_seconds = 0;
+};
+
+CompileReport compile(const CompileOptions& options);
+
+// Top-1 accuracy of the float network and of the golden reference on the
+// first `count` images of `images` (0: all), over `threads` threads (0: all cores).
+Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::size_t count = 0, unsigned threads = 0);
+
+// One line per layer: kind, shapes, kernel, weights, MACs, formats and scales.
+void print_layer_summary(std::ostream& os, const QuantizedNetwork& qnet);
+// The summary plus calibration and accuracy figures.
+void print_report(std::ostream& os, const CompileReport& report);
+
+}  // namespace imcvp::compiler

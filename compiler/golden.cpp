@@ -1,0 +1,217 @@
+#include "compiler/golden.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace imcvp::compiler {
+
+namespace {
+
+// Output columns ox whose input column ox*stride - pad + kx lies inside [0, width).
+void valid_range(int out_w, int in_w, int stride, int pad, int k, int& lo, int& hi) {
+  // ox*stride >= pad - k  and  ox*stride <= in_w - 1 + pad - k
+  const int a = pad - k;
+  lo = a <= 0 ? 0 : (a + stride - 1) / stride;
+  const int b = in_w - 1 + pad - k;
+  hi = b < 0 ? -1 : std::min(out_w - 1, b / stride);
+}
+
+// acc[o][oy][ox] += sum over c, ky, kx of w[o][c][ky][kx] * in[c][iy][ix]
+// (acc holds the bias already; inputs outside the plane are zero).
+template <typename T, typename A>
+void conv_accumulate(const Layer& l, const T* in, const T* w, A* acc) {
+  const int ic = l.in.c, ih = l.in.h, iw = l.in.w, oh = l.out.h, ow = l.out.w;
+  const int kh = l.kernel_h, kw = l.kernel_w, sh = l.stride_h, sw = l.stride_w;
+  std::vector<int> lo(static_cast<std::size_t>(kw)), hi(static_cast<std::size_t>(kw));
+  for (int kx = 0; kx < kw; ++kx) valid_range(ow, iw, sw, l.pad_w, kx, lo[std::size_t(kx)], hi[std::size_t(kx)]);
+  for (int o = 0; o < l.out.c; ++o) {
+    A* plane = acc + std::size_t(o) * std::size_t(oh) * std::size_t(ow);
+    for (int c = 0; c < ic; ++c) {
+      const T* inplane = in + std::size_t(c) * std::size_t(ih) * std::size_t(iw);
+      for (int ky = 0; ky < kh; ++ky) {
+        for (int kx = 0; kx < kw; ++kx) {
+          const T wv = w[((std::size_t(o) * std::size_t(ic) + std::size_t(c)) * std::size_t(kh) + std::size_t(ky)) * std::size_t(kw) + std::size_t(kx)];
+          if (wv == T(0)) continue;
+          const int x0 = lo[std::size_t(kx)], x1 = hi[std::size_t(kx)];
+          if (x0 > x1) continue;
+          for (int oy = 0; oy < oh; ++oy) {
+            const int iy = oy * sh - l.pad_h + ky;
+            if (iy < 0 || iy >= ih) continue;
+            A* arow = plane + std::size_t(oy) * std::size_t(ow) + std::size_t(x0);
+            // first input column: x0 * sw - pad_w + kx (>= 0 by valid_range)
+            const T* irow = inplane + std::size_t(iy) * std::size_t(iw) + std::size_t(x0 * sw - l.pad_w + kx);
+            const int n = x1 - x0 + 1;
+            if (sw == 1) {
+              for (int j = 0; j < n; ++j) arow[j] += A(wv) * A(irow[j]);
+            } else {
+              for (int j = 0; j < n; ++j) arow[j] += A(wv) * A(irow[std::size_t(j) * std::size_t(sw)]);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T, typename A>
+A dot(const T* w, const T* x, std::size_t n) {
+  A s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += A(w[i]) * A(x[i]);
+  return s;
+}
+
+// Max over the window's positions inside the plane (padding is ignored).
+template <typename T>
+void max_pool(const Layer& l, const T* in, T* out) {
+  const int ih = l.in.h, iw = l.in.w, oh = l.out.h, ow = l.out.w;
+  for (int c = 0; c < l.in.c; ++c) {
+    const T* p = in + std::size_t(c) * std::size_t(ih) * std::size_t(iw);
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox) {
+        T m = std::numeric_limits<T>::lowest();
+        const int y0 = std::max(0, oy * l.stride_h - l.pad_h), y1 = std::min(ih, oy * l.stride_h - l.pad_h + l.kernel_h);
+        const int x0 = std::max(0, ox * l.stride_w - l.pad_w), x1 = std::min(iw, ox * l.stride_w - l.pad_w + l.kernel_w);
+        for (int y = y0; y < y1; ++y)
+          for (int x = x0; x < x1; ++x) m = std::max(m, p[std::size_t(y) * std::size_t(iw) + std::size_t(x)]);
+        *out++ = m;
+      }
+  }
+}
+
+// Sum over the window (padding counts as zeros); GlobalAvgPool is the whole plane.
+template <typename T, typename A, typename F>
+void sum_pool(const Layer& l, const T* in, F finish) {
+  const int ih = l.in.h, iw = l.in.w, oh = l.out.h, ow = l.out.w;
+  std::size_t i = 0;
+  for (int c = 0; c < l.in.c; ++c) {
+    const T* p = in + std::size_t(c) * std::size_t(ih) * std::size_t(iw);
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox) {
+        A s = 0;
+        const int y0 = std::max(0, oy * l.stride_h - l.pad_h), y1 = std::min(ih, oy * l.stride_h - l.pad_h + l.kernel_h);
+        const int x0 = std::max(0, ox * l.stride_w - l.pad_w), x1 = std::min(iw, ox * l.stride_w - l.pad_w + l.kernel_w);
+        for (int y = y0; y < y1; ++y)
+          for (int x = x0; x < x1; ++x) s += A(p[std::size_t(y) * std::size_t(iw) + std::size_t(x)]);
+        finish(i++, s);
+      }
+  }
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ golden --
+
+GoldenModel::GoldenModel(const QuantizedNetwork& qnet) : q_(qnet) {
+  t_.resize(q_.net.tensors.size());
+  for (std::size_t i = 0; i < t_.size(); ++i) t_[i].assign(q_.net.tensors[i].shape.size(), 0);
+  w_.resize(q_.net.layers.size());
+  std::size_t acc = 0;
+  for (std::size_t i = 0; i < q_.net.layers.size(); ++i) {
+    w_[i].assign(q_.layers[i].weight.begin(), q_.layers[i].weight.end());
+    acc = std::max(acc, q_.net.layers[i].out.size());
+  }
+  acc_.resize(acc);
+}
+
+const std::vector<std::int32_t>& GoldenModel::run(const std::uint8_t* image) {
+  auto& x = t_[std::size_t(q_.net.input)];
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = q_.input_lut[image[i]];
+  for (std::size_t li = 0; li < q_.net.layers.size(); ++li) {
+    const Layer& l = q_.net.layers[li];
+    const QuantLayer& ql = q_.layers[li];
+    const std::vector<std::int32_t>& in = t_[std::size_t(l.inputs[0])];
+    std::vector<std::int32_t>& out = t_[std::size_t(l.output)];
+    const std::int32_t lo = ql.out_min, hi = ql.out_max;
+    switch (l.kind) {
+      case LayerKind::Conv: {
+        const std::size_t plane = std::size_t(l.out.h) * std::size_t(l.out.w);
+        for (int o = 0; o < l.out.c; ++o)
+          std::fill_n(acc_.begin() + std::ptrdiff_t(std::size_t(o) * plane), plane, ql.bias[std::size_t(o)]);
+        conv_accumulate<std::int32_t, std::int32_t>(l, in.data(), w_[li].data(), acc_.data());
+        for (int o = 0; o < l.out.c; ++o) {
+          const Requant r = ql.requant[std::size_t(o)];
+          for (std::size_t i = std::size_t(o) * plane; i < std::size_t(o + 1) * plane; ++i)
+            out[i] = requantize(acc_[i], r, lo, hi);
+        }
+        break;
+      }
+      case LayerKind::FullyConnected: {
+        const std::size_t k = in.size();
+        for (int o = 0; o < l.out.c; ++o) {
+          const std::int32_t a = ql.bias[std::size_t(o)] +
+                                 dot<std::int32_t, std::int32_t>(w_[li].data() + std::size_t(o) * k, in.data(), k);
+          out[std::size_t(o)] = requantize(a, ql.requant[std::size_t(o)], lo, hi);
+        }
+        break;
+      }
+      case LayerKind::MaxPool:
+        max_pool(l, in.data(), out.data());
+        for (auto& v : out) v = clamp32(v, lo, hi);
+        break;
+      case LayerKind::AvgPool:
+      case LayerKind::GlobalAvgPool: {
+        const Requant r = ql.requant.at(0);
+        sum_pool<std::int32_t, std::int32_t>(l, in.data(),
+                                             [&](std::size_t i, std::int32_t s) { out[i] = requantize(s, r, lo, hi); });
+        break;
+      }
+      case LayerKind::Add: {
+        const std::vector<std::int32_t>& b = t_[std::size_t(l.inputs[1])];
+        for (std::size_t i = 0; i < out.size(); ++i)
+          out[i] = requantize_add(in[i], b[i], ql.add_mult[0], ql.add_mult[1], ql.add_shift, lo, hi);
+        break;
+      }
+    }
+  }
+  return t_[std::size_t(q_.net.output)];
+}
+
+// ------------------------------------------------------------------- float --
+
+FloatModel::FloatModel(const FloatNetwork& net) : net_(net) {
+  t_.resize(net_.tensors.size());
+  for (std::size_t i = 0; i < t_.size(); ++i) t_[i].assign(net_.tensors[i].shape.size(), 0.0f);
+}
+
+const std::vector<float>& FloatModel::run(const std::uint8_t* image) {
+  auto& x = t_[std::size_t(net_.input)];
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = net_.norm.apply(image[i]);
+  for (const Layer& l : net_.layers) {
+    const std::vector<float>& in = t_[std::size_t(l.inputs[0])];
+    std::vector<float>& out = t_[std::size_t(l.output)];
+    switch (l.kind) {
+      case LayerKind::Conv: {
+        const std::size_t plane = std::size_t(l.out.h) * std::size_t(l.out.w);
+        for (int o = 0; o < l.out.c; ++o)
+          std::fill_n(out.begin() + std::ptrdiff_t(std::size_t(o) * plane), plane, l.bias[std::size_t(o)]);
+        conv_accumulate<float, float>(l, in.data(), l.weight.data(), out.data());
+        break;
+      }
+      case LayerKind::FullyConnected: {
+        const std::size_t k = in.size();
+        for (int o = 0; o < l.out.c; ++o)
+          out[std::size_t(o)] = l.bias[std::size_t(o)] + dot<float, float>(l.weight.data() + std::size_t(o) * k, in.data(), k);
+        break;
+      }
+      case LayerKind::MaxPool:
+        max_pool(l, in.data(), out.data());
+        break;
+      case LayerKind::AvgPool:
+      case LayerKind::GlobalAvgPool: {
+        const float inv = 1.0f / float(l.kernel_h * l.kernel_w);
+        sum_pool<float, float>(l, in.data(), [&](std::size_t i, float s) { out[i] = s * inv; });
+        break;
+      }
+      case LayerKind::Add: {
+        const std::vector<float>& b = t_[std::size_t(l.inputs[1])];
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = in[i] + b[i];
+        break;
+      }
+    }
+    if (l.relu)
+      for (auto& v : out) v = std::max(v, 0.0f);
+  }
+  return t_[std::size_t(net_.output)];
+}
+
+}  // namespace imcvp::compiler

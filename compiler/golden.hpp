@@ -1,0 +1,55 @@
+// Reference evaluators of a network on one image.
+//
+// GoldenModel runs a QuantizedNetwork in exact integer arithmetic: the
+// accelerator must reproduce its output (and every intermediate tensor) bit
+// for bit. FloatModel runs the FloatNetwork in float for the float accuracy
+// and for calibration. Semantics: docs/compiler.md.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/network.hpp"
+
+namespace imcvp::compiler {
+
+class GoldenModel {
+ public:
+  explicit GoldenModel(const QuantizedNetwork& qnet);
+  // Runs one image of net.input_shape().size() uint8 pixels (CHW) and returns
+  // the network output tensor: the final layer's requantized output, signed
+  // logit_bits integers (see docs/compiler.md), one per class.
+  const std::vector<std::int32_t>& run(const std::uint8_t* image);
+  // After run(): any tensor by id (the quantized values, CHW).
+  const std::vector<std::int32_t>& tensor(int id) const { return t_.at(std::size_t(id)); }
+  const QuantizedNetwork& network() const { return q_; }
+
+ private:
+  const QuantizedNetwork& q_;
+  std::vector<std::vector<std::int32_t>> t_;
+  std::vector<std::vector<std::int32_t>> w_;  // weights widened for the inner loops
+  std::vector<std::int32_t> acc_;
+};
+
+class FloatModel {
+ public:
+  explicit FloatModel(const FloatNetwork& net);
+  // Runs one image (pixels -> net.norm -> layers) and returns the output tensor.
+  const std::vector<float>& run(const std::uint8_t* image);
+  const std::vector<float>& tensor(int id) const { return t_.at(std::size_t(id)); }
+
+ private:
+  const FloatNetwork& net_;
+  std::vector<std::vector<float>> t_;
+};
+
+// Index of the largest value; the first one on ties.
+template <typename T>
+int argmax(const std::vector<T>& v) {
+  int best = 0;
+  for (std::size_t i = 1; i < v.size(); ++i)
+    if (v[i] > v[std::size_t(best)]) best = int(i);
+  return best;
+}
+
+}  // namespace imcvp::compiler

@@ -1,0 +1,29 @@
+// ONNX import: a PyTorch export becomes a FloatNetwork (compiler/network.hpp).
+//
+// Supported operators: Conv, Gemm, MatMul (+ Add of a constant bias), Relu,
+// MaxPool, AveragePool, GlobalAveragePool, Add (two activations: residual),
+// BatchNormalization (folded into the Conv/Gemm/MatMul before it), Flatten,
+// Reshape (flattening only), and the constant plumbing PyTorch emits around
+// them: Constant, Identity, Dropout, Shape, Gather, Unsqueeze, Squeeze,
+// Concat, Cast. Anything else throws CompileError naming the node and the
+// operator.
+#pragma once
+
+#include <string>
+
+#include "compiler/network.hpp"
+
+namespace imcvp::compiler {
+
+// Reads and imports an ONNX file. Throws CompileError (message starts with the
+// path) when the file is missing, is not ONNX, or uses what is not supported.
+FloatNetwork import_onnx(const std::string& path);
+
+// The same from the serialized bytes of a ModelProto; `source` names it in
+// messages.
+FloatNetwork import_onnx_bytes(const std::string& bytes, const std::string& source);
+
+// The operators import_onnx understands, comma-separated (for messages/docs).
+const char* supported_onnx_operators();
+
+}  // namespace imcvp::compiler

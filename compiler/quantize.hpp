@@ -1,0 +1,51 @@
+// Post-training quantization: FloatNetwork + calibration images ->
+// QuantizedNetwork (compiler/network.hpp). The integer arithmetic is defined
+// in network.hpp (requantize) and docs/compiler.md.
+#pragma once
+
+#include <vector>
+
+#include "compiler/fmnist.hpp"
+#include "compiler/network.hpp"
+
+namespace imcvp::compiler {
+
+enum class Calibration {
+  Max,         // range = the largest |x| seen over the calibration images
+  Percentile,  // range = that percentile of |x| over all values seen
+};
+
+struct QuantizeOptions {
+  int weight_bits = 8;   // 2..8: per-output-channel symmetric weights
+  int act_bits = 8;      // 2..16: per-tensor activations
+  int logit_bits = 16;   // 2..24: the network output (signed)
+  Calibration calibration = Calibration::Max;
+  double percentile = 99.99;  // for Calibration::Percentile, in (0, 100]
+};
+
+// Range (largest real magnitude to represent) of every tensor, by tensor id,
+// measured by running the float network on the first `count` images of
+// `images` (0: all). The network input's range is exact from net.norm.
+std::vector<double> calibrate(const FloatNetwork& net, const ImageSet& images, std::size_t count,
+                              const QuantizeOptions& options = {});
+
+// Quantizes with given tensor ranges (from calibrate(), or chosen by hand).
+// Only the ranges of tensors produced by Conv/FullyConnected/Add are used;
+// the input's comes from net.norm, the pools' from their inputs.
+QuantizedNetwork quantize_with_ranges(const FloatNetwork& net, const std::vector<double>& ranges,
+                                      const QuantizeOptions& options = {});
+
+// calibrate() + quantize_with_ranges().
+QuantizedNetwork quantize(const FloatNetwork& net, const ImageSet& calibration_images, std::size_t count,
+                          const QuantizeOptions& options = {});
+
+// The fixed-point form of a positive real factor: M in [2^15, 2^16), S >= 1,
+// M / 2^S ~ m (relative error < 2^-16). m == 0 gives {0, 1}. Throws
+// CompileError when m >= 2^15 (not representable with S >= 1).
+Requant make_requant(double m);
+
+// Round half away from zero (the rounding of every real -> integer
+// conversion at compile time: weights, biases, multipliers, the input table).
+std::int64_t round_away(double x);
+
+}  // namespace imcvp::compiler

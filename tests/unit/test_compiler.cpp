@@ -1,0 +1,894 @@
+// Network compiler: ONNX import (BatchNorm folding, ReLU fusion, errors),
+// quantization arithmetic, the integer golden reference, the Fashion-MNIST
+// reader, and the trained networks' golden vs float accuracy.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+#include <zlib.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "compiler/compile.hpp"
+#include "compiler/fmnist.hpp"
+#include "compiler/golden.hpp"
+#include "compiler/network.hpp"
+#include "compiler/onnx_import.hpp"
+#include "compiler/quantize.hpp"
+
+int sc_main(int, char*[]) { return 0; }
+
+namespace fs = std::filesystem;
+using namespace imcvp::compiler;
+using Dims = std::vector<std::int64_t>;
+
+namespace {
+
+std::string source_dir() {
+  if (const char* env = std::getenv("IMCVP_SOURCE_DIR")) return env;
+  return fs::path(__FILE__).parent_path().parent_path().parent_path().string();
+}
+
+fs::path temp_dir() {
+  fs::path d = fs::temp_directory_path() / ("imcvp_test_compiler_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  return d;
+}
+
+// Builds an ONNX model the way PyTorch exports one (opset 13).
+class ModelBuilder {
+ public:
+  explicit ModelBuilder(const Dims& input_dims) {
+    m_.set_ir_version(7);
+    m_.set_producer_name("test_compiler");
+    auto* op = m_.add_opset_import();
+    op->set_domain("");
+    op->set_version(13);
+    g_ = m_.mutable_graph();
+    g_->set_name("test");
+    auto* in = g_->add_input();
+    in->set_name("input");
+    auto* tt = in->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    for (std::size_t i = 0; i < input_dims.size(); ++i) {
+      auto* d = tt->mutable_shape()->add_dim();
+      if (i == 0) d->set_dim_param("batch");
+      else d->set_dim_value(input_dims[i]);
+    }
+  }
+  void init(const std::string& name, const Dims& dims, const std::vector<float>& v, bool raw = true) {
+    auto* t = g_->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (auto d : dims) t->add_dims(d);
+    if (raw) t->set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
+    else
+      for (float f : v) t->add_float_data(f);
+  }
+  void init_i64(const std::string& name, const Dims& dims, const std::vector<std::int64_t>& v) {
+    auto* t = g_->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    for (auto d : dims) t->add_dims(d);
+    for (auto x : v) t->add_int64_data(x);
+  }
+  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& in, const std::string& out,
+                        const std::string& name = "") {
+    auto* n = g_->add_node();
+    n->set_op_type(op);
+    n->set_name(name.empty() ? op + "_" + std::to_string(g_->node_size() - 1) : name);
+    for (const auto& i : in) n->add_input(i);
+    n->add_output(out);
+    return n;
+  }
+  static void ints(onnx::NodeProto* n, const std::string& name, const Dims& v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (auto x : v) a->add_ints(x);
+  }
+  static void i(onnx::NodeProto* n, const std::string& name, std::int64_t v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
+  static void f(onnx::NodeProto* n, const std::string& name, float v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(v);
+  }
+  static void s(onnx::NodeProto* n, const std::string& name, const std::string& v) {
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v);
+  }
+  void output(const std::string& name) {
+    auto* o = g_->add_output();
+    o->set_name(name);
+    o->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  }
+  void metadata(const std::string& k, const std::string& v) {
+    auto* p = m_.add_metadata_props();
+    p->set_key(k);
+    p->set_value(v);
+  }
+  std::string bytes() const { return m_.SerializeAsString(); }
+  FloatNetwork import(const std::string& name = "net.onnx") const { return import_onnx_bytes(bytes(), name); }
+  std::string save(const std::string& file) const {
+    const std::string p = (temp_dir() / file).string();
+    std::ofstream(p, std::ios::binary) << bytes();
+    return p;
+  }
+
+ private:
+  onnx::ModelProto m_;
+  onnx::GraphProto* g_ = nullptr;
+};
+
+std::vector<float> ramp(std::size_t n, float scale, float offset, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = u(rng) * scale + offset;
+  return v;
+}
+
+ImageSet random_images(std::size_t count, int c, int h, int w, unsigned seed) {
+  ImageSet s;
+  s.channels = c;
+  s.height = h;
+  s.width = w;
+  std::mt19937 rng(seed);
+  s.pixels.resize(count * s.image_size());
+  for (auto& p : s.pixels) p = std::uint8_t(rng() & 0xff);
+  s.labels.assign(count, 0);
+  return s;
+}
+
+// ---- a direct double-precision reference of the ops, independent of golden.cpp
+using Vec = std::vector<double>;
+Vec conv_ref(const Vec& x, int c, int h, int w, const std::vector<float>& wt, const std::vector<float>& b, int oc, int k,
+             int stride, int pad, int& oh, int& ow) {
+  oh = (h + 2 * pad - k) / stride + 1;
+  ow = (w + 2 * pad - k) / stride + 1;
+  Vec y(std::size_t(oc * oh * ow));
+  for (int o = 0; o < oc; ++o)
+    for (int yy = 0; yy < oh; ++yy)
+      for (int xx = 0; xx < ow; ++xx) {
+        double s = b.empty() ? 0.0 : b[std::size_t(o)];
+        for (int ci = 0; ci < c; ++ci)
+          for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx) {
+              int iy = yy * stride - pad + ky, ix = xx * stride - pad + kx;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              s += double(wt[std::size_t(((o * c + ci) * k + ky) * k + kx)]) * x[std::size_t((ci * h + iy) * w + ix)];
+            }
+        y[std::size_t((o * oh + yy) * ow + xx)] = s;
+      }
+  return y;
+}
+
+// ---- the two test networks -----------------------------------------------
+
+struct ConvNetParams {
+  std::vector<float> cw = ramp(2 * 1 * 3 * 3, 0.5f, 0.0f, 1), cb = {0.1f, -0.2f};
+  std::vector<float> gamma = {1.5f, 0.7f}, beta = {0.2f, -0.1f}, mean = {0.05f, -0.3f}, var = {0.8f, 1.3f};
+  std::vector<float> fw = ramp(3 * 18, 0.3f, 0.0f, 2), fb = {0.01f, 0.02f, -0.03f};
+};
+
+// input [1,1,6,6] -> Conv 2x3x3 pad 1 -> BatchNorm -> Relu -> MaxPool 2x2 -> Flatten -> Gemm(transB) 18->3
+ModelBuilder conv_net(const ConvNetParams& p) {
+  ModelBuilder mb({1, 1, 6, 6});
+  mb.init("conv.weight", {2, 1, 3, 3}, p.cw);
+  mb.init("conv.bias", {2}, p.cb, false);
+  mb.init("bn.weight", {2}, p.gamma);
+  mb.init("bn.bias", {2}, p.beta);
+  mb.init("bn.running_mean", {2}, p.mean);
+  mb.init("bn.running_var", {2}, p.var);
+  mb.init("fc.weight", {3, 18}, p.fw);
+  mb.init("fc.bias", {3}, p.fb);
+  auto* c = mb.node("Conv", {"input", "conv.weight", "conv.bias"}, "c", "Conv_0");
+  ModelBuilder::ints(c, "kernel_shape", {3, 3});
+  ModelBuilder::ints(c, "pads", {1, 1, 1, 1});
+  ModelBuilder::ints(c, "strides", {1, 1});
+  ModelBuilder::ints(c, "dilations", {1, 1});
+  ModelBuilder::i(c, "group", 1);
+  auto* bn = mb.node("BatchNormalization", {"c", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"}, "bn",
+                     "BatchNormalization_1");
+  ModelBuilder::f(bn, "epsilon", 1e-5f);
+  mb.node("Relu", {"bn"}, "r", "Relu_2");
+  auto* mp = mb.node("MaxPool", {"r"}, "p", "MaxPool_3");
+  ModelBuilder::ints(mp, "kernel_shape", {2, 2});
+  ModelBuilder::ints(mp, "strides", {2, 2});
+  mb.node("Flatten", {"p"}, "f", "Flatten_4");
+  auto* g = mb.node("Gemm", {"f", "fc.weight", "fc.bias"}, "logits", "Gemm_5");
+  ModelBuilder::i(g, "transB", 1);
+  ModelBuilder::f(g, "alpha", 1.0f);
+  ModelBuilder::f(g, "beta", 1.0f);
+  mb.output("logits");
+  return mb;
+}
+
+Vec conv_net_ref(const ConvNetParams& p, const std::uint8_t* img) {
+  Vec x(36);
+  for (int i = 0; i < 36; ++i) x[std::size_t(i)] = img[i] / 255.0;
+  int oh, ow;
+  Vec c = conv_ref(x, 1, 6, 6, p.cw, p.cb, 2, 3, 1, 1, oh, ow);
+  for (int o = 0; o < 2; ++o)
+    for (int i = 0; i < 36; ++i) {
+      double& v = c[std::size_t(o * 36 + i)];
+      v = (v - p.mean[std::size_t(o)]) / std::sqrt(double(p.var[std::size_t(o)]) + 1e-5) * p.gamma[std::size_t(o)] +
+          p.beta[std::size_t(o)];
+      v = std::max(v, 0.0);
+    }
+  Vec pool(18);
+  for (int o = 0; o < 2; ++o)
+    for (int y = 0; y < 3; ++y)
+      for (int xx = 0; xx < 3; ++xx) {
+        double m = -1e300;
+        for (int dy = 0; dy < 2; ++dy)
+          for (int dx = 0; dx < 2; ++dx) m = std::max(m, c[std::size_t(o * 36 + (2 * y + dy) * 6 + 2 * xx + dx)]);
+        pool[std::size_t(o * 9 + y * 3 + xx)] = m;
+      }
+  Vec out(3);
+  for (int o = 0; o < 3; ++o) {
+    double s = p.fb[std::size_t(o)];
+    for (int k = 0; k < 18; ++k) s += double(p.fw[std::size_t(o * 18 + k)]) * pool[std::size_t(k)];
+    out[std::size_t(o)] = s;
+  }
+  return out;
+}
+
+struct ResNetParams {
+  std::vector<float> w1 = ramp(4 * 1 * 3 * 3, 0.6f, 0.1f, 3), b1 = {0.05f, 0.0f, -0.05f, 0.1f};
+  std::vector<float> w2 = ramp(4 * 4 * 3 * 3, 0.3f, 0.0f, 4), b2 = {0.0f, 0.1f, -0.1f, 0.02f};
+  std::vector<float> fw = ramp(4 * 5, 0.8f, 0.0f, 5), fb = {0.1f, -0.1f, 0.2f, 0.0f, 0.05f};
+};
+
+// input [1,1,5,5] -> Conv1 4x3x3 p1 -> Relu -> Conv2 4x3x3 p1 -> Add(conv2, relu1) -> Relu
+//  -> GlobalAveragePool -> Reshape [1,-1] -> MatMul [4,5] -> Add bias
+ModelBuilder res_net(const ResNetParams& p) {
+  ModelBuilder mb({1, 1, 5, 5});
+  mb.init("w1", {4, 1, 3, 3}, p.w1);
+  mb.init("b1", {4}, p.b1);
+  mb.init("w2", {4, 4, 3, 3}, p.w2);
+  mb.init("b2", {4}, p.b2);
+  std::vector<float> fwt(20);  // MatMul weight is [K, N]
+  for (int o = 0; o < 5; ++o)
+    for (int k = 0; k < 4; ++k) fwt[std::size_t(k * 5 + o)] = p.fw[std::size_t(o * 4 + k)];
+  mb.init("fw", {4, 5}, fwt);
+  mb.init("fb", {5}, p.fb);
+  mb.init_i64("shape", {2}, {1, -1});
+  auto* c1 = mb.node("Conv", {"input", "w1", "b1"}, "c1", "Conv_0");
+  ModelBuilder::ints(c1, "pads", {1, 1, 1, 1});
+  mb.node("Relu", {"c1"}, "r1", "Relu_1");
+  auto* c2 = mb.node("Conv", {"r1", "w2", "b2"}, "c2", "Conv_2");
+  ModelBuilder::ints(c2, "pads", {1, 1, 1, 1});
+  mb.node("Add", {"c2", "r1"}, "s", "Add_3");
+  mb.node("Relu", {"s"}, "r2", "Relu_4");
+  mb.node("GlobalAveragePool", {"r2"}, "gap", "GlobalAveragePool_5");
+  mb.node("Reshape", {"gap", "shape"}, "flat", "Reshape_6");
+  mb.node("MatMul", {"flat", "fw"}, "mm", "MatMul_7");
+  mb.node("Add", {"mm", "fb"}, "logits", "Add_8");
+  mb.output("logits");
+  return mb;
+}
+
+Vec res_net_ref(const ResNetParams& p, const std::uint8_t* img) {
+  Vec x(25);
+  for (int i = 0; i < 25; ++i) x[std::size_t(i)] = img[i] / 255.0;
+  int oh, ow;
+  Vec r1 = conv_ref(x, 1, 5, 5, p.w1, p.b1, 4, 3, 1, 1, oh, ow);
+  for (auto& v : r1) v = std::max(v, 0.0);
+  Vec c2 = conv_ref(r1, 4, 5, 5, p.w2, p.b2, 4, 3, 1, 1, oh, ow);
+  Vec gap(4, 0.0);
+  for (int c = 0; c < 4; ++c) {
+    for (int i = 0; i < 25; ++i) gap[std::size_t(c)] += std::max(c2[std::size_t(c * 25 + i)] + r1[std::size_t(c * 25 + i)], 0.0);
+    gap[std::size_t(c)] /= 25.0;
+  }
+  Vec out(5);
+  for (int o = 0; o < 5; ++o) {
+    double s = p.fb[std::size_t(o)];
+    for (int k = 0; k < 4; ++k) s += double(p.fw[std::size_t(o * 4 + k)]) * gap[std::size_t(k)];
+    out[std::size_t(o)] = s;
+  }
+  return out;
+}
+
+std::string error_of(const ModelBuilder& mb) {
+  try {
+    mb.import("net.onnx");
+  } catch (const CompileError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ import --
+
+TEST(OnnxImport, ConvBnReluPoolGemmFoldsAndFuses) {
+  ConvNetParams p;
+  FloatNetwork net = conv_net(p).import();
+  ASSERT_EQ(net.layers.size(), 3u);
+  EXPECT_EQ(net.layers[0].kind, LayerKind::Conv);
+  EXPECT_TRUE(net.layers[0].relu);  // BN folded, Relu fused
+  EXPECT_EQ(net.layers[0].name, "Conv_0");
+  EXPECT_EQ(net.layers[0].out, (Shape{2, 6, 6}));
+  EXPECT_EQ(net.layers[1].kind, LayerKind::MaxPool);
+  EXPECT_EQ(net.layers[1].out, (Shape{2, 3, 3}));
+  EXPECT_EQ(net.layers[2].kind, LayerKind::FullyConnected);
+  EXPECT_EQ(net.layers[2].in, (Shape{2, 3, 3}));  // Flatten is a no-op
+  EXPECT_EQ(net.output_shape(), (Shape{3, 1, 1}));
+  EXPECT_EQ(net.input_shape(), (Shape{1, 6, 6}));
+  EXPECT_EQ(net.layers[0].macs(), 2u * 36u * 9u);
+
+  // BN folding, numerically: w' = w * g / sqrt(var + eps), b' = (b - mean) * g' + beta
+  for (int o = 0; o < 2; ++o) {
+    const double g = p.gamma[std::size_t(o)] / std::sqrt(double(p.var[std::size_t(o)]) + 1e-5);
+    for (int i = 0; i < 9; ++i)
+      EXPECT_NEAR(net.layers[0].weight[std::size_t(o * 9 + i)], p.cw[std::size_t(o * 9 + i)] * g, 1e-6);
+    EXPECT_NEAR(net.layers[0].bias[std::size_t(o)],
+                (p.cb[std::size_t(o)] - p.mean[std::size_t(o)]) * g + p.beta[std::size_t(o)], 1e-6);
+  }
+  // The float model equals a direct evaluation of the unfolded graph.
+  ImageSet imgs = random_images(20, 1, 6, 6, 7);
+  FloatModel fm(net);
+  for (std::size_t i = 0; i < imgs.count(); ++i) {
+    const auto& y = fm.run(imgs.image(i));
+    Vec ref = conv_net_ref(p, imgs.image(i));
+    for (int o = 0; o < 3; ++o) EXPECT_NEAR(y[std::size_t(o)], ref[std::size_t(o)], 1e-4);
+  }
+}
+
+TEST(OnnxImport, ResidualAddWithMatMulBias) {
+  ResNetParams p;
+  FloatNetwork net = res_net(p).import();
+  ASSERT_EQ(net.layers.size(), 5u);
+  EXPECT_EQ(net.layers[0].kind, LayerKind::Conv);
+  EXPECT_TRUE(net.layers[0].relu);
+  EXPECT_EQ(net.layers[1].kind, LayerKind::Conv);
+  EXPECT_FALSE(net.layers[1].relu);
+  EXPECT_EQ(net.layers[2].kind, LayerKind::Add);
+  EXPECT_TRUE(net.layers[2].relu);
+  EXPECT_EQ(net.layers[2].inputs, (std::vector<int>{net.layers[1].output, net.layers[0].output}));
+  EXPECT_EQ(net.layers[3].kind, LayerKind::GlobalAvgPool);
+  EXPECT_EQ(net.layers[4].kind, LayerKind::FullyConnected);
+  EXPECT_EQ(net.layers[4].name, "MatMul_7");
+  EXPECT_NEAR(net.layers[4].bias[2], 0.2f, 1e-7);  // the Add folded as bias
+  EXPECT_EQ(net.consumers(net.layers[0].output), (std::vector<int>{1, 2}));
+
+  ImageSet imgs = random_images(20, 1, 5, 5, 8);
+  FloatModel fm(net);
+  for (std::size_t i = 0; i < imgs.count(); ++i) {
+    const auto& y = fm.run(imgs.image(i));
+    Vec ref = res_net_ref(p, imgs.image(i));
+    for (int o = 0; o < 5; ++o) EXPECT_NEAR(y[std::size_t(o)], ref[std::size_t(o)], 1e-4);
+  }
+}
+
+TEST(OnnxImport, ReluNotFusedWhenPreActivationHasAnotherReader) {
+  // c1 is read by Relu and by Add: the ReLU becomes its own layer.
+  ModelBuilder mb({1, 1, 4, 4});
+  mb.init("w", {2, 1, 1, 1}, {1.0f, -1.0f});
+  mb.node("Conv", {"input", "w"}, "c1", "Conv_0");
+  mb.node("Relu", {"c1"}, "r", "Relu_1");
+  mb.node("Add", {"r", "c1"}, "s", "Add_2");
+  mb.output("s");
+  FloatNetwork net = mb.import();
+  ASSERT_EQ(net.layers.size(), 3u);
+  EXPECT_FALSE(net.layers[0].relu);
+  EXPECT_EQ(net.layers[1].kind, LayerKind::MaxPool);  // 1x1 max pool with ReLU
+  EXPECT_TRUE(net.layers[1].relu);
+  EXPECT_EQ(net.layers[1].kernel_h, 1);
+  EXPECT_FALSE(net.layers[2].relu);
+}
+
+TEST(OnnxImport, ReluAfterMaxPoolMovesToTheConv) {
+  ModelBuilder mb({1, 1, 4, 4});
+  mb.init("w", {1, 1, 3, 3}, ramp(9, 1.0f, 0.0f, 3));
+  auto* c = mb.node("Conv", {"input", "w"}, "c", "Conv_0");
+  ModelBuilder::ints(c, "pads", {1, 1, 1, 1});
+  auto* mp = mb.node("MaxPool", {"c"}, "p", "MaxPool_1");
+  ModelBuilder::ints(mp, "kernel_shape", {2, 2});
+  ModelBuilder::ints(mp, "strides", {2, 2});
+  mb.node("Relu", {"p"}, "r", "Relu_2");
+  mb.output("r");
+  FloatNetwork net = mb.import();
+  ASSERT_EQ(net.layers.size(), 2u);
+  EXPECT_TRUE(net.layers[0].relu);
+  EXPECT_FALSE(net.layers[1].relu);
+}
+
+TEST(OnnxImport, PyTorchViewShapeArithmeticAndMetadata) {
+  // x.view(x.size(0), -1): Shape -> Gather -> Unsqueeze -> Concat -> Reshape
+  ModelBuilder mb({1, 2, 2, 2});
+  mb.init("fw", {3, 8}, ramp(24, 1.0f, 0.0f, 9));
+  mb.init_i64("zero", {}, {0});
+  mb.init_i64("minus1", {1}, {-1});
+  mb.init_i64("axes", {1}, {0});
+  mb.node("Shape", {"input"}, "shp", "Shape_0");
+  auto* g = mb.node("Gather", {"shp", "zero"}, "n", "Gather_1");
+  ModelBuilder::i(g, "axis", 0);
+  mb.node("Unsqueeze", {"n", "axes"}, "n1", "Unsqueeze_2");
+  auto* cat = mb.node("Concat", {"n1", "minus1"}, "shape", "Concat_3");
+  ModelBuilder::i(cat, "axis", 0);
+  mb.node("Reshape", {"input", "shape"}, "flat", "Reshape_4");
+  mb.node("Identity", {"flat"}, "flat2", "Identity_5");
+  auto* gm = mb.node("Gemm", {"flat2", "fw"}, "logits", "Gemm_6");
+  ModelBuilder::i(gm, "transB", 1);
+  mb.output("logits");
+  mb.metadata("imcvp.input_mean", "0.2860");
+  mb.metadata("imcvp.input_std", "0.3530");
+  FloatNetwork net = mb.import();
+  ASSERT_EQ(net.layers.size(), 1u);
+  EXPECT_EQ(net.layers[0].in, (Shape{2, 2, 2}));
+  EXPECT_FLOAT_EQ(net.norm.mean, 0.2860f);
+  EXPECT_FLOAT_EQ(net.norm.std, 0.3530f);
+}
+
+TEST(OnnxImport, PyTorchExportedResNetFixture) {
+  // tests/unit/data/compiler/make_torch_resnet.py: torch 1.13 export with BN,
+  // residual adds, a strided 1x1 shortcut, AvgPool2d (Pad + AveragePool),
+  // adaptive_avg_pool2d and x.view(x.size(0), -1).
+  const std::string path = source_dir() + "/tests/unit/data/compiler/torch_resnet.onnx";
+  FloatNetwork net = import_onnx(path);
+  ASSERT_EQ(net.layers.size(), 11u);
+  int adds = 0, convs = 0;
+  for (const Layer& l : net.layers) {
+    adds += l.kind == LayerKind::Add;
+    convs += l.kind == LayerKind::Conv;
+  }
+  EXPECT_EQ(adds, 2);
+  EXPECT_EQ(convs, 6);
+  EXPECT_EQ(net.layers[8].kind, LayerKind::AvgPool);
+  EXPECT_EQ(net.layers[8].out, (Shape{16, 7, 7}));
+  const float torch_logits[3][10] = {
+      {0.03106081f, 0.16708408f, -0.25787106f, 0.1762506f, 0.03565862f, 0.11428654f, -0.2478332f, -0.00139353f, 0.08292378f, -0.25831592f},
+      {0.03118485f, 0.16685237f, -0.2579016f, 0.17658515f, 0.03577007f, 0.11394518f, -0.2479296f, -0.00145537f, 0.0827215f, -0.2583564f},
+      {0.03150098f, 0.16721429f, -0.2577027f, 0.17661883f, 0.03587881f, 0.1136765f, -0.24810365f, -0.00116766f, 0.08307658f, -0.25874242f}};
+  std::vector<std::uint8_t> img(3 * 784);
+  for (int i = 0; i < 3 * 784; ++i) img[std::size_t(i)] = std::uint8_t((i * 37) % 256);
+  FloatModel fm(net);
+  for (int k = 0; k < 3; ++k) {
+    const auto& y = fm.run(img.data() + k * 784);
+    for (int o = 0; o < 10; ++o) EXPECT_NEAR(y[std::size_t(o)], torch_logits[k][o], 2e-6) << k << " " << o;
+  }
+  // and its integer version stays close
+  ImageSet imgs = random_images(64, 1, 28, 28, 5);
+  QuantizedNetwork q = quantize(net, imgs, 0);
+  GoldenModel gm(q);
+  const double s = q.formats[std::size_t(net.output)].scale;
+  for (int k = 0; k < 3; ++k) {
+    const auto& g = gm.run(img.data() + k * 784);
+    for (int o = 0; o < 10; ++o) EXPECT_NEAR(g[std::size_t(o)] * s, torch_logits[k][o], 0.02) << k << " " << o;
+  }
+}
+
+TEST(OnnxImport, PadFoldsIntoConvAndAveragePool) {
+  ModelBuilder mb({1, 1, 4, 4});
+  mb.init("w", {1, 1, 3, 3}, std::vector<float>(9, 1.0f));
+  mb.init_i64("pads", {8}, {0, 0, 1, 1, 0, 0, 1, 1});
+  mb.init_i64("nopads", {8}, {0, 0, 0, 0, 0, 0, 0, 0});
+  auto* pd = mb.node("Pad", {"input", "pads"}, "p", "Pad_0");
+  ModelBuilder::s(pd, "mode", "constant");
+  mb.node("Conv", {"p", "w"}, "c", "Conv_1");
+  mb.node("Pad", {"c", "nopads"}, "c2", "Pad_2");
+  mb.node("Pad", {"c2", "pads"}, "p2", "Pad_3");
+  auto* ap = mb.node("AveragePool", {"p2"}, "a", "AveragePool_4");
+  ModelBuilder::ints(ap, "kernel_shape", {2, 2});
+  ModelBuilder::ints(ap, "strides", {2, 2});
+  mb.output("a");
+  FloatNetwork net = mb.import();
+  ASSERT_EQ(net.layers.size(), 2u);
+  EXPECT_EQ(net.layers[0].pad_h, 1);
+  EXPECT_EQ(net.layers[0].out, (Shape{1, 4, 4}));
+  EXPECT_EQ(net.layers[1].pad_w, 1);
+  EXPECT_EQ(net.layers[1].out, (Shape{1, 3, 3}));
+  // all-ones image: conv = count of valid neighbours / 255 * 255; corner pool = conv[0][0] / 4
+  std::vector<std::uint8_t> img(16, 255);
+  FloatModel fm(net);
+  const auto& y = fm.run(img.data());
+  EXPECT_NEAR(y[0], 4.0 / 4, 1e-6);        // window: 3 padded zeros + conv corner (4)
+  EXPECT_NEAR(y[4], (9 + 9 + 9 + 9) / 4.0, 1e-6);
+
+  // a Pad before anything else is an error naming the node
+  ModelBuilder bad({1, 1, 4, 4});
+  bad.init_i64("pads", {8}, {0, 0, 1, 1, 0, 0, 1, 1});
+  bad.node("Pad", {"input", "pads"}, "p", "Pad_0");
+  auto* mp = bad.node("MaxPool", {"p"}, "m", "MaxPool_1");
+  ModelBuilder::ints(mp, "kernel_shape", {2, 2});
+  bad.output("m");
+  const std::string e = error_of(bad);
+  EXPECT_NE(e.find("node 'MaxPool_1' (MaxPool): input 'p' comes from a Pad node"), std::string::npos) << e;
+}
+
+TEST(OnnxImport, UnsupportedOperatorNamesNodeAndOperator) {
+  ModelBuilder mb({1, 4});
+  mb.init("fw", {4, 2}, ramp(8, 1.0f, 0.0f, 1));
+  mb.node("MatMul", {"input", "fw"}, "m", "MatMul_0");
+  mb.node("Sigmoid", {"m"}, "y", "Sigmoid_12");
+  mb.output("y");
+  const std::string e = error_of(mb);
+  EXPECT_NE(e.find("net.onnx: node 'Sigmoid_12': operator 'Sigmoid' is not supported (supported: Conv, Gemm"),
+            std::string::npos)
+      << e;
+}
+
+TEST(OnnxImport, UnsupportedAttributesNameTheNode) {
+  auto conv_with = [](const std::function<void(onnx::NodeProto*)>& set) {
+    ModelBuilder mb({1, 2, 8, 8});
+    mb.init("w", {2, 2, 3, 3}, ramp(36, 1.0f, 0.0f, 1));
+    auto* c = mb.node("Conv", {"input", "w"}, "c", "Conv_7");
+    set(c);
+    mb.output("c");
+    return error_of(mb);
+  };
+  std::string e = conv_with([](onnx::NodeProto* c) { ModelBuilder::ints(c, "dilations", {2, 2}); });
+  EXPECT_NE(e.find("node 'Conv_7' (Conv): dilations [2,2] are not supported"), std::string::npos) << e;
+  e = conv_with([](onnx::NodeProto* c) { ModelBuilder::i(c, "group", 2); });
+  EXPECT_NE(e.find("node 'Conv_7' (Conv): group=2 is not supported"), std::string::npos) << e;
+  e = conv_with([](onnx::NodeProto* c) { ModelBuilder::s(c, "auto_pad", "SAME_UPPER"); });
+  EXPECT_NE(e.find("node 'Conv_7' (Conv): auto_pad 'SAME_UPPER' is not supported"), std::string::npos) << e;
+  e = conv_with([](onnx::NodeProto* c) { ModelBuilder::ints(c, "pads", {0, 0, 1, 1}); });
+  EXPECT_NE(e.find("node 'Conv_7' (Conv): asymmetric pads"), std::string::npos) << e;
+}
+
+TEST(OnnxImport, BatchNormWithoutConvIsAnError) {
+  ModelBuilder mb({1, 1, 4, 4});
+  for (const char* n : {"s", "b", "m", "v"}) mb.init(n, {1}, {1.0f});
+  mb.node("BatchNormalization", {"input", "s", "b", "m", "v"}, "y", "BatchNormalization_0");
+  mb.output("y");
+  const std::string e = error_of(mb);
+  EXPECT_NE(e.find("node 'BatchNormalization_0' (BatchNormalization): BatchNormalization is only supported right after a Conv"),
+            std::string::npos)
+      << e;
+}
+
+TEST(OnnxImport, NotOnnxAndMissingFiles) {
+  const fs::path d = temp_dir();
+  const std::string text = (d / "notes.onnx").string();
+  std::ofstream(text) << "this is not a protobuf\n\x01\x02\x03 but plain text with junk";
+  try {
+    import_onnx(text);
+    FAIL() << "no error";
+  } catch (const CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find(text + ": not an ONNX model"), std::string::npos) << e.what();
+  }
+  const std::string empty = (d / "empty.onnx").string();
+  std::ofstream(empty).close();
+  EXPECT_THROW(import_onnx(empty), CompileError);
+  try {
+    import_onnx((d / "missing.onnx").string());
+    FAIL() << "no error";
+  } catch (const CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing.onnx: cannot open the file"), std::string::npos) << e.what();
+  }
+  // a file written by the builder imports through the path API too
+  ConvNetParams p;
+  EXPECT_EQ(import_onnx(conv_net(p).save("conv.onnx")).layers.size(), 3u);
+}
+
+// ----------------------------------------------------------- quantization --
+
+TEST(Requantize, RoundHalfUpAndClamp) {
+  const Requant half{1 << 15, 16};  // x * 0.5
+  EXPECT_DOUBLE_EQ(half.real(), 0.5);
+  EXPECT_EQ(requantize(5, half, -128, 127), 3);    // 2.5 -> 3
+  EXPECT_EQ(requantize(-5, half, -128, 127), -2);  // -2.5 -> -2
+  EXPECT_EQ(requantize(3, half, -128, 127), 2);    // 1.5 -> 2
+  EXPECT_EQ(requantize(-3, half, -128, 127), -1);  // -1.5 -> -1
+  EXPECT_EQ(requantize(4, half, -128, 127), 2);
+  EXPECT_EQ(requantize(-7, half, 0, 255), 0);      // ReLU clamp
+  EXPECT_EQ(requantize(1000, half, 0, 255), 255);  // saturation
+  EXPECT_EQ(requantize(-1000, half, -127, 127), -127);
+  // the 64-bit product: a large accumulator times a large multiplier
+  const Requant big{65535, 17};
+  EXPECT_EQ(requantize(2000000000, big, INT32_MIN, INT32_MAX),
+            std::int32_t((std::int64_t(2000000000) * 65535 + (1 << 16)) >> 17));
+  EXPECT_EQ(requantize_add(3, -1, 1 << 15, 1 << 15, 16, -128, 127), 1);  // (3 - 1) / 2
+  EXPECT_EQ(requantize_add(3, 0, 1 << 15, 1 << 15, 16, -128, 127), 2);   // 1.5 -> 2
+}
+
+TEST(Requantize, MultiplierAndShift) {
+  for (double m : {1.0, 0.5, 0.25, 1.0 / 3, 1.0 / 49, 0.0123456, 3.7, 1e-9, 1000.0, 0.99999999}) {
+    const Requant r = make_requant(m);
+    EXPECT_GE(r.shift, 1) << m;
+    EXPECT_GE(r.multiplier, 1 << 15) << m;
+    EXPECT_LT(r.multiplier, 1 << 16) << m;
+    EXPECT_LE(std::fabs(r.real() - m) / m, std::ldexp(1.0, -16)) << m;
+  }
+  EXPECT_EQ(make_requant(0.25).multiplier, 1 << 15);
+  EXPECT_EQ(make_requant(0.25).shift, 17);
+  EXPECT_EQ(make_requant(0.0).multiplier, 0);
+  EXPECT_THROW(make_requant(40000.0), CompileError);
+  const Requant tiny = make_requant(1e-16);  // below 2^-47: S stays 62, M loses leading bits
+  EXPECT_EQ(tiny.shift, 62);
+  EXPECT_NEAR(tiny.real(), 1e-16, 1e-18);
+}
+
+TEST(Quantize, WeightsAreSymmetricPerChannel) {
+  ConvNetParams p;
+  FloatNetwork net = conv_net(p).import();
+  ImageSet imgs = random_images(50, 1, 6, 6, 11);
+  for (int bits : {8, 4}) {
+    QuantizeOptions o;
+    o.weight_bits = bits;
+    QuantizedNetwork q = quantize(net, imgs, 0, o);
+    const int wmax = (1 << (bits - 1)) - 1;
+    for (std::size_t li : {std::size_t(0), std::size_t(2)}) {
+      const Layer& l = q.net.layers[li];
+      const QuantLayer& ql = q.layers[li];
+      const std::size_t k = std::size_t(l.fan_in());
+      for (int o2 = 0; o2 < l.out.c; ++o2) {
+        int peak = 0;
+        for (std::size_t i = 0; i < k; ++i) {
+          const int w = ql.weight[std::size_t(o2) * k + i];
+          peak = std::max(peak, std::abs(w));
+          EXPECT_LE(std::fabs(w * ql.weight_scale[std::size_t(o2)] - l.weight[std::size_t(o2) * k + i]),
+                    ql.weight_scale[std::size_t(o2)] / 2 + 1e-9);
+        }
+        EXPECT_EQ(peak, wmax);  // each channel uses its full range
+      }
+    }
+  }
+}
+
+TEST(Quantize, FormatsInputTableAndRoundTrip) {
+  ConvNetParams p;
+  FloatNetwork net = conv_net(p).import();
+  ImageSet imgs = random_images(200, 1, 6, 6, 12);
+  QuantizedNetwork q = quantize(net, imgs, 200);  // calibrated on what it runs: no clipping
+  // pixels / 255 in u8 with scale 1/255: the table is the identity
+  const ActFormat& in = q.formats[std::size_t(net.input)];
+  EXPECT_FALSE(in.is_signed);
+  EXPECT_NEAR(in.scale, 1.0 / 255, 1e-12);
+  for (int v = 0; v < 256; ++v) EXPECT_EQ(q.input_lut[std::size_t(v)], v);
+  EXPECT_FALSE(q.formats[std::size_t(net.layers[0].output)].is_signed);  // after ReLU
+  EXPECT_EQ(q.formats[std::size_t(net.layers[1].output)].scale, q.formats[std::size_t(net.layers[0].output)].scale);
+  const ActFormat& out = q.formats[std::size_t(net.output)];
+  EXPECT_TRUE(out.is_signed);  // logits
+  EXPECT_EQ(out.bits, 16);
+  EXPECT_EQ(out.qmax(), 32767);
+  EXPECT_EQ(out.qmin(), -32767);
+
+  // dequantized golden logits stay close to the float ones (8-bit)
+  GoldenModel gm(q);
+  FloatModel fm(net);
+  double worst = 0, span = 0;
+  for (std::size_t i = 100; i < 200; ++i) {
+    const auto& g = gm.run(imgs.image(i));
+    const auto& f = fm.run(imgs.image(i));
+    for (int o = 0; o < 3; ++o) {
+      worst = std::max(worst, std::fabs(g[std::size_t(o)] * out.scale - f[std::size_t(o)]));
+      span = std::max(span, double(std::fabs(f[std::size_t(o)])));
+    }
+  }
+  EXPECT_LT(worst, 0.03 * span) << "worst " << worst << " of " << span;
+
+  // a normalised input is signed: x = (p/255 - 0.5) / 0.25 in [-2, 2]
+  FloatNetwork n2 = net;
+  n2.norm = InputNorm{0.5f, 0.25f};
+  QuantizedNetwork q2 = quantize(n2, imgs, 100);
+  const ActFormat& in2 = q2.formats[std::size_t(n2.input)];
+  EXPECT_TRUE(in2.is_signed);
+  EXPECT_NEAR(in2.scale, 2.0 / 127, 1e-9);
+  EXPECT_EQ(q2.input_lut[0], -127);
+  EXPECT_EQ(q2.input_lut[255], 127);
+  EXPECT_EQ(q2.input_lut[128], 0);  // (128/255 - 0.5) * 4 / (2/127) = 0.498 -> 0
+}
+
+TEST(Quantize, PercentileCalibrationClipsOutliers) {
+  ConvNetParams p;
+  FloatNetwork net = conv_net(p).import();
+  ImageSet imgs = random_images(100, 1, 6, 6, 13);
+  QuantizeOptions o;
+  std::vector<double> rmax = calibrate(net, imgs, 0, o);
+  o.calibration = Calibration::Percentile;
+  o.percentile = 99.0;
+  std::vector<double> rp = calibrate(net, imgs, 0, o);
+  for (std::size_t t = 1; t < rmax.size(); ++t) {
+    EXPECT_LE(rp[t], rmax[t] * (1 + 1e-9));
+    EXPECT_GT(rp[t], 0.3 * rmax[t]);
+  }
+  EXPECT_EQ(rp[std::size_t(net.input)], 1.0);
+  o.percentile = 0.0;
+  EXPECT_THROW(calibrate(net, imgs, 0, o), CompileError);
+}
+
+// ------------------------------------------------------------------ golden --
+
+TEST(Golden, HandComputedConvAndGlobalAverage) {
+  // input 1x2x2 -> Conv 1x1 (w = 1) + ReLU -> GlobalAveragePool -> Flatten -> Gemm 1->2
+  ModelBuilder mb({1, 1, 2, 2});
+  mb.init("w", {1, 1, 1, 1}, {1.0f});
+  mb.init("fw", {2, 1}, {1.0f, -0.5f});
+  mb.init("fb", {2}, {0.25f, 0.0f});
+  mb.node("Conv", {"input", "w"}, "c", "Conv_0");
+  mb.node("Relu", {"c"}, "r", "Relu_1");
+  mb.node("GlobalAveragePool", {"r"}, "g", "GlobalAveragePool_2");
+  mb.node("Flatten", {"g"}, "f", "Flatten_3");
+  auto* gm = mb.node("Gemm", {"f", "fw", "fb"}, "logits", "Gemm_4");
+  ModelBuilder::i(gm, "transB", 1);
+  mb.output("logits");
+  FloatNetwork net = mb.import();
+  ASSERT_EQ(net.layers.size(), 3u);
+  // ranges by hand: conv output up to 1.0 (u8, scale 1/255); logits up to 1.25
+  std::vector<double> ranges(net.tensors.size(), 0.0);
+  ranges[std::size_t(net.layers[0].output)] = 1.0;
+  ranges[std::size_t(net.output)] = 32767.0 / 8192.0;  // logit scale = 1/8192
+  QuantizedNetwork q = quantize_with_ranges(net, ranges);
+  // conv: w = 127 * (1/127); M = (1/255)(1/127)/(1/255) = 1/127
+  EXPECT_EQ(q.layers[0].weight[0], 127);
+  EXPECT_EQ(q.layers[0].bias[0], 0);
+  // GAP over 4: M/2^S = 1/4 exactly
+  ASSERT_EQ(q.layers[1].requant.size(), 1u);
+  EXPECT_EQ(q.layers[1].requant[0].multiplier, 1 << 15);
+  EXPECT_EQ(q.layers[1].requant[0].shift, 17);
+  // fc: weights 127 and -127 (per channel), bias 0.25 / (1/255 * 1/127) = 8096.25 -> 8096
+  EXPECT_EQ(q.layers[2].weight[0], 127);
+  EXPECT_EQ(q.layers[2].weight[1], -127);
+  EXPECT_EQ(q.layers[2].bias[0], 8096);
+  EXPECT_EQ(q.layers[2].bias[1], 0);
+
+  GoldenModel g(q);
+  // the 1x1 conv with w=1 reproduces every pixel value exactly (u8 -> u8)
+  for (int v = 0; v < 256; v += 1) {
+    const std::uint8_t img[4] = {std::uint8_t(v), 0, 0, 0};
+    g.run(img);
+    EXPECT_EQ(g.tensor(net.layers[0].output)[0], v);
+  }
+  // GAP rounding: sum 11 / 4 = 2.75 -> 3; sum 2 / 4 = 0.5 -> 1 (half up); 6 / 4 = 1.5 -> 2; 5/4 -> 1
+  struct Case { std::uint8_t px[4]; int gap; };
+  for (const Case& c : {Case{{1, 2, 3, 5}, 3}, Case{{0, 0, 1, 1}, 1}, Case{{1, 1, 2, 2}, 2}, Case{{1, 1, 1, 2}, 1},
+                        Case{{255, 255, 255, 255}, 255}}) {
+    const auto& logits = g.run(c.px);
+    EXPECT_EQ(g.tensor(net.layers[1].output)[0], c.gap);
+    // logits: acc = 127 * gap + bias; M / 2^S = (1/255)(1/127) / (1/8192) = 8192 / 32385
+    // and the second channel's weight scale is 0.5/127: M / 2^S = 4096 / 32385
+    const Requant r0 = q.layers[2].requant[0], r1 = q.layers[2].requant[1];
+    EXPECT_NEAR(r0.real(), 8192.0 / 32385.0, 1e-5);
+    EXPECT_NEAR(r1.real(), 4096.0 / 32385.0, 1e-5);
+    const std::int64_t acc0 = 127 * c.gap + 8096, acc1 = -127 * c.gap;
+    EXPECT_EQ(logits[0], std::int32_t((acc0 * r0.multiplier + (std::int64_t(1) << (r0.shift - 1))) >> r0.shift));
+    EXPECT_EQ(logits[1], std::int32_t((acc1 * r1.multiplier + (std::int64_t(1) << (r1.shift - 1))) >> r1.shift));
+    // and that is the real value to within one logit step: gap/255 + 0.25, -gap/510
+    EXPECT_NEAR(logits[0] / 8192.0, c.gap / 255.0 + 0.25, 1.0 / 8192);
+    EXPECT_NEAR(logits[1] / 8192.0, -c.gap / 510.0, 1.0 / 8192);
+  }
+}
+
+TEST(Golden, ResidualNetworkAddIsIntegerAndClose) {
+  ResNetParams p;
+  FloatNetwork net = res_net(p).import();
+  ImageSet imgs = random_images(300, 1, 5, 5, 21);
+  QuantizedNetwork q = quantize(net, imgs, 300);
+  const QuantLayer& add = q.layers[2];
+  const ActFormat& fa = q.formats[std::size_t(net.layers[2].inputs[0])];
+  const ActFormat& fb = q.formats[std::size_t(net.layers[2].inputs[1])];
+  const ActFormat& fo = q.formats[std::size_t(net.layers[2].output)];
+  EXPECT_TRUE(fa.is_signed);    // conv2 without ReLU
+  EXPECT_FALSE(fb.is_signed);   // relu1
+  EXPECT_FALSE(fo.is_signed);   // Add + ReLU
+  EXPECT_EQ(add.out_min, 0);
+  EXPECT_NEAR(std::ldexp(double(add.add_mult[0]), -add.add_shift), fa.scale / fo.scale, 1e-4 * fa.scale / fo.scale);
+  EXPECT_NEAR(std::ldexp(double(add.add_mult[1]), -add.add_shift), fb.scale / fo.scale, 1e-4 * fb.scale / fo.scale);
+
+  GoldenModel gm(q);
+  FloatModel fm(net);
+  const double s = q.formats[std::size_t(net.output)].scale;
+  double worst = 0, span = 0;
+  for (std::size_t i = 200; i < 300; ++i) {
+    const auto& g = gm.run(imgs.image(i));
+    // the Add of this image, recomputed from its integer inputs
+    const auto& a = gm.tensor(net.layers[2].inputs[0]);
+    const auto& b = gm.tensor(net.layers[2].inputs[1]);
+    const auto& y = gm.tensor(net.layers[2].output);
+    for (std::size_t k = 0; k < y.size(); ++k) {
+      std::int64_t v = (std::int64_t(a[k]) * add.add_mult[0] + std::int64_t(b[k]) * add.add_mult[1] +
+                        (std::int64_t(1) << (add.add_shift - 1))) >> add.add_shift;
+      EXPECT_EQ(y[k], std::int32_t(std::clamp<std::int64_t>(v, 0, 255)));
+    }
+    const auto& f = fm.run(imgs.image(i));
+    for (int o = 0; o < 5; ++o) {
+      worst = std::max(worst, std::fabs(g[std::size_t(o)] * s - f[std::size_t(o)]));
+      span = std::max(span, double(std::fabs(f[std::size_t(o)])));
+    }
+  }
+  EXPECT_LT(worst, 0.05 * span) << "worst " << worst << " of " << span;
+}
+
+// ------------------------------------------------------------------- data --
+
+TEST(FashionMnist, ReadsGzippedAndPlainIdx) {
+  const fs::path d = temp_dir() / "idx";
+  fs::create_directories(d);
+  auto be = [](std::uint32_t v) {
+    return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  };
+  std::string images = be(0x0803) + be(3) + be(2) + be(2);
+  for (int i = 0; i < 12; ++i) images += char(i * 20);
+  std::string labels = be(0x0801) + be(3) + std::string{char(9), char(0), char(3)};
+  {
+    gzFile f = gzopen((d / "t10k-images-idx3-ubyte.gz").c_str(), "wb");
+    gzwrite(f, images.data(), unsigned(images.size()));
+    gzclose(f);
+  }
+  std::ofstream(d / "t10k-labels-idx1-ubyte", std::ios::binary) << labels;
+  ImageSet s = load_fashion_mnist(Split::Test, 0, d.string());
+  EXPECT_EQ(s.count(), 3u);
+  EXPECT_EQ(s.height, 2);
+  EXPECT_EQ(s.width, 2);
+  EXPECT_EQ(s.image(2)[3], 220);
+  EXPECT_EQ(s.labels[0], 9);
+  EXPECT_EQ(load_fashion_mnist(Split::Test, 2, d.string()).count(), 2u);
+  try {
+    load_fashion_mnist(Split::Train, 0, d.string());
+    FAIL() << "no error";
+  } catch (const CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find("train-images-idx3-ubyte.gz: no such file"), std::string::npos) << e.what();
+  }
+  std::ofstream(d / "bad", std::ios::binary) << be(0x12345678) << "xxxx";
+  EXPECT_THROW(read_idx((d / "bad").string()), CompileError);
+  std::ofstream(d / "short", std::ios::binary) << be(0x0801) << be(100) << "abc";
+  try {
+    read_idx((d / "short").string());
+    FAIL() << "no error";
+  } catch (const CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+}
+
+TEST(FashionMnist, DebianDataset) {
+  if (!fs::exists(std::string(kFashionMnistDir) + "/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  ImageSet test = load_fashion_mnist(Split::Test);
+  EXPECT_EQ(test.count(), 10000u);
+  EXPECT_EQ(test.height, 28);
+  EXPECT_EQ(test.width, 28);
+  EXPECT_EQ(test.labels[0], 9);  // the first test image is an ankle boot
+  EXPECT_STREQ(fashion_mnist_class(9), "Ankle boot");
+  ImageSet train = load_fashion_mnist(Split::Train, 100);
+  EXPECT_EQ(train.count(), 100u);
+}
+
+// --------------------------------------------------- the trained networks --
+
+TEST(TrainedNetworks, GoldenAccuracyWithinOnePointFiveOfFloat) {
+  const fs::path dir = fs::path(source_dir()) / "networks";
+  std::vector<fs::path> nets;
+  if (fs::is_directory(dir))
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().extension() == ".onnx") nets.push_back(e.path());
+  if (nets.empty()) GTEST_SKIP() << "no networks/*.onnx yet";
+  if (!fs::exists(std::string(kFashionMnistDir) + "/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  std::sort(nets.begin(), nets.end());
+  for (const auto& p : nets) {
+    CompileOptions o;
+    o.onnx_path = p.string();
+    o.calibration_images = 500;
+    o.eval_images = 500;
+    CompileReport r = compile(o);
+    std::ostringstream os;
+    print_report(os, r);
+    std::cout << os.str();
+    EXPECT_EQ(r.accuracy.images, 500u);
+    EXPECT_GT(r.accuracy.float_percent(), 70.0) << p;
+    EXPECT_LE(std::fabs(r.accuracy.golden_percent() - r.accuracy.float_percent()), 1.5) << p;
+  }
+}
