@@ -1,0 +1,496 @@
+// CrossbarArray: write-and-verify programming and the bit-serial MVM with ADC
+// semantics (see crossbar_array.hpp and docs/crossbar.md).
+//
+// No floating-point contraction, so that results do not depend on whether
+// the machine has fused multiply-add (see det_random.cpp). GCC's -O2 cost
+// model ("very cheap") leaves loops with a run-time trip count scalar; the
+// column loops of mvm() are the hot path, so this file asks for the dynamic
+// model (vectorizing element-wise sums does not reorder any addition).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off", "vect-cost-model=dynamic")
+#endif
+
+#include "models/crossbar/crossbar_array.hpp"
+
+#include <algorithm>
+#include <bitset>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace imcvp {
+
+namespace {
+
+// Streams of one array's seed.
+constexpr uint64_t kFaultStream = 0;
+constexpr uint64_t kProgramStream = 1;
+constexpr uint64_t kReadStream = 2;
+
+[[noreturn]] void bad(const std::string& what) { throw std::invalid_argument("crossbar: " + what); }
+
+// Nonzero digits of `dac_bits` in x: the read steps in which its row is driven.
+unsigned nonzero_digits(uint32_t x, unsigned dac_bits) {
+  if (dac_bits == 1) return static_cast<unsigned>(std::bitset<32>(x).count());
+  const uint32_t mask = (1u << dac_bits) - 1u;
+  unsigned n = 0;
+  for (; x; x >>= dac_bits) n += (x & mask) != 0;
+  return n;
+}
+
+}  // namespace
+
+ProgramStats& ProgramStats::operator+=(const ProgramStats& o) {
+  cells_written += o.cells_written;
+  pulses += o.pulses;
+  verify_reads += o.verify_reads;
+  cells_failed += o.cells_failed;
+  latency_ns += o.latency_ns;
+  pulse_energy_pj += o.pulse_energy_pj;
+  verify_energy_pj += o.verify_energy_pj;
+  return *this;
+}
+
+MvmStats& MvmStats::operator+=(const MvmStats& o) {
+  steps += o.steps;
+  columns = std::max(columns, o.columns);
+  active_rows += o.active_rows;
+  dac_conversions += o.dac_conversions;
+  cell_reads += o.cell_reads;
+  adc_conversions += o.adc_conversions;
+  adc_clipped += o.adc_clipped;
+  latency_ns += o.latency_ns;
+  cell_energy_pj += o.cell_energy_pj;
+  dac_energy_pj += o.dac_energy_pj;
+  adc_energy_pj += o.adc_energy_pj;
+  return *this;
+}
+
+unsigned mvm_steps(const CrossbarParams& p, unsigned input_bits) {
+  return (input_bits + p.dac_bits - 1) / p.dac_bits;
+}
+
+double mvm_latency_ns(const CrossbarParams& p, unsigned input_bits, unsigned columns) {
+  if (columns == 0) columns = p.cols;
+  const unsigned adcs = p.adc_count();
+  const unsigned conversions_per_adc = (columns + adcs - 1) / adcs;
+  return static_cast<double>(mvm_steps(p, input_bits)) *
+         (p.read_cycle_ns + static_cast<double>(conversions_per_adc) * p.adc_latency_ns);
+}
+
+// ---------------------------------------------------------------------------
+
+CrossbarArray::CrossbarArray(const CrossbarParams& params, uint64_t seed)
+    : p_(params),
+      program_rng_(detrand::stream_seed(seed, kProgramStream)),
+      read_rng_(detrand::stream_seed(seed, kReadStream)) {
+  validate_crossbar_params(p_);
+  const double max_level = p_.max_level();
+  const double dg = (p_.g_on_s - p_.g_off_s) / max_level;
+  g0_ = p_.g_off_s / dg;
+  tol_ = p_.verify_tolerance;
+  step_u_ = p_.pulse_step * max_level;
+  step_sigma_u_ = p_.pulse_step_sigma * max_level;
+
+  const size_t n = static_cast<size_t>(p_.rows) * p_.cols;
+  levels_.assign(n, 0);
+  u_.assign(n, 0.0);
+  fault_.assign(n, static_cast<uint8_t>(CellFault::None));
+  if (p_.stuck_at_0_rate > 0 || p_.stuck_at_1_rate > 0) {
+    // One uniform per cell, row-major: below the SA0 rate -> stuck at g_off,
+    // at or above 1 - SA1 rate -> stuck at g_on. A higher rate with the same
+    // seed keeps every fault of a lower one.
+    std::mt19937_64 gen(detrand::stream_seed(seed, kFaultStream));
+    const double sa1_from = 1.0 - p_.stuck_at_1_rate;
+    for (size_t i = 0; i < n; ++i) {
+      const double v = detrand::uniform01(gen);
+      if (v < p_.stuck_at_0_rate) {
+        fault_[i] = static_cast<uint8_t>(CellFault::StuckAt0);
+        ++stuck_cells_;
+      } else if (v >= sa1_from) {
+        fault_[i] = static_cast<uint8_t>(CellFault::StuckAt1);
+        u_[i] = max_level;
+        ++stuck_cells_;
+      }
+    }
+  }
+  active_.reserve(p_.rows);
+  acc32_.assign(p_.cols, 0);
+  acc_d_.assign(p_.cols, 0.0f);
+  var_.assign(p_.cols, 0.0f);
+  refresh_caches();
+}
+
+double CrossbarArray::conductance_s(unsigned r, unsigned c) const {
+  const double dg = (p_.g_on_s - p_.g_off_s) / static_cast<double>(p_.max_level());
+  return (u_[idx(r, c)] + g0_) * dg;
+}
+
+// ---------------------------------------------------------------------------
+// Programming
+
+ProgramStats CrossbarArray::program(const std::vector<uint8_t>& levels) {
+  const size_t n = static_cast<size_t>(p_.rows) * p_.cols;
+  if (levels.size() != n) {
+    std::ostringstream s;
+    s << "program: " << levels.size() << " levels given, the array has " << p_.rows << " x "
+      << p_.cols << " = " << n << " cells";
+    bad(s.str());
+  }
+  return program(levels.data());
+}
+
+// One cell's write-and-verify loop. Each iteration is a pulse and a verify
+// read; the first pulse lands near the target with the programming
+// variation, later pulses step toward the target by pulse_step (+ its
+// cycle-to-cycle error). Stops when the read is within tolerance or at
+// max_pulses. Returns the pulses used.
+unsigned CrossbarArray::write_verify(size_t i, uint8_t target, bool& ok) {
+  const double ut = target;
+  const auto fault = static_cast<CellFault>(fault_[i]);
+  double u = u_[i];
+  double read = u;
+  unsigned pulses = 0;
+  ok = false;
+  while (pulses < p_.max_pulses) {
+    if (fault == CellFault::None) {
+      if (pulses == 0) {
+        const double sigma = p_.program_sigma;
+        const double z = sigma > 0 ? program_rng_.next() : 0.0;
+        if (p_.variation_dist == VariationDist::Lognormal)
+          u = ut + (ut + g0_) * (detrand::exp(sigma * z) - 1.0);
+        else
+          u = ut + (ut + g0_) * (sigma * z);
+      } else {
+        const double dir = read < ut ? 1.0 : -1.0;
+        u += dir * step_u_;
+        if (step_sigma_u_ > 0) u += step_sigma_u_ * program_rng_.next();
+      }
+      if (u < -g0_) u = -g0_;  // conductance cannot fall below zero
+    }
+    ++pulses;
+    read = u;
+    if (p_.read_noise_sigma > 0) read += (u + g0_) * (p_.read_noise_sigma * program_rng_.next());
+    if (std::fabs(read - ut) <= tol_) {
+      ok = true;
+      break;
+    }
+  }
+  u_[i] = u;
+  return pulses;
+}
+
+ProgramStats CrossbarArray::program(const uint8_t* levels) {
+  const size_t n = static_cast<size_t>(p_.rows) * p_.cols;
+  if (!levels) bad("program: no levels given");
+  const unsigned max_level = p_.max_level();
+  for (size_t i = 0; i < n; ++i) {
+    if (levels[i] > max_level) {
+      std::ostringstream s;
+      s << "program: level " << unsigned(levels[i]) << " at row " << i / p_.cols << ", column "
+        << i % p_.cols << " exceeds the cell's maximum " << max_level << " (cell_bits "
+        << p_.cell_bits << ")";
+      bad(s.str());
+    }
+  }
+
+  ProgramStats st;
+  const double per_pulse_ns = p_.pulse_latency_ns + p_.verify_latency_ns;
+  for (unsigned r = 0; r < p_.rows; ++r) {
+    unsigned in_group = 0;
+    unsigned group_max_pulses = 0;
+    for (unsigned c = 0; c < p_.cols; ++c) {
+      const size_t i = idx(r, c);
+      if (levels[i] == levels_[i]) continue;
+      bool ok = false;
+      const unsigned pulses = write_verify(i, levels[i], ok);
+      levels_[i] = levels[i];
+      ++st.cells_written;
+      st.pulses += pulses;
+      st.verify_reads += pulses;
+      if (!ok) ++st.cells_failed;
+      group_max_pulses = std::max(group_max_pulses, pulses);
+      if (++in_group == p_.write_parallel_cells) {
+        st.latency_ns += group_max_pulses * per_pulse_ns;
+        in_group = 0;
+        group_max_pulses = 0;
+      }
+    }
+    if (in_group) st.latency_ns += group_max_pulses * per_pulse_ns;
+  }
+  st.pulse_energy_pj = static_cast<double>(st.pulses) * p_.pulse_energy_pj;
+  st.verify_energy_pj = static_cast<double>(st.verify_reads) * p_.verify_energy_pj;
+  if (st.cells_written) refresh_caches();
+  return st;
+}
+
+void CrossbarArray::refresh_caches() {
+  const size_t n = u_.size();
+  const double max_level = p_.max_level();
+  integral_ = true;
+  u_int_.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const double u = u_[i];
+    if (u >= 0.0 && u <= max_level && u == std::floor(u)) {
+      u_int_[i] = static_cast<uint8_t>(u);
+    } else {
+      integral_ = false;
+      break;
+    }
+  }
+  exact_ = false;
+  if (integral_ && p_.read_noise_sigma == 0.0 && p_.adc_lsb_log2 == 0) {
+    // The largest sum a column can reach in one step, whatever the inputs.
+    std::vector<uint64_t> col_sum(p_.cols, 0);
+    for (unsigned r = 0; r < p_.rows; ++r)
+      for (unsigned c = 0; c < p_.cols; ++c) col_sum[c] += u_int_[idx(r, c)];
+    const uint64_t digit_max = (1u << p_.dac_bits) - 1u;
+    const uint64_t worst = *std::max_element(col_sum.begin(), col_sum.end()) * digit_max;
+    exact_ = worst <= p_.max_adc_code();
+  }
+  u_f_.resize(n);
+  for (size_t i = 0; i < n; ++i) u_f_[i] = static_cast<float>(u_[i]);
+  if (p_.read_noise_sigma > 0) {
+    noise_w_.resize(n);
+    for (size_t i = 0; i < n; ++i) noise_w_[i] = static_cast<float>((u_[i] + g0_) * (u_[i] + g0_));
+  } else {
+    noise_w_.clear();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Matrix-vector multiply
+
+MvmStats CrossbarArray::mvm(const int32_t* inputs, unsigned input_bits, int64_t* out,
+                            unsigned columns, uint16_t* adc_codes) {
+  if (!inputs || !out) bad("mvm: null inputs or outputs");
+  if (input_bits < 1 || input_bits > 31)
+    bad("mvm: input_bits must be 1..31, got " + std::to_string(input_bits));
+  if (columns == 0) columns = p_.cols;
+  if (columns > p_.cols) {
+    bad("mvm: " + std::to_string(columns) + " columns asked for, the array has " +
+        std::to_string(p_.cols));
+  }
+  const unsigned steps = mvm_steps(p_, input_bits);
+  const unsigned dac = p_.dac_bits;
+  const unsigned lsb = p_.adc_lsb_log2;
+  if ((steps - 1) * dac + lsb + p_.adc_bits > 62)
+    bad("mvm: input_bits, dac_bits and the ADC overflow 64-bit sums");
+  const uint32_t in_max = static_cast<uint32_t>((uint64_t{1} << input_bits) - 1);
+  const unsigned R = p_.rows;
+  for (unsigned r = 0; r < R; ++r) {
+    if (inputs[r] < 0 || static_cast<uint32_t>(inputs[r]) > in_max) {
+      bad("mvm: input " + std::to_string(r) + " = " + std::to_string(inputs[r]) +
+          " is outside 0.." + std::to_string(in_max) + " (input_bits " +
+          std::to_string(input_bits) + ")");
+    }
+  }
+
+  const uint32_t digit_mask = (1u << dac) - 1u;
+  const int64_t max_code = p_.max_adc_code();
+  MvmStats st;
+  st.steps = steps;
+  st.columns = columns;
+  std::fill(out, out + columns, int64_t{0});
+
+  if (fast_path_ && exact_ && !adc_codes) {
+    // Integer-exact: every step's ADC code equals the column sum, so the
+    // shift-added result is the plain integer dot product.
+    // 32-bit sums when no column can overflow them (vectorizes better).
+    const bool narrow = static_cast<uint64_t>(R) * in_max * p_.max_level() <=
+                        static_cast<uint64_t>(std::numeric_limits<int32_t>::max());
+    int32_t* acc = acc32_.data();
+    if (narrow) std::fill(acc, acc + columns, 0);
+    for (unsigned r = 0; r < R; ++r) {
+      const uint32_t x = static_cast<uint32_t>(inputs[r]);
+      if (!x) continue;
+      st.active_rows += nonzero_digits(x, dac);
+      const uint8_t* row = &u_int_[idx(r, 0)];
+      if (narrow) {
+        const int32_t xi = static_cast<int32_t>(x);
+        for (unsigned c = 0; c < columns; ++c) acc[c] += xi * row[c];
+      } else {
+        const int64_t xl = x;
+        for (unsigned c = 0; c < columns; ++c) out[c] += xl * row[c];
+      }
+    }
+    if (narrow)
+      for (unsigned c = 0; c < columns; ++c) out[c] = acc[c];
+  } else {
+    const bool integer = fast_path_ && integral_ && p_.read_noise_sigma == 0.0;
+    const double inv_lsb = std::ldexp(1.0, -static_cast<int>(lsb));
+    const int64_t half = lsb ? (int64_t{1} << (lsb - 1)) : 0;
+    for (unsigned s = 0; s < steps; ++s) {
+      active_.clear();
+      for (unsigned r = 0; r < R; ++r)
+        if ((static_cast<uint32_t>(inputs[r]) >> (s * dac)) & digit_mask) active_.push_back(r);
+      st.active_rows += active_.size();
+      const unsigned shift = s * dac + lsb;
+      uint16_t* codes = adc_codes ? adc_codes + static_cast<size_t>(s) * columns : nullptr;
+      if (integer) {
+        // One step's sum fits 32 bits: max_column_sum() <= 2^24 (params check).
+        int32_t* acc = acc32_.data();
+        std::fill(acc, acc + columns, 0);
+        for (uint32_t r : active_) {
+          const int32_t d =
+              static_cast<int32_t>((static_cast<uint32_t>(inputs[r]) >> (s * dac)) & digit_mask);
+          const uint8_t* row = &u_int_[idx(r, 0)];
+          for (unsigned c = 0; c < columns; ++c) acc[c] += d * row[c];
+        }
+        for (unsigned c = 0; c < columns; ++c) {
+          int64_t q = (acc[c] + half) >> lsb;  // round half up (acc >= 0)
+          if (q > max_code) {
+            q = max_code;
+            ++st.adc_clipped;
+          }
+          if (codes) codes[c] = static_cast<uint16_t>(q);
+          out[c] += q << shift;
+        }
+      } else {
+        float* acc = acc_d_.data();
+        float* var = var_.data();
+        const bool noisy = p_.read_noise_sigma > 0;
+        std::fill(acc, acc + columns, 0.0f);
+        if (noisy) std::fill(var, var + columns, 0.0f);
+        for (uint32_t r : active_) {
+          const uint32_t di = (static_cast<uint32_t>(inputs[r]) >> (s * dac)) & digit_mask;
+          const float d = static_cast<float>(di);
+          const float* row = &u_f_[idx(r, 0)];
+          if (di == 1) {
+            for (unsigned c = 0; c < columns; ++c) acc[c] += row[c];
+          } else {
+            for (unsigned c = 0; c < columns; ++c) acc[c] += d * row[c];
+          }
+          if (noisy) {
+            const float* w = &noise_w_[idx(r, 0)];
+            if (di == 1) {
+              for (unsigned c = 0; c < columns; ++c) var[c] += w[c];
+            } else {
+              const float d2 = d * d;
+              for (unsigned c = 0; c < columns; ++c) var[c] += d2 * w[c];
+            }
+          }
+        }
+        for (unsigned c = 0; c < columns; ++c) {
+          double v = acc[c];
+          // Each cell's current has a relative error of read_noise_sigma; the
+          // column's sum of independent Gaussians is one Gaussian.
+          if (noisy && var[c] > 0)
+            v += p_.read_noise_sigma * std::sqrt(static_cast<double>(var[c])) * read_rng_.next();
+          const double qf = std::floor(v * inv_lsb + 0.5);
+          int64_t q;
+          if (qf <= 0.0) {
+            q = 0;
+          } else if (qf > static_cast<double>(max_code)) {
+            q = max_code;
+            ++st.adc_clipped;
+          } else {
+            q = static_cast<int64_t>(qf);
+          }
+          if (codes) codes[c] = static_cast<uint16_t>(q);
+          out[c] += q << shift;
+        }
+      }
+    }
+  }
+
+  st.dac_conversions = st.active_rows;
+  st.cell_reads = st.active_rows * columns;
+  st.adc_conversions = static_cast<uint64_t>(steps) * columns;
+  st.latency_ns = mvm_latency_ns(p_, input_bits, columns);
+  st.cell_energy_pj = static_cast<double>(st.cell_reads) * p_.cell_read_energy_pj;
+  st.dac_energy_pj = static_cast<double>(st.dac_conversions) * p_.dac_energy_pj;
+  st.adc_energy_pj = static_cast<double>(st.adc_conversions) * p_.adc_energy_pj;
+  return st;
+}
+
+// ---------------------------------------------------------------------------
+// Weight mapping
+
+WeightMapping map_weights(const CrossbarParams& p, const std::vector<int32_t>& weights,
+                          unsigned in_rows, unsigned out_cols) {
+  if (weights.size() != static_cast<size_t>(in_rows) * out_cols) {
+    bad("map_weights: " + std::to_string(weights.size()) + " weights given for a " +
+        std::to_string(in_rows) + " x " + std::to_string(out_cols) + " matrix");
+  }
+  return map_weights(p, weights.data(), in_rows, out_cols);
+}
+
+WeightMapping map_weights(const CrossbarParams& p, const int32_t* weights, unsigned in_rows,
+                          unsigned out_cols) {
+  validate_crossbar_params(p);
+  if (!weights && in_rows && out_cols) bad("map_weights: no weights given");
+  if (in_rows > p.rows) {
+    bad("map_weights: " + std::to_string(in_rows) + " input rows do not fit the crossbar's " +
+        std::to_string(p.rows) + " rows");
+  }
+  WeightMapping m;
+  m.params = p;
+  m.in_rows = in_rows;
+  m.out_cols = out_cols;
+  m.slices = p.weight_slices();
+  m.cols_per_output = p.cols_per_output();
+  m.used_cols = out_cols * m.cols_per_output;
+  if (out_cols > p.max_outputs()) {
+    bad("map_weights: " + std::to_string(out_cols) + " outputs need " +
+        std::to_string(m.used_cols) + " columns (" + std::to_string(m.cols_per_output) +
+        " per output), the crossbar has " + std::to_string(p.cols));
+  }
+  m.levels.assign(static_cast<size_t>(p.rows) * p.cols, 0);
+  const int64_t half = int64_t{1} << (p.weight_bits - 1);
+  const uint32_t cell_mask = p.max_level();
+  const unsigned S = m.slices;
+  for (unsigned r = 0; r < in_rows; ++r) {
+    for (unsigned j = 0; j < out_cols; ++j) {
+      const int64_t w = weights[static_cast<size_t>(r) * out_cols + j];
+      if (w < -half || w > half - 1) {
+        bad("map_weights: weight [" + std::to_string(r) + "][" + std::to_string(j) +
+            "] = " + std::to_string(w) + " is outside " + std::to_string(-half) + ".." +
+            std::to_string(half - 1) + " (weight_bits " + std::to_string(p.weight_bits) + ")");
+      }
+      uint8_t* row = &m.levels[static_cast<size_t>(r) * p.cols];
+      if (p.signed_mode == SignedMode::Offset) {
+        const uint32_t v = static_cast<uint32_t>(w + half);
+        for (unsigned s = 0; s < S; ++s)
+          row[j * S + s] = static_cast<uint8_t>((v >> (s * p.cell_bits)) & cell_mask);
+      } else {
+        const uint32_t pos = static_cast<uint32_t>(w > 0 ? w : 0);
+        const uint32_t neg = static_cast<uint32_t>(w < 0 ? -w : 0);
+        for (unsigned s = 0; s < S; ++s) {
+          row[j * 2 * S + s] = static_cast<uint8_t>((pos >> (s * p.cell_bits)) & cell_mask);
+          row[j * 2 * S + S + s] = static_cast<uint8_t>((neg >> (s * p.cell_bits)) & cell_mask);
+        }
+      }
+    }
+  }
+  return m;
+}
+
+void combine_columns(const WeightMapping& m, const int64_t* column_out, const int32_t* inputs,
+                     int64_t* y) {
+  const CrossbarParams& p = m.params;
+  const unsigned S = m.slices;
+  int64_t offset = 0;
+  if (p.signed_mode == SignedMode::Offset) {
+    int64_t input_sum = 0;
+    for (unsigned r = 0; r < m.in_rows; ++r) input_sum += inputs[r];
+    offset = input_sum * (int64_t{1} << (p.weight_bits - 1));
+  }
+  for (unsigned j = 0; j < m.out_cols; ++j) {
+    int64_t acc = 0;
+    for (unsigned s = 0; s < S; ++s) {
+      const int64_t scale = int64_t{1} << (s * p.cell_bits);
+      if (p.signed_mode == SignedMode::Offset)
+        acc += scale * column_out[j * S + s];
+      else
+        acc += scale * (column_out[j * 2 * S + s] - column_out[j * 2 * S + S + s]);
+    }
+    y[j] = acc - offset;
+  }
+}
+
+}  // namespace imcvp
