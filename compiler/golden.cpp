@@ -1,6 +1,7 @@
 #include "compiler/golden.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 
 namespace imcvp::compiler {
@@ -50,6 +51,41 @@ void conv_accumulate(const Layer& l, const T* in, const T* w, A* acc) {
         }
       }
     }
+  }
+}
+
+// Stride-1 convolution on a zero-padded copy of the input, computed over
+// "wide" output rows of the padded width Wp: each weight then updates one
+// contiguous run of oh*Wp accumulators (columns ox >= ow are discarded), so
+// the inner loop is long and vectorizes. acc holds the bias already.
+template <typename T, typename A, typename In>
+void conv_stride1(const Layer& l, const In* in, const T* w, A* acc, std::vector<T>& padded, std::vector<A>& wide) {
+  const int ic = l.in.c, ih = l.in.h, iw = l.in.w, oh = l.out.h, ow = l.out.w;
+  const int kh = l.kernel_h, kw = l.kernel_w;
+  const std::size_t hp = std::size_t(ih + 2 * l.pad_h), wp = std::size_t(iw + 2 * l.pad_w), plane = hp * wp;
+  padded.assign(std::size_t(ic) * plane + std::size_t(kw), T(0));
+  for (int c = 0; c < ic; ++c)
+    for (int y = 0; y < ih; ++y) {
+      const In* src = in + (std::size_t(c) * std::size_t(ih) + std::size_t(y)) * std::size_t(iw);
+      T* dst = padded.data() + std::size_t(c) * plane + (std::size_t(y + l.pad_h)) * wp + std::size_t(l.pad_w);
+      for (int x = 0; x < iw; ++x) dst[x] = T(src[x]);
+    }
+  const std::size_t n = std::size_t(oh) * wp;
+  wide.resize(n);
+  for (int o = 0; o < l.out.c; ++o) {
+    std::fill(wide.begin(), wide.end(), A(0));
+    A* wd = wide.data();
+    for (int c = 0; c < ic; ++c)
+      for (int ky = 0; ky < kh; ++ky)
+        for (int kx = 0; kx < kw; ++kx) {
+          const T wv = w[((std::size_t(o) * std::size_t(ic) + std::size_t(c)) * std::size_t(kh) + std::size_t(ky)) * std::size_t(kw) + std::size_t(kx)];
+          if (wv == T(0)) continue;
+          const T* src = padded.data() + std::size_t(c) * plane + std::size_t(ky) * wp + std::size_t(kx);
+          for (std::size_t j = 0; j < n; ++j) wd[j] += A(wv) * A(src[j]);
+        }
+    A* plane_out = acc + std::size_t(o) * std::size_t(oh) * std::size_t(ow);
+    for (int oy = 0; oy < oh; ++oy)
+      for (int ox = 0; ox < ow; ++ox) plane_out[std::size_t(oy) * std::size_t(ow) + std::size_t(ox)] += wd[std::size_t(oy) * wp + std::size_t(ox)];
   }
 }
 
@@ -104,13 +140,21 @@ void sum_pool(const Layer& l, const T* in, F finish) {
 GoldenModel::GoldenModel(const QuantizedNetwork& qnet) : q_(qnet) {
   t_.resize(q_.net.tensors.size());
   for (std::size_t i = 0; i < t_.size(); ++i) t_[i].assign(q_.net.tensors[i].shape.size(), 0);
+  // 16-bit operands (products still summed in 32 bits) when every tensor fits:
+  // the same results, and the inner loops vectorize better.
+  narrow_ = true;
+  for (const ActFormat& f : q_.formats) narrow_ = narrow_ && f.qmin() >= INT16_MIN && f.qmax() <= INT16_MAX;
   w_.resize(q_.net.layers.size());
-  std::size_t acc = 0;
+  w16_.resize(q_.net.layers.size());
+  std::size_t acc = 0, in = 0;
   for (std::size_t i = 0; i < q_.net.layers.size(); ++i) {
     w_[i].assign(q_.layers[i].weight.begin(), q_.layers[i].weight.end());
+    w16_[i].assign(q_.layers[i].weight.begin(), q_.layers[i].weight.end());
     acc = std::max(acc, q_.net.layers[i].out.size());
+    in = std::max(in, q_.net.layers[i].in.size());
   }
   acc_.resize(acc);
+  in16_.resize(in);
 }
 
 const std::vector<std::int32_t>& GoldenModel::run(const std::uint8_t* image) {
@@ -127,7 +171,14 @@ const std::vector<std::int32_t>& GoldenModel::run(const std::uint8_t* image) {
         const std::size_t plane = std::size_t(l.out.h) * std::size_t(l.out.w);
         for (int o = 0; o < l.out.c; ++o)
           std::fill_n(acc_.begin() + std::ptrdiff_t(std::size_t(o) * plane), plane, ql.bias[std::size_t(o)]);
-        conv_accumulate<std::int32_t, std::int32_t>(l, in.data(), w_[li].data(), acc_.data());
+        if (l.stride_h == 1 && l.stride_w == 1) {
+          if (narrow_)
+            conv_stride1(l, in.data(), w16_[li].data(), acc_.data(), pad16_, wide_);
+          else
+            conv_stride1(l, in.data(), w_[li].data(), acc_.data(), pad32_, wide_);
+        } else {
+          conv_accumulate<std::int32_t, std::int32_t>(l, in.data(), w_[li].data(), acc_.data());
+        }
         for (int o = 0; o < l.out.c; ++o) {
           const Requant r = ql.requant[std::size_t(o)];
           for (std::size_t i = std::size_t(o) * plane; i < std::size_t(o + 1) * plane; ++i)
@@ -137,10 +188,11 @@ const std::vector<std::int32_t>& GoldenModel::run(const std::uint8_t* image) {
       }
       case LayerKind::FullyConnected: {
         const std::size_t k = in.size();
+        if (narrow_) std::copy(in.begin(), in.end(), in16_.begin());
         for (int o = 0; o < l.out.c; ++o) {
-          const std::int32_t a = ql.bias[std::size_t(o)] +
-                                 dot<std::int32_t, std::int32_t>(w_[li].data() + std::size_t(o) * k, in.data(), k);
-          out[std::size_t(o)] = requantize(a, ql.requant[std::size_t(o)], lo, hi);
+          const std::int32_t d = narrow_ ? dot<std::int16_t, std::int32_t>(w16_[li].data() + std::size_t(o) * k, in16_.data(), k)
+                                         : dot<std::int32_t, std::int32_t>(w_[li].data() + std::size_t(o) * k, in.data(), k);
+          out[std::size_t(o)] = requantize(std::int64_t(ql.bias[std::size_t(o)]) + d, ql.requant[std::size_t(o)], lo, hi);
         }
         break;
       }
@@ -184,7 +236,10 @@ const std::vector<float>& FloatModel::run(const std::uint8_t* image) {
         const std::size_t plane = std::size_t(l.out.h) * std::size_t(l.out.w);
         for (int o = 0; o < l.out.c; ++o)
           std::fill_n(out.begin() + std::ptrdiff_t(std::size_t(o) * plane), plane, l.bias[std::size_t(o)]);
-        conv_accumulate<float, float>(l, in.data(), l.weight.data(), out.data());
+        if (l.stride_h == 1 && l.stride_w == 1)
+          conv_stride1(l, in.data(), l.weight.data(), out.data(), padded_, wide_);
+        else
+          conv_accumulate<float, float>(l, in.data(), l.weight.data(), out.data());
         break;
       }
       case LayerKind::FullyConnected: {

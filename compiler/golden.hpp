@@ -15,6 +15,7 @@ namespace imcvp::compiler {
 
 class GoldenModel {
  public:
+  // Keeps a reference to qnet, which must outlive it. One per thread.
   explicit GoldenModel(const QuantizedNetwork& qnet);
   // Runs one image of net.input_shape().size() uint8 pixels (CHW) and returns
   // the network output tensor: the final layer's requantized output, signed
@@ -27,12 +28,17 @@ class GoldenModel {
  private:
   const QuantizedNetwork& q_;
   std::vector<std::vector<std::int32_t>> t_;
-  std::vector<std::vector<std::int32_t>> w_;  // weights widened for the inner loops
+  bool narrow_ = false;                        // every tensor fits 16 bits
+  std::vector<std::vector<std::int32_t>> w_;   // weights widened for the inner loops
+  std::vector<std::vector<std::int16_t>> w16_;
   std::vector<std::int32_t> acc_;
+  std::vector<std::int16_t> in16_, pad16_;
+  std::vector<std::int32_t> pad32_, wide_;
 };
 
 class FloatModel {
  public:
+  // Keeps a reference to net, which must outlive it. One per thread.
   explicit FloatModel(const FloatNetwork& net);
   // Runs one image (pixels -> net.norm -> layers) and returns the output tensor.
   const std::vector<float>& run(const std::uint8_t* image);
@@ -41,6 +47,7 @@ class FloatModel {
  private:
   const FloatNetwork& net_;
   std::vector<std::vector<float>> t_;
+  std::vector<float> padded_, wide_;
 };
 
 // Index of the largest value; the first one on ties.

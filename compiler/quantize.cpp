@@ -73,6 +73,8 @@ std::vector<double> calibrate(const FloatNetwork& net, const ImageSet& images, s
     for (std::size_t t = 0; t < nt; ++t)
       for (float v : model.tensor(int(t))) range[t] = std::max(range[t], double(std::fabs(v)));
   }
+  // Percentile clips outliers of the hidden tensors; the logits keep their
+  // maximum (a saturated logit can change the prediction).
   if (options.calibration == Calibration::Percentile && options.percentile < 100.0) {
     constexpr std::size_t kBins = 4096;
     std::vector<std::vector<std::uint64_t>> hist(nt, std::vector<std::uint64_t>(kBins, 0));
@@ -86,7 +88,7 @@ std::vector<double> calibrate(const FloatNetwork& net, const ImageSet& images, s
       }
     }
     for (std::size_t t = 0; t < nt; ++t) {
-      if (!calibrated(net, int(t)) || range[t] <= 0.0) continue;
+      if (!calibrated(net, int(t)) || range[t] <= 0.0 || int(t) == net.output) continue;
       std::uint64_t total = 0;
       for (auto c : hist[t]) total += c;
       const double want = options.percentile / 100.0 * double(total);

@@ -28,6 +28,10 @@
 
 int sc_main(int, char*[]) { return 0; }
 
+namespace imcvp::compiler {
+void PrintTo(const Shape& s, std::ostream* os) { *os << s.str(); }
+}  // namespace imcvp::compiler
+
 namespace fs = std::filesystem;
 using namespace imcvp::compiler;
 using Dims = std::vector<std::int64_t>;
@@ -705,6 +709,8 @@ TEST(Quantize, PercentileCalibrationClipsOutliers) {
     EXPECT_LE(rp[t], rmax[t] * (1 + 1e-9));
     EXPECT_GT(rp[t], 0.3 * rmax[t]);
   }
+  EXPECT_LT(rp[std::size_t(net.layers[0].output)], rmax[std::size_t(net.layers[0].output)]);
+  EXPECT_EQ(rp[std::size_t(net.output)], rmax[std::size_t(net.output)]);  // logits keep their maximum
   EXPECT_EQ(rp[std::size_t(net.input)], 1.0);
   o.percentile = 0.0;
   EXPECT_THROW(calibrate(net, imgs, 0, o), CompileError);
@@ -769,6 +775,61 @@ TEST(Golden, HandComputedConvAndGlobalAverage) {
     // and that is the real value to within one logit step: gap/255 + 0.25, -gap/510
     EXPECT_NEAR(logits[0] / 8192.0, c.gap / 255.0 + 0.25, 1.0 / 8192);
     EXPECT_NEAR(logits[1] / 8192.0, -c.gap / 510.0, 1.0 / 8192);
+  }
+}
+
+// A direct integer convolution, as docs/compiler.md defines it.
+std::vector<std::int32_t> naive_int_conv(const Layer& l, const QuantLayer& ql, const std::vector<std::int32_t>& x) {
+  std::vector<std::int32_t> y(l.out.size());
+  for (int o = 0; o < l.out.c; ++o)
+    for (int oy = 0; oy < l.out.h; ++oy)
+      for (int ox = 0; ox < l.out.w; ++ox) {
+        std::int64_t acc = ql.bias[std::size_t(o)];
+        for (int c = 0; c < l.in.c; ++c)
+          for (int ky = 0; ky < l.kernel_h; ++ky)
+            for (int kx = 0; kx < l.kernel_w; ++kx) {
+              const int iy = oy * l.stride_h - l.pad_h + ky, ix = ox * l.stride_w - l.pad_w + kx;
+              if (iy < 0 || iy >= l.in.h || ix < 0 || ix >= l.in.w) continue;
+              acc += std::int64_t(ql.weight[std::size_t(((o * l.in.c + c) * l.kernel_h + ky) * l.kernel_w + kx)]) *
+                     x[std::size_t((c * l.in.h + iy) * l.in.w + ix)];
+            }
+        const Requant& r = ql.requant[std::size_t(o)];
+        std::int64_t v = (acc * r.multiplier + (std::int64_t(1) << (r.shift - 1))) >> r.shift;
+        y[std::size_t((o * l.out.h + oy) * l.out.w + ox)] = std::int32_t(std::clamp<std::int64_t>(v, ql.out_min, ql.out_max));
+      }
+  return y;
+}
+
+TEST(Golden, ConvMatchesDirectIntegerConvolution) {
+  // stride 1 (the padded wide-row path) and stride 2 (the direct path), odd sizes
+  ModelBuilder mb({1, 3, 9, 7});
+  mb.init("w1", {4, 3, 3, 3}, ramp(108, 0.5f, 0.0f, 31));
+  mb.init("b1", {4}, {0.1f, -0.1f, 0.2f, 0.0f});
+  mb.init("w2", {5, 4, 3, 3}, ramp(180, 0.4f, 0.05f, 32));
+  mb.init("w3", {2, 5, 1, 1}, ramp(10, 1.0f, 0.0f, 33));
+  auto* c1 = mb.node("Conv", {"input", "w1", "b1"}, "c1", "Conv_0");
+  ModelBuilder::ints(c1, "pads", {1, 1, 1, 1});
+  mb.node("Relu", {"c1"}, "r1", "Relu_1");
+  auto* c2 = mb.node("Conv", {"r1", "w2"}, "c2", "Conv_2");
+  ModelBuilder::ints(c2, "pads", {2, 1, 2, 1});
+  ModelBuilder::ints(c2, "strides", {2, 2});
+  auto* c3 = mb.node("Conv", {"c2", "w3"}, "c3", "Conv_3");  // 1x1 on a signed input
+  (void)c3;
+  mb.output("c3");
+  FloatNetwork net = mb.import();
+  ASSERT_EQ(net.layers.size(), 3u);
+  EXPECT_EQ(net.layers[1].out, (Shape{5, 6, 4}));  // (9 + 4 - 3) / 2 + 1, (7 + 2 - 3) / 2 + 1
+  ImageSet imgs = random_images(40, 3, 9, 7, 34);
+  QuantizedNetwork q = quantize(net, imgs, 20);
+  GoldenModel gm(q);
+  for (std::size_t i = 0; i < imgs.count(); ++i) {
+    gm.run(imgs.image(i));
+    std::vector<std::int32_t> x(imgs.image_size());
+    for (std::size_t k = 0; k < x.size(); ++k) x[k] = q.input_lut[imgs.image(i)[k]];
+    for (std::size_t li = 0; li < 3; ++li) {
+      x = naive_int_conv(net.layers[li], q.layers[li], x);
+      ASSERT_EQ(gm.tensor(net.layers[li].output), x) << "image " << i << " layer " << li;
+    }
   }
 }
 
