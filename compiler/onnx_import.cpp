@@ -15,7 +15,7 @@ namespace imcvp::compiler {
 const char* supported_onnx_operators() {
   return "Conv, Gemm, MatMul, Relu, MaxPool, AveragePool, GlobalAveragePool, Add, "
          "BatchNormalization, Flatten, Reshape, Constant, Identity, Dropout, Shape, Gather, "
-         "Unsqueeze, Squeeze, Concat, Cast, Pad";
+         "Unsqueeze, Squeeze, Concat, Cast, Pad, a final Softmax/LogSoftmax";
 }
 
 namespace {
@@ -372,6 +372,12 @@ FloatNetwork Importer::run(const onnx::ModelProto& model) {
     else if (op == "Squeeze") unsqueeze(n, true);
     else if (op == "Concat") concat(n);
     else if (op == "Pad") pad(n);
+    else if ((op == "Softmax" || op == "LogSoftmax") && g.output_size() == 1 && n.output(0) == g.output(0).name()) {
+      // a final (log-)softmax keeps the order of the logits: the network ends before it
+      const Value& x = act_input(n, 0);
+      if (x.dims.size() != 2) fail(n, "only a final softmax over [N, classes] is supported");
+      set_output(n, x);
+    }
     else if (op == "Cast") {
       Value v = const_input(n, 0);
       const auto to = attr_int(n, "to", onnx::TensorProto::FLOAT);

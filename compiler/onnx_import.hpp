@@ -5,8 +5,10 @@
 // BatchNormalization (folded into the Conv/Gemm/MatMul before it), Flatten,
 // Reshape (flattening only), and the constant plumbing PyTorch emits around
 // them: Constant, Identity, Dropout, Shape, Gather, Unsqueeze, Squeeze,
-// Concat, Cast. Anything else throws CompileError naming the node and the
-// operator.
+// Concat, Cast, Pad (zeros, folded into the next Conv/AveragePool), and a
+// Softmax/LogSoftmax that ends the graph (dropped: the network's output is
+// the logits before it, which have the same argmax). Anything else throws
+// CompileError naming the node and the operator.
 #pragma once
 
 #include <string>

@@ -526,11 +526,32 @@ TEST(OnnxImport, UnsupportedOperatorNamesNodeAndOperator) {
   mb.init("fw", {4, 2}, ramp(8, 1.0f, 0.0f, 1));
   mb.node("MatMul", {"input", "fw"}, "m", "MatMul_0");
   mb.node("Sigmoid", {"m"}, "y", "Sigmoid_12");
-  mb.output("y");
+  mb.node("Softmax", {"y"}, "z", "Softmax_13");
+  mb.output("z");
   const std::string e = error_of(mb);
   EXPECT_NE(e.find("net.onnx: node 'Sigmoid_12': operator 'Sigmoid' is not supported (supported: Conv, Gemm"),
             std::string::npos)
       << e;
+}
+
+TEST(OnnxImport, FinalSoftmaxIsDroppedButNotAnInnerOne) {
+  ModelBuilder mb({1, 4});
+  mb.init("fw", {4, 3}, ramp(12, 1.0f, 0.0f, 1));
+  mb.init("fw2", {3, 2}, ramp(6, 1.0f, 0.0f, 2));
+  mb.node("MatMul", {"input", "fw"}, "m", "MatMul_0");
+  mb.node("LogSoftmax", {"m"}, "y", "LogSoftmax_1");
+  mb.output("y");
+  FloatNetwork net = mb.import();
+  EXPECT_EQ(net.output, net.layers.back().output);
+  ModelBuilder inner({1, 4});
+  inner.init("fw", {4, 3}, ramp(12, 1.0f, 0.0f, 1));
+  inner.init("fw2", {3, 2}, ramp(6, 1.0f, 0.0f, 2));
+  inner.node("MatMul", {"input", "fw"}, "m", "MatMul_0");
+  inner.node("Softmax", {"m"}, "y", "Softmax_1");
+  inner.node("MatMul", {"y", "fw2"}, "z", "MatMul_2");
+  inner.output("z");
+  const std::string e = error_of(inner);
+  EXPECT_NE(e.find("node 'Softmax_1': operator 'Softmax' is not supported"), std::string::npos) << e;
 }
 
 TEST(OnnxImport, UnsupportedAttributesNameTheNode) {
