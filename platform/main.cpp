@@ -7,6 +7,7 @@
 
 #include <systemc>
 
+#include "compiler/compile.hpp"
 #include "platform/exit_codes.hpp"
 #include "platform/platform.hpp"
 #include "platform/scenario.hpp"
@@ -20,6 +21,9 @@ beside a RISC-V (RV32IMC) host CPU, in SystemC/TLM-2.0.
 
 Usage:
   imcvp run SCENARIO.yaml [options]   run a scenario (see 'imcvp run --help')
+  imcvp compile NETWORK.onnx [options]
+                                      import, quantize and check a network
+                                      (see 'imcvp compile --help')
   imcvp --help                        this text
   imcvp --version                     the version
 
@@ -61,6 +65,27 @@ Options:
   --output DIR       write the outputs into DIR instead of the scenario's
   --quiet            do not echo the firmware's UART output or the summary
   -h, --help         this text
+)";
+
+const char* kCompileHelp = R"(Usage: imcvp compile NETWORK.onnx [options]
+
+Imports an ONNX network exported by PyTorch (Conv, Gemm/MatMul, Relu,
+MaxPool, AveragePool/GlobalAveragePool, Add, Flatten, Reshape,
+BatchNormalization folded into the convolution), quantizes it after training
+with calibration images from the Fashion-MNIST training set, prints the
+per-layer summary, and measures the top-1 accuracy of the float network and
+of the bit-exact integer golden reference on the Fashion-MNIST test set.
+See docs/compiler.md.
+
+Options:
+  --weight-bits N     weight precision, 2..8 (default 8)
+  --act-bits N        activation precision, 2..16 (default 8)
+  --calibration N     calibration images from the training set (default 1000)
+  --eval N            test images to evaluate (default 10000; 0: none)
+  --percentile P      calibrate to the P-th percentile instead of the maximum
+  --dataset DIR       folder of the Fashion-MNIST IDX files
+                      (default /usr/share/datasets/fashion-mnist)
+  -h, --help          this text
 )";
 
 int usage_error(const std::string& msg) {
@@ -130,6 +155,63 @@ int cmd_run(int argc, char* argv[]) {
   return r.exit_code;
 }
 
+bool parse_count(const char* s, long lo, long hi, long& out) {
+  char* end = nullptr;
+  const long v = std::strtol(s, &end, 10);
+  if (!*s || *end || v < lo || v > hi) return false;
+  out = v;
+  return true;
+}
+
+int cmd_compile(int argc, char* argv[]) {
+  imcvp::compiler::CompileOptions opt;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    const bool has_value = i + 1 < argc;
+    long v = 0;
+    if (a == "-h" || a == "--help") {
+      std::cout << kCompileHelp;
+      return 0;
+    } else if (a == "--weight-bits") {
+      if (!has_value || !parse_count(argv[++i], 2, 8, v)) return usage_error("--weight-bits needs a number from 2 to 8");
+      opt.quant.weight_bits = static_cast<int>(v);
+    } else if (a == "--act-bits") {
+      if (!has_value || !parse_count(argv[++i], 2, 16, v)) return usage_error("--act-bits needs a number from 2 to 16");
+      opt.quant.act_bits = static_cast<int>(v);
+    } else if (a == "--calibration") {
+      if (!has_value || !parse_count(argv[++i], 1, 60000, v)) return usage_error("--calibration needs a number of images from 1 to 60000");
+      opt.calibration_images = static_cast<size_t>(v);
+    } else if (a == "--eval") {
+      if (!has_value || !parse_count(argv[++i], 0, 10000, v)) return usage_error("--eval needs a number of images from 0 to 10000");
+      opt.eval_images = static_cast<size_t>(v);
+    } else if (a == "--percentile") {
+      char* end = nullptr;
+      const double p = has_value ? std::strtod(argv[++i], &end) : 0;
+      if (!has_value || *end || !(p > 0 && p <= 100)) return usage_error("--percentile needs a number in (0, 100]");
+      opt.quant.calibration = imcvp::compiler::Calibration::Percentile;
+      opt.quant.percentile = p;
+    } else if (a == "--dataset") {
+      if (!has_value) return usage_error("--dataset needs a folder");
+      opt.dataset_dir = argv[++i];
+    } else if (!a.empty() && a[0] == '-') {
+      return usage_error("unknown option '" + a + "' for 'imcvp compile'");
+    } else if (opt.onnx_path.empty()) {
+      opt.onnx_path = a;
+    } else {
+      return usage_error("more than one network given: '" + opt.onnx_path + "' and '" + a + "'");
+    }
+  }
+  if (opt.onnx_path.empty()) return usage_error("'imcvp compile' needs an ONNX network file");
+  try {
+    const imcvp::compiler::CompileReport report = imcvp::compiler::compile(opt);
+    imcvp::compiler::print_report(std::cout, report);
+  } catch (const std::exception& e) {
+    std::cerr << "imcvp: error: " << e.what() << "\n";
+    return imcvp::exit_code::kUsage;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
@@ -151,6 +233,7 @@ int sc_main(int argc, char* argv[]) {
       return 0;
     }
     if (cmd == "run") return cmd_run(argc - 2, argv + 2);
+    if (cmd == "compile") return cmd_compile(argc - 2, argv + 2);
     return usage_error("unknown command '" + cmd + "'");
   } catch (const sc_core::sc_report& e) {
     std::cerr << "imcvp: internal error (SystemC): " << e.what() << "\n";
