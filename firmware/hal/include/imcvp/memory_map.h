@@ -45,4 +45,81 @@
 #define IMCVP_IRQ_MTI 7  /* machine timer interrupt */
 #define IMCVP_IRQ_MEI 11 /* machine external interrupt */
 
+/* ---- DMA engine (second bus master; docs/accelerator.md) ---------------- */
+#define IMCVP_DMA_BASE 0x10002000
+#define IMCVP_DMA_SIZE 0x00000100
+#define IMCVP_DMA_SRC 0x00        /* source bus address (4-byte aligned) */
+#define IMCVP_DMA_DST 0x04        /* destination bus address (4-byte aligned) */
+#define IMCVP_DMA_LEN 0x08        /* bytes, > 0, multiple of 4 */
+#define IMCVP_DMA_CTRL 0x0C       /* write: bit 0 START */
+#define IMCVP_DMA_STATUS 0x10     /* read: BUSY, DONE, ERROR (cleared by START) */
+#define IMCVP_DMA_ERROR 0x14      /* read: IMCVP_DMA_ERR_* of the last transfer */
+#define IMCVP_DMA_ERROR_ADDR 0x18 /* read: bus address that failed (bus errors) */
+#define IMCVP_DMA_IRQ_ENABLE 0x1C /* IMCVP_DMA_IRQ_* bits */
+#define IMCVP_DMA_IRQ_STATUS 0x20 /* IMCVP_DMA_IRQ_* bits, write 1 to clear */
+#define IMCVP_DMA_BYTES_LO 0x24   /* read: bytes moved since reset (64-bit) */
+#define IMCVP_DMA_BYTES_HI 0x28
+#define IMCVP_DMA_CTRL_START 0x1
+#define IMCVP_DMA_STATUS_BUSY 0x1
+#define IMCVP_DMA_STATUS_DONE 0x2
+#define IMCVP_DMA_STATUS_ERROR 0x4
+#define IMCVP_DMA_IRQ_DONE 0x1
+#define IMCVP_DMA_IRQ_ERROR 0x2
+#define IMCVP_DMA_ERR_NONE 0
+#define IMCVP_DMA_ERR_LENGTH 1     /* LEN is 0 or above the engine's maximum */
+#define IMCVP_DMA_ERR_ALIGN 2      /* SRC, DST or LEN not a multiple of 4 */
+#define IMCVP_DMA_ERR_RANGE 3      /* SRC + LEN or DST + LEN beyond 2^32 */
+#define IMCVP_DMA_ERR_BUS_READ 4   /* the bus answered a read with an error */
+#define IMCVP_DMA_ERR_BUS_WRITE 5  /* the bus answered a write with an error */
+#define IMCVP_DMA_ERR_BUSY 6       /* START while a transfer is running */
+
+/* ---- accelerator tiles (docs/accelerator.md) ----------------------------
+ * Tile n occupies [IMCVP_TILE_BASE + n * IMCVP_TILE_STRIDE, + IMCVP_TILE_STRIDE):
+ * control registers at +IMCVP_TILE_REGS, its local buffer (SRAM holding
+ * descriptors, activations, requantization constants and cell levels) at
+ * +IMCVP_TILE_BUF (size: read IMCVP_TILE_BUF_SIZE, at most IMCVP_TILE_BUF_MAX). */
+#define IMCVP_TILE_BASE 0x40000000
+#define IMCVP_TILE_STRIDE 0x00100000
+#define IMCVP_TILE_MAX_TILES 16
+#define IMCVP_TILE_REGS 0x00000
+#define IMCVP_TILE_REGS_SIZE 0x01000
+#define IMCVP_TILE_BUF 0x80000
+#define IMCVP_TILE_BUF_MAX 0x80000
+#define IMCVP_TILE_ADDR(n) (IMCVP_TILE_BASE + (n) * IMCVP_TILE_STRIDE)
+/* registers (offsets in the register block) */
+#define IMCVP_TILE_CTRL 0x00        /* write: START, RESET */
+#define IMCVP_TILE_STATUS 0x04      /* read: BUSY, DONE, ERROR */
+#define IMCVP_TILE_DESC_ADDR 0x08   /* buffer offset of the layer descriptor */
+#define IMCVP_TILE_IRQ_ENABLE 0x0C  /* IMCVP_TILE_IRQ_* bits */
+#define IMCVP_TILE_IRQ_STATUS 0x10  /* IMCVP_TILE_IRQ_* bits, write 1 to clear */
+#define IMCVP_TILE_ERROR 0x14       /* IMCVP_TILE_ERR_* of the last command */
+#define IMCVP_TILE_LAYERS 0x18      /* read: commands completed since reset */
+#define IMCVP_TILE_MVMS 0x1C        /* read: crossbar MVMs since reset */
+#define IMCVP_TILE_PULSES 0x20      /* read: programming pulses since reset */
+#define IMCVP_TILE_ADC_CLIPPED 0x24 /* read: clipped ADC conversions since reset */
+#define IMCVP_TILE_BUSY_NS 0x28     /* read: ns busy since reset (saturates) */
+#define IMCVP_TILE_NUM_XBARS 0x30   /* read: crossbar macros in the tile */
+#define IMCVP_TILE_XBAR_ROWS 0x34   /* read */
+#define IMCVP_TILE_XBAR_COLS 0x38   /* read */
+#define IMCVP_TILE_BUF_SIZE 0x3C    /* read: bytes of the local buffer */
+#define IMCVP_TILE_CTRL_START 0x1
+#define IMCVP_TILE_CTRL_RESET 0x2   /* clears STATUS, IRQ_STATUS, ERROR, counters */
+#define IMCVP_TILE_STATUS_BUSY 0x1
+#define IMCVP_TILE_STATUS_DONE 0x2
+#define IMCVP_TILE_STATUS_ERROR 0x4
+#define IMCVP_TILE_IRQ_DONE 0x1
+#define IMCVP_TILE_IRQ_ERROR 0x2
+#define IMCVP_TILE_ERR_NONE 0
+#define IMCVP_TILE_ERR_DESC_ADDR 1   /* descriptor not inside the buffer / misaligned */
+#define IMCVP_TILE_ERR_MAGIC 2       /* descriptor magic is not IMCVP_DESC_MAGIC */
+#define IMCVP_TILE_ERR_VERSION 3     /* unsupported descriptor version */
+#define IMCVP_TILE_ERR_OP 4          /* unknown operation */
+#define IMCVP_TILE_ERR_SHAPE 5       /* inconsistent shape, kernel, stride or pad */
+#define IMCVP_TILE_ERR_FORMAT 6      /* bad element format or input bits */
+#define IMCVP_TILE_ERR_BUFFER 7      /* an operand lies outside the buffer */
+#define IMCVP_TILE_ERR_XBARS 8       /* the layer needs more crossbars than the tile has */
+#define IMCVP_TILE_ERR_LEVEL 9       /* a cell level above the cell's maximum */
+#define IMCVP_TILE_ERR_BUSY 10       /* START while busy */
+#define IMCVP_TILE_ERR_REQUANT 11    /* bad requantization shift */
+
 #endif /* IMCVP_MEMORY_MAP_H */

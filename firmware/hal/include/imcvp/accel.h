@@ -1,0 +1,82 @@
+/*
+ * imcvp accelerator: the layer descriptor a tile executes, shared by the
+ * SystemC tile model (C++), the firmware (C) and the compiler. Register
+ * addresses and bits are in imcvp/memory_map.h; docs/accelerator.md
+ * describes both.
+ *
+ * All fields are little-endian, fixed width, packed (no padding); the
+ * descriptor lives in the tile's local buffer at a 4-byte-aligned offset
+ * (IMCVP_TILE_DESC_ADDR). Offsets below are byte offsets in that buffer.
+ */
+#ifndef IMCVP_ACCEL_H
+#define IMCVP_ACCEL_H
+
+#include <stdint.h>
+
+#include "imcvp/memory_map.h"
+
+#define IMCVP_DESC_MAGIC 0x44434D49u /* "IMCD" in memory order */
+#define IMCVP_DESC_VERSION 1
+
+/* operations */
+#define IMCVP_OP_CONV 1    /* convolution, im2col windows in hardware */
+#define IMCVP_OP_FC 2      /* fully connected: the 1x1 convolution of a CHW vector */
+#define IMCVP_OP_MAXPOOL 3 /* max over the window (padding ignored) */
+#define IMCVP_OP_AVGPOOL 4 /* window sum (padding = zeros), requantized; also global */
+#define IMCVP_OP_ADD 5     /* residual add of two tensors, requantized */
+#define IMCVP_OP_PROGRAM 6 /* write-and-verify cell levels into one crossbar */
+
+/* element formats: byte width in bits 0-2 (1, 2 or 4), bit 7 = signed */
+#define IMCVP_FMT_BYTES_MASK 0x07
+#define IMCVP_FMT_SIGNED 0x80
+#define IMCVP_FMT_U8 0x01
+#define IMCVP_FMT_S8 0x81
+#define IMCVP_FMT_U16 0x02
+#define IMCVP_FMT_S16 0x82
+#define IMCVP_FMT_S32 0x84
+
+/* One requantization entry (Conv/FC: one per output channel at param_off;
+ * AvgPool: one, bias ignored):
+ *   q = clamp((acc + bias) * multiplier + 2^(shift-1)) >> shift, out_min, out_max) */
+typedef struct __attribute__((packed)) imcvp_requant {
+  int32_t bias;       /* accumulator units */
+  int32_t multiplier; /* M of compiler/network.hpp's Requant */
+  int32_t shift;      /* S, 1..62 */
+} imcvp_requant;
+
+typedef struct __attribute__((packed)) imcvp_layer_desc {
+  uint32_t magic;   /* IMCVP_DESC_MAGIC */
+  uint16_t version; /* IMCVP_DESC_VERSION */
+  uint8_t op;       /* IMCVP_OP_* */
+  uint8_t flags;    /* reserved, 0 */
+  /* shapes, CHW; FC: in = (K, 1, 1) or any C x H x W of K values, out = (N, 1, 1) */
+  uint16_t in_c, in_h, in_w;
+  uint16_t out_c, out_h, out_w;
+  /* window (Conv, pools): out = (in + 2 pad - kernel) / stride + 1 */
+  uint8_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
+  uint8_t in_bits; /* Conv/FC: bits of the input activations (1..16) */
+  uint8_t in_fmt;  /* IMCVP_FMT_* of the input tensor */
+  uint8_t in2_fmt; /* Add: of the second input */
+  uint8_t out_fmt; /* of the output tensor */
+  uint16_t xbar;   /* Conv/FC: first crossbar of the layer; PROGRAM: the crossbar */
+  uint32_t in_off;    /* input tensor */
+  uint32_t in2_off;   /* Add: second input tensor */
+  uint32_t out_off;   /* output tensor */
+  uint32_t param_off; /* Conv/FC: out_c imcvp_requant; AvgPool: 1; PROGRAM: rows x cols levels (bytes) */
+  int32_t out_min, out_max; /* output clamp (out_min = 0 with a fused ReLU) */
+  int32_t add_mult_a, add_mult_b; /* Add: q = (a Ma + b Mb + 2^(S-1)) >> S */
+  int32_t add_shift;
+  uint32_t reserved; /* 0 */
+} imcvp_layer_desc;
+
+#define IMCVP_LAYER_DESC_SIZE 72
+
+#ifdef __cplusplus
+static_assert(sizeof(imcvp_layer_desc) == IMCVP_LAYER_DESC_SIZE, "descriptor layout");
+static_assert(sizeof(imcvp_requant) == 12, "requant layout");
+#else
+_Static_assert(sizeof(imcvp_layer_desc) == IMCVP_LAYER_DESC_SIZE, "descriptor layout");
+_Static_assert(sizeof(imcvp_requant) == 12, "requant layout");
+#endif
+
+#endif /* IMCVP_ACCEL_H */
