@@ -1,0 +1,136 @@
+// Tile: one accelerator tile. N CrossbarArray macros, a local buffer (SRAM
+// window on the bus), ShiftAdd, an accumulator across the crossbars that
+// split a long dot product, the ActivationUnit (bias, per-channel requantize,
+// ReLU/clamp), max/average pooling and residual add. Registers and buffer
+// window: imcvp/memory_map.h (IMCVP_TILE_*); the layer descriptor:
+// imcvp/accel.h; the model in full: docs/accelerator.md.
+//
+// The CPU writes DESC_ADDR (a buffer offset) and CTRL.START; the tile's
+// thread, at the START access's time, reads the descriptor from its buffer,
+// executes the whole layer (sliding convolution windows over its input
+// buffer, im2col in hardware), writes the output into its buffer, waits the
+// layer's latency (crossbar MVMs + peripherals), then sets STATUS.DONE (or
+// ERROR with ERROR = IMCVP_TILE_ERR_*) and raises `irq` when enabled.
+// PROGRAM writes cell levels from the buffer into one crossbar with
+// write-and-verify (its pulses cost time and energy).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "imcvp/accel.h"
+#include "imcvp/memory_map.h"
+#include "models/bus/register_bank.hpp"
+#include "models/bus/timed_signal_driver.hpp"
+#include "models/crossbar/crossbar_array.hpp"
+#include "models/peripherals/activation_unit.hpp"
+#include "models/peripherals/shift_add.hpp"
+
+namespace imcvp {
+
+class EnergyLedger;
+
+struct TileParams {
+  unsigned crossbars = 16;           // crossbar macros in the tile
+  CrossbarParams crossbar;           // every macro alike (docs/crossbar.md)
+  uint64_t seed = 1;                 // crossbar i draws from seed + i
+  uint32_t buffer_bytes = 256 * 1024;  // local buffer, <= IMCVP_TILE_BUF_MAX
+  // Digital clock of the tile's peripherals: 1 GHz ([ISAAC]: 1.2 GHz eDRAM /
+  // digital pipeline; a round figure).
+  double clock_ns = 1.0;
+  unsigned buffer_bytes_per_cycle = 32;  // local buffer port width
+  unsigned shift_add_lanes = 32;         // columns combined per cycle
+  unsigned accumulate_lanes = 32;        // partial sums added per cycle
+  unsigned activation_lanes = 16;        // outputs requantized per cycle
+  unsigned pool_lanes = 16;              // pooling window elements per cycle
+  unsigned decode_cycles = 8;            // descriptor fetch and checks
+  // Energies, M. Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm):
+  // 8 KB SRAM 64-bit access ~10 pJ -> 1.25 pJ/byte; 32-bit add 0.1 pJ;
+  // 32-bit multiply 3.1 pJ (+ add and shift for the requantizer).
+  double buffer_pj_per_byte = 1.25;
+  double shift_add_pj = 0.1;   // per column combined
+  double accumulate_pj = 0.1;  // per partial sum added across crossbars
+  double activation_pj = 3.2;  // per output requantized (multiply + round add)
+  double pool_pj = 0.1;        // per window element compared or added
+  sc_core::sc_time reg_latency = sc_core::SC_ZERO_TIME;  // per register / buffer access
+};
+
+struct TileStats {
+  uint64_t commands = 0;  // descriptors completed (any op, no error)
+  uint64_t errors = 0;
+  uint64_t mvms = 0;
+  uint64_t windows = 0;
+  uint64_t adc_clipped = 0;
+  uint64_t pulses = 0;
+  uint64_t cells_failed = 0;
+  double busy_ns = 0;
+  MvmStats mvm;
+  ProgramStats program;
+};
+
+class Tile : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Tile> socket;  // registers + buffer window
+  sc_core::sc_signal<bool> irq;                  // IRQ_STATUS & IRQ_ENABLE != 0
+  sc_core::sc_signal<bool> busy;                 // for the VCD
+
+  // Throws std::invalid_argument naming the field on bad parameters.
+  Tile(const sc_core::sc_module_name& name, const TileParams& params = {},
+       EnergyLedger* ledger = nullptr);
+
+  const TileParams& params() const { return m_params; }
+  const TileStats& stats() const { return m_stats; }
+  uint32_t status() const { return m_status; }
+  uint32_t error_code() const { return m_error; }
+  CrossbarArray& crossbar(unsigned i) { return *m_xbars.at(i); }
+  uint8_t* buffer() { return m_buf.data(); }
+  uint32_t buffer_size() const { return uint32_t(m_buf.size()); }
+  // The message of the last error (for reports and logs).
+  const std::string& error_message() const { return m_error_msg; }
+
+ private:
+  struct Fail {
+    uint32_t code;
+    std::string what;
+  };
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned transport_dbg(tlm::tlm_generic_payload& trans);
+  bool get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
+  bool buffer_access(tlm::tlm_generic_payload& trans);
+  void write_ctrl(uint32_t v, const sc_core::sc_time& at);
+  void update_irq(const sc_core::sc_time& at);
+  void run();  // SC_THREAD
+
+  // Executes the descriptor at m_desc_addr; returns the latency in ns.
+  double execute(const imcvp_layer_desc& d);
+  double exec_program(const imcvp_layer_desc& d);
+  double exec_mvm(const imcvp_layer_desc& d);
+  double exec_pool(const imcvp_layer_desc& d);
+  double exec_add(const imcvp_layer_desc& d);
+  void check_range(uint64_t off, uint64_t bytes, const char* what) const;
+  int32_t load(uint32_t off, uint8_t fmt, size_t i) const;
+  void store(uint32_t off, uint8_t fmt, size_t i, int32_t v);
+  double cycles_ns(uint64_t work, unsigned lanes) const;
+
+  TileParams m_params;
+  EnergyLedger* m_ledger;
+  RegisterBank m_regs;
+  TimedSignalDriver<bool> m_irq_driver;
+  std::vector<std::unique_ptr<CrossbarArray>> m_xbars;
+  ShiftAdd m_shift_add;
+  ActivationUnit m_act;
+  std::vector<uint8_t> m_buf;
+
+  uint32_t m_status = 0, m_error = 0, m_desc_addr = 0;
+  uint32_t m_irq_enable = 0, m_irq_status = 0;
+  std::string m_error_msg;
+  TileStats m_stats;
+  sc_core::sc_event m_start_event;
+};
+
+}  // namespace imcvp
