@@ -18,6 +18,8 @@
 #include "models/cpu/clint.hpp"
 #include "models/cpu/gdb_stub.hpp"
 #include "models/cpu/rv32_cpu.hpp"
+#include "models/dma/dma_engine.hpp"
+#include "models/tile/tile.hpp"
 #include "models/energy/energy_ledger.hpp"
 #include "models/io/sim_ctrl.hpp"
 #include "models/io/uart.hpp"
@@ -74,6 +76,8 @@ struct Platform::Impl {
   Uart uart;
   SimCtrl simctrl;
   Rv32Cpu cpu;
+  std::unique_ptr<DmaEngine> dma;            // accelerator (accelerator.tiles > 0)
+  std::vector<std::unique_ptr<Tile>> tiles;
   std::unique_ptr<GdbStub> gdb;
   std::unique_ptr<VcdFile> vcd;
   uint32_t entry = 0;
@@ -136,6 +140,7 @@ struct Platform::Impl {
     bus.bind_target(uart.socket, "uart", IMCVP_UART_BASE, IMCVP_UART_SIZE);
     bus.bind_target(simctrl.socket, "simctrl", IMCVP_SIMCTRL_BASE, IMCVP_SIMCTRL_SIZE);
     cpu.set_clint(&clint);
+    build_accelerator();
     cpu.set_stop_flag(&g_stop_requested);
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
@@ -159,6 +164,39 @@ struct Platform::Impl {
     }
   }
 
+  // The DMA engine (the bus's second master) and the tiles; their irq lines
+  // ORed into the CPU's machine external interrupt (docs/accelerator.md).
+  void build_accelerator() {
+    const AcceleratorConfig& a = sc.accelerator;
+    if (a.tiles == 0) return;
+    DmaParams dp;
+    if (a.dma_burst_bytes) dp.burst_bytes = *a.dma_burst_bytes;
+    if (a.dma_setup_ns) dp.setup_ns = *a.dma_setup_ns;
+    if (a.dma_burst_overhead_ns) dp.burst_overhead_ns = *a.dma_burst_overhead_ns;
+    if (a.dma_energy_pj_per_byte) dp.energy_pj_per_byte = *a.dma_energy_pj_per_byte;
+    TileParams base;
+    if (a.crossbars) base.crossbars = *a.crossbars;
+    if (a.buffer_bytes) base.buffer_bytes = *a.buffer_bytes;
+    if (a.ideal_crossbar) base.crossbar = ideal_crossbar(base.crossbar);
+    dma = std::make_unique<DmaEngine>("dma", dp, &ledger);
+    dma->master.bind(bus.target);
+    bus.bind_target(dma->socket, "dma", IMCVP_DMA_BASE, IMCVP_DMA_SIZE);
+    std::vector<const sc_core::sc_signal<bool>*> irqs{&dma->irq};
+    for (unsigned n = 0; n < a.tiles; ++n) {
+      TileParams tp = base;
+      tp.seed = sc.seed + uint64_t{n} * tp.crossbars;  // crossbar i of tile n: seed + n * crossbars + i
+      const std::string name = "tile" + std::to_string(n);
+      try {
+        tiles.push_back(std::make_unique<Tile>(name.c_str(), tp, &ledger));
+      } catch (const std::invalid_argument& e) {
+        throw PlatformError("accelerator.tile: " + std::string(e.what()) + " (" + sc.file + ")");
+      }
+      bus.bind_target(tiles.back()->socket, name, IMCVP_TILE_ADDR(n), IMCVP_TILE_STRIDE);
+      irqs.push_back(&tiles.back()->irq);
+    }
+    cpu.set_external_irqs(std::move(irqs));
+  }
+
   void trace_group(const std::string& group) {
     if (group == "cpu") {
       vcd->trace(cpu.instret_signal, "cpu.instret");
@@ -173,6 +211,12 @@ struct Platform::Impl {
     } else if (group == "irq") {
       vcd->trace(clint.mtip, "irq.mtip");
       vcd->trace(clint.msip, "irq.msip");
+    } else if (group == "accel" && dma) {
+      vcd->trace(dma->irq, "dma.irq");
+      for (const auto& t : tiles) {
+        vcd->trace(t->busy, std::string(t->name()) + ".busy");
+        vcd->trace(t->irq, std::string(t->name()) + ".irq");
+      }
     }
   }
 
@@ -295,6 +339,7 @@ struct Platform::Impl {
         .value("errors", bus.stats().errors)
         .end_object();
     j.begin_object("uart").value("bytes", uart.byte_count()).value("output", r.uart_output).end_object();
+    if (dma) write_accelerator(j);
     j.begin_object("energy").value("total_pj", ledger.total_pj());
     j.begin_object("blocks");
     for (const auto& [block, events] : ledger.blocks()) {
@@ -307,6 +352,32 @@ struct Platform::Impl {
     j.end_object().end_object();
     j.end_object();
     write_text(out_dir / "report.json", s.str());
+  }
+
+  void write_accelerator(JsonWriter& j) {
+    const DmaStats& d = dma->stats();
+    j.begin_object("accelerator").value("tiles", static_cast<uint64_t>(tiles.size()));
+    j.begin_object("dma")
+        .value("transfers", d.transfers)
+        .value("bytes", d.bytes)
+        .value("bursts", d.bursts)
+        .value("errors", d.errors)
+        .end_object();
+    j.begin_object("tile_stats");
+    for (const auto& t : tiles) {
+      const TileStats& ts = t->stats();
+      j.begin_object(t->name())
+          .value("commands", ts.commands)
+          .value("errors", ts.errors)
+          .value("mvms", ts.mvms)
+          .value("windows", ts.windows)
+          .value("adc_clipped", ts.adc_clipped)
+          .value("pulses", ts.pulses)
+          .value("cells_failed", ts.cells_failed)
+          .value("busy_ns", ts.busy_ns)
+          .end_object();
+    }
+    j.end_object().end_object();
   }
 
   void write_host_stats(const RunSummary& r) {

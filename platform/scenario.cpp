@@ -33,14 +33,17 @@ std::string resolve(const fs::path& folder, const std::string& rel) {
 struct Region {
   const char* name;
   uint64_t base, size;
+  bool accelerator;  // only with an accelerator (accelerator.tiles > 0)
 };
 constexpr Region kFixedRegions[] = {
-    {"CLINT", IMCVP_CLINT_BASE, IMCVP_CLINT_SIZE},
-    {"UART", IMCVP_UART_BASE, IMCVP_UART_SIZE},
-    {"simulation-control", IMCVP_SIMCTRL_BASE, IMCVP_SIMCTRL_SIZE},
+    {"CLINT", IMCVP_CLINT_BASE, IMCVP_CLINT_SIZE, false},
+    {"UART", IMCVP_UART_BASE, IMCVP_UART_SIZE, false},
+    {"simulation-control", IMCVP_SIMCTRL_BASE, IMCVP_SIMCTRL_SIZE, false},
+    {"DMA", IMCVP_DMA_BASE, IMCVP_DMA_SIZE, true},
+    {"accelerator tiles", IMCVP_TILE_BASE, uint64_t{IMCVP_TILE_MAX_TILES} * IMCVP_TILE_STRIDE, true},
 };
 
-void read_memory(YamlMap m, MainMemoryConfig& mem) {
+void read_memory(YamlMap m, MainMemoryConfig& mem, bool accelerator) {
   mem.base = IMCVP_RAM_BASE_DEFAULT;
   mem.size = IMCVP_RAM_SIZE_DEFAULT;
   mem.latency_ns = 10.0;
@@ -73,6 +76,7 @@ void read_memory(YamlMap m, MainMemoryConfig& mem) {
   if (end > k4G)
     blame("main memory " + range + " ends past the 32-bit address space (base + size <= 0x100000000)");
   for (const Region& r : kFixedRegions) {
+    if (r.accelerator && !accelerator) continue;
     if (mem.base < r.base + r.size && r.base < end)
       blame("main memory " + range + " overlaps the " + r.name + " registers at [" +
             units::format_hex(r.base) + ", " + units::format_hex(r.base + r.size) + ")");
@@ -103,14 +107,14 @@ double read_clock(const YamlValue& v) {
   return hz;
 }
 
-void read_platform(YamlMap m, PlatformParams& p) {
+void read_platform(YamlMap m, PlatformParams& p, bool accelerator) {
   p.cpu_hz = 100e6;
   p.timer_hz = IMCVP_MTIME_HZ_DEFAULT;
   p.quantum_s = 10e-6;
   if (auto v = m.get("cpu_clock")) p.cpu_hz = read_clock(*v);
   if (auto v = m.get("timer_clock")) p.timer_hz = read_clock(*v);
   if (auto v = m.get("quantum")) p.quantum_s = v->as_time_s(Sign::Positive);
-  read_memory(m.section("memory"), p.memory);
+  read_memory(m.section("memory"), p.memory, accelerator);
   read_cpu(m.section("cpu"), p.cpu);
   m.finish();
 }
@@ -123,11 +127,38 @@ void read_limits(YamlMap m, LimitParams& l) {
   m.finish();
 }
 
-const std::vector<std::string> kSignalGroups = {"cpu", "bus", "uart", "irq"};
+const std::vector<std::string> kSignalGroups = {"cpu", "bus", "uart", "irq", "accel"};
 
-void read_trace(YamlMap m, TraceParams& t) {
+// Unset fields: the models' own defaults (TileParams, DmaParams), applied by the platform.
+void read_accelerator(YamlMap m, AcceleratorConfig& a) {
+  a = AcceleratorConfig{};
+  if (auto v = m.get("tiles")) a.tiles = v->as_uint32(0, IMCVP_TILE_MAX_TILES);
+  YamlMap tile = m.section("tile");
+  if (auto v = tile.get("crossbars")) a.crossbars = v->as_uint32(1, 1024);
+  if (auto v = tile.get("buffer_size")) {
+    a.buffer_bytes = static_cast<uint32_t>(v->as_size(4, IMCVP_TILE_BUF_MAX));
+    if (*a.buffer_bytes % 4 != 0)
+      v->fail("must be a multiple of 4 bytes, got " + std::to_string(*a.buffer_bytes));
+  }
+  if (auto v = tile.get("ideal_crossbar")) a.ideal_crossbar = v->as_bool();
+  tile.finish();
+  YamlMap dma = m.section("dma");
+  if (auto v = dma.get("burst_bytes")) {
+    a.dma_burst_bytes = v->as_uint32(4, 4096);
+    if (*a.dma_burst_bytes % 4 != 0)
+      v->fail("must be a multiple of 4, got " + std::to_string(*a.dma_burst_bytes));
+  }
+  if (auto v = dma.get("setup")) a.dma_setup_ns = v->as_time_s(Sign::NonNegative) * 1e9;
+  if (auto v = dma.get("burst_overhead")) a.dma_burst_overhead_ns = v->as_time_s(Sign::NonNegative) * 1e9;
+  if (auto v = dma.get("energy_pj_per_byte")) a.dma_energy_pj_per_byte = v->as_double(Sign::NonNegative);
+  dma.finish();
+  m.finish();
+}
+
+void read_trace(YamlMap m, TraceParams& t, unsigned tiles) {
   t.vcd = "";
   t.signals = kSignalGroups;
+  if (tiles == 0) t.signals.pop_back();  // no accel group without an accelerator
   t.transactions = false;
   if (auto v = m.get("vcd")) {
     t.vcd = v->as_string();
@@ -142,7 +173,11 @@ void read_trace(YamlMap m, TraceParams& t) {
     if (items.empty())
       v->fail("empty list; name at least one of cpu, bus, uart, irq (or leave the field out for all)");
     for (const YamlValue& item : items) {
-      const std::string& name = kSignalGroups[item.as_choice(kSignalGroups, "signal group")];
+      if (tiles == 0 && item.is_scalar() && item.as_string() == "accel")
+        item.fail("signal group 'accel' needs an accelerator (accelerator.tiles > 0)");
+      std::vector<std::string> groups = kSignalGroups;
+      if (tiles == 0) groups.pop_back();
+      const std::string name = groups[item.as_choice(groups, "signal group")];
       for (const std::string& seen : t.signals)
         if (seen == name) item.fail("signal group " + in_quotes(name) + " listed twice");
       t.signals.push_back(name);
@@ -202,9 +237,11 @@ Scenario load_scenario(const std::string& path, const ScenarioLoadOptions& optio
     s.output = resolve(folder, "../out/" + s.name);
   }
 
-  read_platform(root.section("platform"), s.platform);
+  // The accelerator first: main memory must not overlap its registers.
+  read_accelerator(root.section("accelerator"), s.accelerator);
+  read_platform(root.section("platform"), s.platform, s.accelerator.tiles > 0);
   read_limits(root.section("limits"), s.limits);
-  read_trace(root.section("trace"), s.trace);
+  read_trace(root.section("trace"), s.trace, s.accelerator.tiles);
   root.finish();
 
   if (options.check_files) {

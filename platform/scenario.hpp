@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "models/cpu/cpu_params.hpp"
 
 namespace imcvp {
@@ -40,8 +42,24 @@ struct LimitParams {
 
 struct TraceParams {
   std::string vcd;                   // file name inside the output folder; empty = no VCD
-  std::vector<std::string> signals; // groups: cpu, bus, uart, irq (default: all)
+  std::vector<std::string> signals; // groups: cpu, bus, uart, irq, accel (default: all)
   bool transactions;                 // one line per bus transaction into transactions.log
+};
+
+// The in-memory-computing accelerator: `tiles` tiles and one DMA engine.
+// tiles == 0: no accelerator (nothing built, nothing reported).
+// Unset fields keep the defaults of the models' own parameter structs
+// (TileParams, DmaParams), applied by the platform: one definition of every
+// default, and no SystemC header here.
+struct AcceleratorConfig {
+  unsigned tiles = 0;                        // 0..IMCVP_TILE_MAX_TILES
+  std::optional<unsigned> crossbars;         // TileParams::crossbars
+  std::optional<uint32_t> buffer_bytes;      // TileParams::buffer_bytes
+  bool ideal_crossbar = false;               // crossbar = ideal_crossbar(CrossbarParams{})
+  std::optional<unsigned> dma_burst_bytes;   // DmaParams::burst_bytes
+  std::optional<double> dma_setup_ns;        // DmaParams::setup_ns
+  std::optional<double> dma_burst_overhead_ns;    // DmaParams::burst_overhead_ns
+  std::optional<double> dma_energy_pj_per_byte;   // DmaParams::energy_pj_per_byte
 };
 
 struct Scenario {
@@ -52,6 +70,7 @@ struct Scenario {
   PlatformParams platform;
   LimitParams limits;
   TraceParams trace;
+  AcceleratorConfig accelerator;
   std::string output;      // output folder, resolved against the scenario's folder
 };
 

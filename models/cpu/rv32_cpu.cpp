@@ -60,9 +60,13 @@ void Rv32Cpu::sync() {
 }
 
 uint32_t Rv32Cpu::irq_lines() const {
-  if (!clint_) return 0;
+  uint32_t lines = 0;
+  // External lines: their value at the kernel's time (the last sync).
+  for (const sc_core::sc_signal<bool>* s : external_irqs_)
+    if (s->read()) lines |= 1u << 11;
+  if (!clint_) return lines;
   // At the CPU's own (run-ahead) time, not the kernel's.
-  return (clint_->msip_pending() ? 1u << 3 : 0u) |
+  return lines | (clint_->msip_pending() ? 1u << 3 : 0u) |
          (clint_->mtip_pending_at(local_time()) ? 1u << 7 : 0u);
 }
 
@@ -178,8 +182,11 @@ bool Rv32Cpu::sleep_in_wfi() {
   while (!core_.wake_pending()) {
     const sc_time now = sc_core::sc_time_stamp();
     if (now >= params_.max_time) break;
-    if (clint_)
-      wait(params_.max_time - now, clint_->irq_event);
+    sc_core::sc_event_or_list wake;
+    if (clint_) wake |= clint_->irq_event;
+    for (const sc_core::sc_signal<bool>* s : external_irqs_) wake |= s->value_changed_event();
+    if (wake.size() > 0)
+      wait(params_.max_time - now, wake);
     else
       wait(params_.max_time - now);
     // The clock is gated but time goes on: the core's cycles follow it.

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -57,6 +58,11 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   ~Rv32Cpu() override;
 
   void set_clint(Clint* clint) { clint_ = clint; }
+  // Level interrupt lines (DMA, tiles) ORed into the machine external
+  // interrupt (mip.MEIP, bit 11); wfi wakes on any of them changing.
+  void set_external_irqs(std::vector<const sc_core::sc_signal<bool>*> lines) {
+    external_irqs_ = std::move(lines);
+  }
   // Serve a debugger: the CPU halts at reset until GDB resumes it.
   void set_gdb(GdbStub* gdb) { gdb_ = gdb; }
   void set_tohost(uint32_t addr) { core_.set_tohost(addr); }
@@ -108,6 +114,7 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   uint64_t max_cycles_;
   Rv32Core core_;
   Clint* clint_ = nullptr;
+  std::vector<const sc_core::sc_signal<bool>*> external_irqs_;
   GdbStub* gdb_ = nullptr;
   const std::atomic<bool>* stop_flag_ = nullptr;
   std::unique_ptr<GdbBreakpoints> gdb_breakpoints_;

@@ -423,7 +423,7 @@ TEST_F(ScratchScenario, UnknownTopLevelKey) {
             where(3, 1) + "platfrom: unknown field 'platfrom' (did you mean 'platform'?)");
   EXPECT_EQ(error_after_firmware("colour: blue\n"),
             where(2, 1) + "colour: unknown field 'colour' (expected one of: name, seed, firmware, "
-                          "output, platform, limits, trace)");
+                          "output, accelerator, platform, limits, trace)");
 }
 
 TEST_F(ScratchScenario, CpuClassesAndValues) {
@@ -532,4 +532,44 @@ TEST(CommittedScenarios, Parse) {
   EXPECT_GE(bench.limits.max_instructions, 300000000u * 2);
   // ~300M instructions at up to ~2 cycles each must fit in simulated time.
   EXPECT_GE(bench.limits.max_time_s, 300e6 * 2 / bench.platform.cpu_hz);
+}
+
+// ---- accelerator ----------------------------------------------------------------
+
+TEST_F(ScratchScenario, AcceleratorDefaultsToNone) {
+  const Scenario s = load_scenario(write("s.yaml", "firmware: fw.elf\n"));
+  EXPECT_EQ(s.accelerator.tiles, 0u);
+  EXPECT_FALSE(s.accelerator.crossbars);
+  EXPECT_FALSE(s.accelerator.ideal_crossbar);
+  EXPECT_EQ(s.trace.signals, (std::vector<std::string>{"cpu", "bus", "uart", "irq"}));
+}
+
+TEST_F(ScratchScenario, AcceleratorFieldsRead) {
+  const Scenario s = load_scenario(write(
+      "s.yaml",
+      "firmware: fw.elf\naccelerator:\n  tiles: 3\n  tile: {crossbars: 4, buffer_size: 64 KiB, "
+      "ideal_crossbar: true}\n  dma: {burst_bytes: 128, setup: 20 ns, burst_overhead: 2 ns, "
+      "energy_pj_per_byte: 12.5}\n"));
+  EXPECT_EQ(s.accelerator.tiles, 3u);
+  EXPECT_EQ(s.accelerator.crossbars, 4u);
+  EXPECT_EQ(s.accelerator.buffer_bytes, 64u * 1024);
+  EXPECT_TRUE(s.accelerator.ideal_crossbar);
+  EXPECT_EQ(s.accelerator.dma_burst_bytes, 128u);
+  EXPECT_DOUBLE_EQ(*s.accelerator.dma_setup_ns, 20.0);
+  EXPECT_DOUBLE_EQ(*s.accelerator.dma_burst_overhead_ns, 2.0);
+  EXPECT_DOUBLE_EQ(*s.accelerator.dma_energy_pj_per_byte, 12.5);
+  EXPECT_EQ(s.trace.signals, (std::vector<std::string>{"cpu", "bus", "uart", "irq", "accel"}));
+}
+
+TEST_F(ScratchScenario, AcceleratorErrors) {
+  EXPECT_EQ(error_after_firmware("accelerator:\n  tiles: 17\n"),
+            where(3, 10) + "accelerator.tiles: '17' is too large (at most 16)");
+  EXPECT_EQ(error_after_firmware("trace:\n  signals: [cpu, accel]\n"),
+            where(3, 18) + "trace.signals[1]: signal group 'accel' needs an accelerator "
+                           "(accelerator.tiles > 0)");
+  EXPECT_EQ(error_after_firmware("accelerator:\n  tiles: 1\nplatform:\n  memory: {base: 0x40000000}\n"),
+            where(5, 18) + "platform.memory.base: main memory [0x40000000, 0x41000000) overlaps "
+                           "the accelerator tiles registers at [0x40000000, 0x41000000)");
+  EXPECT_EQ(error_after_firmware("accelerator:\n  tile: {buffer_size: 1 MiB}\n").substr(0, where(3, 23).size() + 30),
+            (where(3, 23) + "accelerator.tile.buffer_size: ").substr(0, where(3, 23).size() + 30));
 }
