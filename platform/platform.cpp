@@ -409,7 +409,7 @@ void print_summary(std::ostream& out, const Scenario& sc, const RunSummary& r) {
   s << "  simulated time " << r.simulated_s * 1e3 << " ms\n";
   s << "  instructions   " << r.instructions << "\n";
   s << "  cycles         " << r.cycles << "\n";
-  s << "  CPU energy     " << r.energy_pj * 1e-6 << " uJ\n";
+  s << "  energy         " << r.energy_pj * 1e-6 << " uJ (all blocks; per block in the report)\n";
   s << "  wall time      " << r.wall_s << " s (" << std::setprecision(1) << r.mips
     << " simulated MIPS)\n";
   s << "  report         " << r.report_path << "\n";

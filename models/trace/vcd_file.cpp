@@ -12,7 +12,7 @@ VcdFile::VcdFile(const std::string& path, const std::string& description)
   if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
   file_ = sc_core::sc_create_vcd_trace_file(base.c_str());
   if (!file_) throw std::runtime_error("trace.vcd: cannot create " + path);
-  file_->set_time_unit(1, sc_core::SC_NS);
+  file_->set_time_unit(1, sc_core::SC_PS);  // the kernel resolution: no event is rounded
 }
 
 VcdFile::~VcdFile() { close(); }

@@ -28,6 +28,10 @@ TEST(TileFc, TileMatchesTheCpuReference) {
   EXPECT_NE(r.output.find("tile_fc: 10/10 outputs match the CPU reference"), std::string::npos)
       << r.output;
 
+  const std::string vcd = read_file(out / "tile_fc.vcd");
+  for (const char* sig : {"busy", "irq", "instret"})
+    EXPECT_NE(vcd.find(sig), std::string::npos) << sig;
+  EXPECT_EQ(r.output.find("Warning"), std::string::npos) << r.output;  // no VCD rounding warnings
   const std::string report = read_file(out / "report.json");
   EXPECT_EQ(json_field(report, "outcome"), "\"exit\"");
   EXPECT_EQ(json_field(report, "firmware_exit_code"), "0");
