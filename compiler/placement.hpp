@@ -1,0 +1,63 @@
+// Placement: which tile and crossbars hold each layer (reprogramming-free,
+// one tile group: every weight of the network is resident at once).
+// docs/compiler.md "Placement and the program image".
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/network.hpp"
+#include "models/crossbar/crossbar_params.hpp"
+
+namespace imcvp::compiler {
+
+// The chip the network is placed on. The crossbar geometry and weight format
+// default to CrossbarParams' defaults; tiles, crossbars per tile and the
+// buffer size must be given (take them from TileParams: chip_resources()).
+struct ChipResources {
+  unsigned tiles = 0;
+  unsigned crossbars_per_tile = 0;
+  std::uint32_t buffer_bytes = 0;  // each tile's local buffer
+  CrossbarParams crossbar;
+  unsigned total_crossbars() const { return tiles * crossbars_per_tile; }
+};
+
+// ChipResources from any struct with TileParams' fields (crossbars, crossbar,
+// buffer_bytes): chip_resources(TileParams{}, n).
+template <typename TileParamsT>
+ChipResources chip_resources(const TileParamsT& t, unsigned tiles) {
+  ChipResources c;
+  c.tiles = tiles;
+  c.crossbars_per_tile = t.crossbars;
+  c.buffer_bytes = t.buffer_bytes;
+  c.crossbar = t.crossbar;
+  return c;
+}
+
+struct LayerPlacement {
+  int tile = -1;            // every layer
+  int first_xbar = -1;      // Conv/FC: crossbar first_xbar + rg * col_groups + cg
+  unsigned row_groups = 0;  // ceil(fan_in / rows)
+  unsigned col_groups = 0;  // ceil(out.c / outputs per crossbar)
+  unsigned crossbars() const { return row_groups * col_groups; }
+};
+
+struct Placement {
+  ChipResources chip;
+  std::vector<LayerPlacement> layers;    // parallel to net.layers
+  std::vector<unsigned> used_per_tile;   // crossbars used on each tile
+  unsigned crossbars_used = 0;
+};
+
+// Crossbars a Conv/FC layer needs on crossbars `p` (0 for the other kinds).
+unsigned crossbars_needed(const Layer& layer, const CrossbarParams& p);
+
+// Assigns every Conv/FC layer a tile and its first crossbar, in layer order,
+// packing each tile before the next; pools and Add go on the tile of their
+// (first) input. Throws CompileError when the network needs more crossbars
+// than the chip has ("network needs 37 crossbars, the chip has 16 (2 tiles x
+// 8)"), when one layer needs more than a tile has, or when the chip's weight
+// width is narrower than the network's.
+Placement place(const QuantizedNetwork& qnet, const ChipResources& chip);
+
+}  // namespace imcvp::compiler

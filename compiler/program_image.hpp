@@ -1,0 +1,124 @@
+// The program image: everything the firmware needs to run a placed network
+// with every weight resident (one tile group, no reprogramming). Versioned,
+// little-endian, CRC32-protected; layout in docs/compiler.md "Placement and
+// the program image".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/network.hpp"
+#include "compiler/placement.hpp"
+
+namespace imcvp::compiler {
+
+constexpr std::uint32_t kImageMagic = 0x50434D49u;  // "IMCP" in memory order
+constexpr std::uint16_t kImageVersion = 1;
+constexpr std::uint32_t kImageHeaderBytes = 72;
+
+// The tile's layer descriptor, byte for byte imcvp_layer_desc of
+// firmware/hal/include/imcvp/accel.h (the compiler library is built without
+// the firmware include path; tests/unit/test_program_image.cpp asserts that
+// every field's offset and every constant below equal accel.h's).
+#pragma pack(push, 1)
+struct LayerDesc {
+  std::uint32_t magic;
+  std::uint16_t version;
+  std::uint8_t op;
+  std::uint8_t flags;
+  std::uint16_t in_c, in_h, in_w;
+  std::uint16_t out_c, out_h, out_w;
+  std::uint8_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
+  std::uint8_t in_bits;
+  std::uint8_t in_fmt;
+  std::uint8_t in2_fmt;
+  std::uint8_t out_fmt;
+  std::uint16_t xbar;
+  std::uint32_t in_off;
+  std::uint32_t in2_off;
+  std::uint32_t out_off;
+  std::uint32_t param_off;
+  std::int32_t out_min, out_max;
+  std::int32_t add_mult_a, add_mult_b;
+  std::int32_t add_shift;
+  std::uint32_t reserved;
+};
+struct RequantEntry {  // imcvp_requant
+  std::int32_t bias;
+  std::int32_t multiplier;
+  std::int32_t shift;
+};
+#pragma pack(pop)
+static_assert(sizeof(LayerDesc) == 72, "imcvp_layer_desc layout");
+static_assert(sizeof(RequantEntry) == 12, "imcvp_requant layout");
+namespace desc {
+constexpr std::uint32_t kMagic = 0x44434D49u;  // IMCVP_DESC_MAGIC
+constexpr std::uint16_t kVersion = 1;          // IMCVP_DESC_VERSION
+enum Op : std::uint8_t { Conv = 1, FC = 2, MaxPool = 3, AvgPool = 4, Add = 5, Program = 6 };  // IMCVP_OP_*
+constexpr std::uint8_t kFmtSigned = 0x80;  // IMCVP_FMT_SIGNED; bytes in bits 0-2
+}  // namespace desc
+
+// IMCVP_FMT_* of an activation format: 1, 2 or 4 bytes, bit 7 = signed.
+std::uint8_t element_format(const ActFormat& f);
+inline unsigned format_bytes(std::uint8_t fmt) { return fmt & 0x07u; }
+
+struct ImageTile {
+  std::uint32_t first_program = 0, program_count = 0;  // into ProgramImage::programs
+  std::uint32_t levels_stage_off = 0;  // buffer offset PROGRAM reads rows x cols levels from
+  std::uint32_t buffer_used = 0;       // bytes of the buffer the allocator used
+};
+
+struct ImageProgram {
+  std::uint16_t tile = 0;
+  LayerDesc desc{};                  // op PROGRAM, xbar, param_off = the tile's levels_stage_off
+  std::vector<std::uint8_t> levels;  // rows x cols, row-major
+};
+
+struct ImageLayer {
+  std::uint16_t tile = 0;
+  std::uint16_t net_layer = 0;    // index into the network's layers
+  std::uint32_t desc_off = 0;     // buffer offset to write `desc` to (DESC_ADDR)
+  // Inputs produced on another tile (or the network input held elsewhere):
+  // copy from (src_tile, src_off) to desc.in_off / in2_off first. 0xFFFF: local.
+  std::uint16_t src_tile[2] = {0xFFFF, 0xFFFF};
+  std::uint32_t src_off[2] = {0, 0};
+  LayerDesc desc{};
+  std::vector<RequantEntry> params;  // to write at desc.param_off
+};
+
+struct ImageIo {
+  std::uint16_t tile = 0;
+  std::uint8_t fmt = 0;
+  std::uint32_t buf_off = 0;
+  std::uint16_t c = 0, h = 0, w = 0;
+};
+
+struct ProgramImage {
+  std::uint16_t version = kImageVersion;
+  ChipResources chip;
+  std::vector<ImageTile> tiles;
+  std::vector<ImageProgram> programs;  // grouped by tile
+  std::vector<ImageLayer> layers;      // execution order
+  ImageIo input, output;
+  std::int32_t input_lut[256] = {};    // pixel -> input code (QuantizedNetwork::input_lut)
+};
+
+// Builds the image's content: descriptors, levels (map_weights per crossbar),
+// requantization constants, buffer offsets (a bump allocator per tile:
+// descriptors, parameters, levels staging, then tensors). Throws CompileError
+// naming the layer and sizes when a tile's buffer is too small.
+ProgramImage build_program_image(const QuantizedNetwork& qnet, const Placement& placement);
+
+std::vector<std::uint8_t> serialize_program_image(const ProgramImage& image);
+// build + serialize.
+std::vector<std::uint8_t> write_program_image(const QuantizedNetwork& qnet, const Placement& placement);
+// Parses and validates; throws CompileError ("program image: bad CRC32 ...")
+// on a bad magic, version, size, CRC or offset.
+ProgramImage read_program_image(const std::vector<std::uint8_t>& bytes);
+ProgramImage read_program_image(const std::uint8_t* bytes, std::size_t size);
+
+std::uint32_t crc32(const std::uint8_t* data, std::size_t size);
+
+}  // namespace imcvp::compiler

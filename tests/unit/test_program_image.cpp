@@ -1,0 +1,318 @@
+// Placement and the program image: the CNN places and writes an image that
+// round-trips; a corrupt byte is caught by the CRC; a too-small chip names
+// both crossbar counts; the image's descriptors equal accel.h's layout; and
+// every layer of the image, run on Tile models fed with the golden inputs,
+// reproduces the golden reference's tensor bit for bit.
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+#include <systemc>
+#include <tlm>
+
+#include "compiler/compile.hpp"
+#include "compiler/golden.hpp"
+#include "compiler/placement.hpp"
+#include "compiler/program_image.hpp"
+#include "imcvp/accel.h"
+#include "imcvp/memory_map.h"
+#include "models/tile/tile.hpp"
+#include "tlm_harness.hpp"
+
+IMCVP_TEST_SC_MAIN()
+
+namespace fs = std::filesystem;
+using namespace imcvp;
+using namespace imcvp::compiler;
+
+// The library's mirror of the descriptor is accel.h's, field for field.
+#define SAME_FIELD(f) static_assert(offsetof(LayerDesc, f) == offsetof(imcvp_layer_desc, f), #f)
+SAME_FIELD(magic); SAME_FIELD(version); SAME_FIELD(op); SAME_FIELD(flags); SAME_FIELD(in_c); SAME_FIELD(in_h);
+SAME_FIELD(in_w); SAME_FIELD(out_c); SAME_FIELD(out_h); SAME_FIELD(out_w); SAME_FIELD(kernel_h);
+SAME_FIELD(kernel_w); SAME_FIELD(stride_h); SAME_FIELD(stride_w); SAME_FIELD(pad_h); SAME_FIELD(pad_w);
+SAME_FIELD(in_bits); SAME_FIELD(in_fmt); SAME_FIELD(in2_fmt); SAME_FIELD(out_fmt); SAME_FIELD(xbar);
+SAME_FIELD(in_off); SAME_FIELD(in2_off); SAME_FIELD(out_off); SAME_FIELD(param_off); SAME_FIELD(out_min);
+SAME_FIELD(out_max); SAME_FIELD(add_mult_a); SAME_FIELD(add_mult_b); SAME_FIELD(add_shift); SAME_FIELD(reserved);
+static_assert(sizeof(LayerDesc) == sizeof(imcvp_layer_desc));
+static_assert(sizeof(RequantEntry) == sizeof(imcvp_requant));
+static_assert(offsetof(RequantEntry, shift) == offsetof(imcvp_requant, shift));
+static_assert(desc::kMagic == IMCVP_DESC_MAGIC && desc::kVersion == IMCVP_DESC_VERSION);
+static_assert(desc::Conv == IMCVP_OP_CONV && desc::FC == IMCVP_OP_FC && desc::MaxPool == IMCVP_OP_MAXPOOL &&
+              desc::AvgPool == IMCVP_OP_AVGPOOL && desc::Add == IMCVP_OP_ADD && desc::Program == IMCVP_OP_PROGRAM);
+static_assert(desc::kFmtSigned == IMCVP_FMT_SIGNED);
+
+namespace {
+
+std::string source_dir() {
+  if (const char* env = std::getenv("IMCVP_SOURCE_DIR")) return env;
+  return fs::path(__FILE__).parent_path().parent_path().parent_path().string();
+}
+
+bool have_data() { return fs::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"); }
+
+const QuantizedNetwork& cnn() {
+  static QuantizedNetwork q = [] {
+    CompileOptions o;
+    o.onnx_path = source_dir() + "/networks/fmnist_cnn.onnx";
+    o.calibration_images = 16;
+    o.eval_images = 0;
+    return compile(o).network;
+  }();
+  return q;
+}
+
+// Tiles big enough to hold the CNN's largest layer (FC 1568 -> 64 needs 52
+// crossbars of the default 128 x 128 geometry); ideal crossbars so the
+// platform is bit-exact.
+TileParams big_tile() {
+  TileParams t;
+  t.crossbars = 64;
+  t.crossbar = ideal_crossbar(t.crossbar);
+  return t;
+}
+constexpr unsigned kTiles = 2;
+
+struct Driver : test::TestInitiator {
+  using TestInitiator::TestInitiator;
+  void w(uint32_t off, uint32_t v) { ASSERT_EQ(write32(off, v), tlm::TLM_OK_RESPONSE); }
+  uint32_t r(uint32_t off) {
+    uint32_t v = 0xdeadbeef;
+    EXPECT_EQ(read32(off, v), tlm::TLM_OK_RESPONSE);
+    return v;
+  }
+  void put(uint32_t off, const void* p, size_t n) {
+    ASSERT_EQ(access(tlm::TLM_WRITE_COMMAND, IMCVP_TILE_BUF + off, const_cast<void*>(p), unsigned(n)), tlm::TLM_OK_RESPONSE);
+  }
+  void get(uint32_t off, void* p, size_t n) {
+    ASSERT_EQ(access(tlm::TLM_READ_COMMAND, IMCVP_TILE_BUF + off, p, unsigned(n)), tlm::TLM_OK_RESPONSE);
+  }
+  uint32_t run(uint32_t desc_off) {
+    w(IMCVP_TILE_DESC_ADDR, desc_off);
+    w(IMCVP_TILE_CTRL, IMCVP_TILE_CTRL_START);
+    while (r(IMCVP_TILE_STATUS) & IMCVP_TILE_STATUS_BUSY)
+      test::run_to(sc_core::sc_time_stamp() + sc_core::sc_time(1, sc_core::SC_US));
+    return r(IMCVP_TILE_STATUS);
+  }
+  // Tensor values in an IMCVP_FMT_* format.
+  void put_tensor(uint32_t off, uint8_t fmt, const std::vector<int32_t>& v) {
+    const unsigned b = fmt & IMCVP_FMT_BYTES_MASK;
+    std::vector<uint8_t> bytes(v.size() * b);
+    for (size_t i = 0; i < v.size(); ++i)
+      for (unsigned k = 0; k < b; ++k) bytes[i * b + k] = uint8_t(uint32_t(v[i]) >> (8 * k));
+    put(off, bytes.data(), bytes.size());
+  }
+  std::vector<int32_t> get_tensor(uint32_t off, uint8_t fmt, size_t n) {
+    const unsigned b = fmt & IMCVP_FMT_BYTES_MASK;
+    std::vector<uint8_t> bytes(n * b);
+    get(off, bytes.data(), bytes.size());
+    std::vector<int32_t> v(n);
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t u = 0;
+      for (unsigned k = 0; k < b; ++k) u |= uint32_t(bytes[i * b + k]) << (8 * k);
+      if ((fmt & IMCVP_FMT_SIGNED) && b < 4 && (u >> (8 * b - 1)) & 1) u |= ~0u << (8 * b);
+      v[i] = int32_t(u);
+    }
+    return v;
+  }
+};
+
+struct Harness {
+  std::vector<std::unique_ptr<Driver>> cpu;
+  std::vector<std::unique_ptr<Tile>> tile;
+  Harness() {
+    for (unsigned t = 0; t < kTiles; ++t) {
+      cpu.push_back(std::make_unique<Driver>(("cpu" + std::to_string(t)).c_str()));
+      tile.push_back(std::make_unique<Tile>(("tile" + std::to_string(t)).c_str(), big_tile()));
+      cpu[t]->socket.bind(tile[t]->socket);
+    }
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  }
+};
+Harness& harness() {
+  static Harness h;
+  return h;
+}
+
+}  // namespace
+
+TEST(Placement, ChipFromTileParamsDefaults) {
+  const TileParams t;
+  const ChipResources c = chip_resources(t, 3);
+  EXPECT_EQ(c.tiles, 3u);
+  EXPECT_EQ(c.crossbars_per_tile, t.crossbars);
+  EXPECT_EQ(c.buffer_bytes, t.buffer_bytes);
+  EXPECT_EQ(c.crossbar.rows, t.crossbar.rows);
+  EXPECT_EQ(c.total_crossbars(), 3 * t.crossbars);
+}
+
+TEST(ProgramImage, CnnPlacesWritesAndRoundTrips) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const QuantizedNetwork& q = cnn();
+  const Placement pl = place(q, chip_resources(big_tile(), kTiles));
+  const CrossbarParams& p = pl.chip.crossbar;
+  unsigned expect = 0;
+  for (std::size_t i = 0; i < q.net.layers.size(); ++i) {
+    const Layer& l = q.net.layers[i];
+    const LayerPlacement& lp = pl.layers[i];
+    ASSERT_GE(lp.tile, 0) << l.name;
+    if (l.has_weights()) {
+      EXPECT_EQ(lp.row_groups, unsigned((l.fan_in() + int(p.rows) - 1) / int(p.rows))) << l.name;
+      EXPECT_EQ(lp.col_groups, unsigned((l.out.c + int(p.max_outputs()) - 1) / int(p.max_outputs()))) << l.name;
+      EXPECT_LE(lp.first_xbar + int(lp.crossbars()), int(pl.chip.crossbars_per_tile));
+      expect += lp.crossbars();
+    }
+  }
+  EXPECT_EQ(pl.crossbars_used, expect);
+
+  const std::vector<uint8_t> bytes = write_program_image(q, pl);
+  const ProgramImage img = read_program_image(bytes);
+  EXPECT_EQ(img.chip.tiles, kTiles);
+  EXPECT_EQ(img.programs.size(), expect);
+  ASSERT_EQ(img.layers.size(), q.net.layers.size());
+  EXPECT_EQ(serialize_program_image(img), bytes);  // round trip, byte for byte
+  for (int v = 0; v < 256; ++v) EXPECT_EQ(img.input_lut[v], q.input_lut[std::size_t(v)]);
+  EXPECT_EQ(img.output.c, q.net.output_shape().c);
+  const ProgramImage built = build_program_image(q, pl);
+  for (std::size_t i = 0; i < img.layers.size(); ++i) {
+    EXPECT_EQ(std::memcmp(&img.layers[i].desc, &built.layers[i].desc, sizeof(LayerDesc)), 0);
+    EXPECT_EQ(img.layers[i].params.size(), built.layers[i].params.size());
+  }
+}
+
+TEST(ProgramImage, CorruptImagesAreRejected) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::vector<uint8_t> good = write_program_image(cnn(), place(cnn(), chip_resources(big_tile(), kTiles)));
+  auto message = [](const std::vector<uint8_t>& b) -> std::string {
+    try {
+      read_program_image(b);
+    } catch (const CompileError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  for (std::size_t at : {std::size_t(100), good.size() / 2, good.size() - 1}) {
+    std::vector<uint8_t> b = good;
+    b[at] ^= 0x10;
+    EXPECT_NE(message(b).find("CRC32"), std::string::npos) << at << ": " << message(b);
+  }
+  std::vector<uint8_t> b = good;
+  b[0] = 'X';
+  EXPECT_NE(message(b).find("magic"), std::string::npos);
+  b = good;
+  b[4] = 9;
+  EXPECT_NE(message(b).find("version 9"), std::string::npos);
+  b = good;
+  b.pop_back();
+  EXPECT_NE(message(b).find("bytes"), std::string::npos);
+  EXPECT_NE(message({1, 2, 3}).find("shorter than the header"), std::string::npos);
+  // A bad section offset with a consistent CRC (the header is outside the CRC).
+  b = good;
+  b[48] = 0xFF, b[49] = 0xFF, b[50] = 0xFF;  // layers_off
+  EXPECT_NE(message(b).find("outside the image"), std::string::npos) << message(b);
+}
+
+TEST(Placement, TooSmallChipNamesBothCounts) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TileParams t;
+  t.crossbars = 8;
+  const ChipResources chip = chip_resources(t, 2);
+  unsigned need = 0;
+  for (const Layer& l : cnn().net.layers) need += crossbars_needed(l, chip.crossbar);
+  try {
+    place(cnn(), chip);
+    FAIL() << "placed";
+  } catch (const CompileError& e) {
+    EXPECT_EQ(std::string(e.what()), "network needs " + std::to_string(need) + " crossbars, the chip has 16 (2 tiles x 8)");
+  }
+  // Enough crossbars in all, but one layer larger than a tile.
+  try {
+    place(cnn(), chip_resources(t, 16));
+    FAIL() << "placed";
+  } catch (const CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find("a tile has 8"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ProgramImage, TooSmallBufferNamesLayerAndSizes) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TileParams t = big_tile();
+  t.buffer_bytes = 24 * 1024;
+  try {
+    write_program_image(cnn(), place(cnn(), chip_resources(t, kTiles)));
+    FAIL() << "written";
+  } catch (const CompileError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("layer "), std::string::npos) << m;
+    EXPECT_NE(m.find("bytes) does not fit in tile"), std::string::npos) << m;
+    EXPECT_NE(m.find(std::to_string(t.buffer_bytes)), std::string::npos) << m;
+  }
+}
+
+// The image drives Tile models: PROGRAM every crossbar from the image's
+// levels, then each layer with its descriptor and requantization constants,
+// its input taken from the golden reference; every output equals the golden
+// tensor.
+TEST(ProgramImage, TilesRunTheImageBitExact) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const QuantizedNetwork& q = cnn();
+  const ProgramImage img = read_program_image(write_program_image(q, place(q, chip_resources(big_tile(), kTiles))));
+  Harness& h = harness();
+  for (unsigned t = 0; t < img.chip.tiles; ++t) {
+    const ImageTile& it = img.tiles[t];
+    for (uint32_t i = it.first_program; i < it.first_program + it.program_count; ++i) {
+      const ImageProgram& pr = img.programs[i];
+      ASSERT_EQ(pr.tile, t);
+      h.cpu[t]->put(pr.desc.param_off, pr.levels.data(), pr.levels.size());
+      h.cpu[t]->put(0, &pr.desc, sizeof pr.desc);
+      ASSERT_EQ(h.cpu[t]->run(0), uint32_t(IMCVP_TILE_STATUS_DONE)) << h.tile[t]->error_message();
+    }
+  }
+  ImageSet test = load_fashion_mnist(Split::Test, 3);
+  GoldenModel golden(q);
+  for (std::size_t n = 0; n < test.count(); ++n) {
+    golden.run(test.image(n));
+    for (const ImageLayer& il : img.layers) {
+      const Layer& l = q.net.layers[il.net_layer];
+      Driver& cpu = *h.cpu[il.tile];
+      cpu.put_tensor(il.desc.in_off, il.desc.in_fmt, golden.tensor(l.inputs[0]));
+      if (l.inputs.size() > 1) cpu.put_tensor(il.desc.in2_off, il.desc.in2_fmt, golden.tensor(l.inputs[1]));
+      if (!il.params.empty()) cpu.put(il.desc.param_off, il.params.data(), il.params.size() * sizeof(RequantEntry));
+      cpu.put(il.desc_off, &il.desc, sizeof il.desc);
+      ASSERT_EQ(cpu.run(il.desc_off), uint32_t(IMCVP_TILE_STATUS_DONE))
+          << l.name << ": " << h.tile[il.tile]->error_message();
+      const std::vector<int32_t>& want = golden.tensor(l.output);
+      EXPECT_EQ(cpu.get_tensor(il.desc.out_off, il.desc.out_fmt, want.size()), want)
+          << "image " << n << ", layer " << l.name << " (" << to_string(l.kind) << ")";
+    }
+  }
+  EXPECT_GT(h.tile[0]->stats().mvms, 0u);
+
+  // The whole network chained through the image's own buffer offsets: pixels
+  // -> input table -> every layer (copying inputs held on another tile) ->
+  // the output record equals the golden logits.
+  for (std::size_t n = 0; n < test.count(); ++n) {
+    const std::vector<int32_t> want = golden.run(test.image(n));
+    const Shape& in = q.net.input_shape();
+    std::vector<int32_t> codes(in.size());
+    for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = img.input_lut[test.image(n)[i]];
+    h.cpu[img.input.tile]->put_tensor(img.input.buf_off, img.input.fmt, codes);
+    for (const ImageLayer& il : img.layers) {
+      const Layer& l = q.net.layers[il.net_layer];
+      Driver& cpu = *h.cpu[il.tile];
+      for (int k = 0; k < 2; ++k)
+        if (il.src_tile[k] != 0xFFFF) {
+          const std::uint8_t fmt = k ? il.desc.in2_fmt : il.desc.in_fmt;
+          const std::size_t count = q.net.tensors[std::size_t(l.inputs[std::size_t(k)])].shape.size();
+          cpu.put_tensor(k ? il.desc.in2_off : il.desc.in_off, fmt,
+                         h.cpu[il.src_tile[k]]->get_tensor(il.src_off[k], fmt, count));
+        }
+      if (!il.params.empty()) cpu.put(il.desc.param_off, il.params.data(), il.params.size() * sizeof(RequantEntry));
+      cpu.put(il.desc_off, &il.desc, sizeof il.desc);
+      ASSERT_EQ(cpu.run(il.desc_off), uint32_t(IMCVP_TILE_STATUS_DONE)) << l.name << ": " << h.tile[il.tile]->error_message();
+    }
+    EXPECT_EQ(h.cpu[img.output.tile]->get_tensor(img.output.buf_off, img.output.fmt, want.size()), want) << "image " << n;
+  }
+}
