@@ -255,10 +255,11 @@ TEST(ProgramImage, TooSmallBufferNamesLayerAndSizes) {
 // levels, then each layer with its descriptor and requantization constants,
 // its input taken from the golden reference; every output equals the golden
 // tensor.
-TEST(ProgramImage, TilesRunTheImageBitExact) {
-  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+void run_image_on_tiles(unsigned crossbars_per_tile) {
   const QuantizedNetwork& q = cnn();
-  const ProgramImage img = read_program_image(write_program_image(q, place(q, chip_resources(big_tile(), kTiles))));
+  TileParams tp = big_tile();
+  tp.crossbars = crossbars_per_tile;  // the harness's tiles have big_tile().crossbars
+  const ProgramImage img = read_program_image(write_program_image(q, place(q, chip_resources(tp, kTiles))));
   Harness& h = harness();
   for (unsigned t = 0; t < img.chip.tiles; ++t) {
     const ImageTile& it = img.tiles[t];
@@ -289,6 +290,11 @@ TEST(ProgramImage, TilesRunTheImageBitExact) {
     }
   }
   EXPECT_GT(h.tile[0]->stats().mvms, 0u);
+  if (crossbars_per_tile < big_tile().crossbars) {
+    bool copies = false;
+    for (const ImageLayer& il : img.layers) copies |= il.src_tile[0] != 0xFFFF;
+    EXPECT_TRUE(copies) << "expected a layer whose input lives on another tile";
+  }
 
   // The whole network chained through the image's own buffer offsets: pixels
   // -> input table -> every layer (copying inputs held on another tile) ->
@@ -315,4 +321,17 @@ TEST(ProgramImage, TilesRunTheImageBitExact) {
     }
     EXPECT_EQ(h.cpu[img.output.tile]->get_tensor(img.output.buf_off, img.output.fmt, want.size()), want) << "image " << n;
   }
+}
+
+TEST(ProgramImage, TilesRunTheImageBitExact) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  run_image_on_tiles(big_tile().crossbars);
+}
+
+// 56 crossbars per tile: the 52-crossbar FC layer no longer fits beside the
+// convolutions, so it and the last layer go on tile 1 and read their input
+// from tile 0.
+TEST(ProgramImage, TwoTilesRunTheImageBitExact) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  run_image_on_tiles(56);
 }
