@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compiler/network.hpp"
+#include "imcvp/accel.h"
 #include "compiler/placement.hpp"
 
 namespace imcvp::compiler {
@@ -18,46 +19,19 @@ constexpr std::uint32_t kImageMagic = 0x50434D49u;  // "IMCP" in memory order
 constexpr std::uint16_t kImageVersion = 1;
 constexpr std::uint32_t kImageHeaderBytes = 72;
 
-// The tile's layer descriptor, byte for byte imcvp_layer_desc of
-// firmware/hal/include/imcvp/accel.h (the compiler library is built without
-// the firmware include path; tests/unit/test_program_image.cpp asserts that
-// every field's offset and every constant below equal accel.h's).
-#pragma pack(push, 1)
-struct LayerDesc {
-  std::uint32_t magic;
-  std::uint16_t version;
-  std::uint8_t op;
-  std::uint8_t flags;
-  std::uint16_t in_c, in_h, in_w;
-  std::uint16_t out_c, out_h, out_w;
-  std::uint8_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
-  std::uint8_t in_bits;
-  std::uint8_t in_fmt;
-  std::uint8_t in2_fmt;
-  std::uint8_t out_fmt;
-  std::uint16_t xbar;
-  std::uint32_t in_off;
-  std::uint32_t in2_off;
-  std::uint32_t out_off;
-  std::uint32_t param_off;
-  std::int32_t out_min, out_max;
-  std::int32_t add_mult_a, add_mult_b;
-  std::int32_t add_shift;
-  std::uint32_t reserved;
-};
-struct RequantEntry {  // imcvp_requant
-  std::int32_t bias;
-  std::int32_t multiplier;
-  std::int32_t shift;
-};
-#pragma pack(pop)
-static_assert(sizeof(LayerDesc) == 72, "imcvp_layer_desc layout");
-static_assert(sizeof(RequantEntry) == 12, "imcvp_requant layout");
+// The tile's layer descriptor and requantization entry: the one definition
+// in firmware/hal/include/imcvp/accel.h, shared with the tile model and the
+// firmware.
+using LayerDesc = imcvp_layer_desc;
+using RequantEntry = imcvp_requant;
 namespace desc {
-constexpr std::uint32_t kMagic = 0x44434D49u;  // IMCVP_DESC_MAGIC
-constexpr std::uint16_t kVersion = 1;          // IMCVP_DESC_VERSION
-enum Op : std::uint8_t { Conv = 1, FC = 2, MaxPool = 3, AvgPool = 4, Add = 5, Program = 6 };  // IMCVP_OP_*
-constexpr std::uint8_t kFmtSigned = 0x80;  // IMCVP_FMT_SIGNED; bytes in bits 0-2
+constexpr std::uint32_t kMagic = IMCVP_DESC_MAGIC;
+constexpr std::uint16_t kVersion = IMCVP_DESC_VERSION;
+enum Op : std::uint8_t {
+  Conv = IMCVP_OP_CONV, FC = IMCVP_OP_FC, MaxPool = IMCVP_OP_MAXPOOL,
+  AvgPool = IMCVP_OP_AVGPOOL, Add = IMCVP_OP_ADD, Program = IMCVP_OP_PROGRAM
+};
+constexpr std::uint8_t kFmtSigned = IMCVP_FMT_SIGNED;
 }  // namespace desc
 
 // IMCVP_FMT_* of an activation format: 1, 2 or 4 bytes, bit 7 = signed.

