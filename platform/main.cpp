@@ -7,7 +7,12 @@
 
 #include <systemc>
 
+#include <fstream>
+
 #include "compiler/compile.hpp"
+#include "compiler/placement.hpp"
+#include "compiler/program_image.hpp"
+#include "models/tile/tile.hpp"
 #include "platform/exit_codes.hpp"
 #include "platform/platform.hpp"
 #include "platform/scenario.hpp"
@@ -85,6 +90,11 @@ Options:
   --percentile P      calibrate to the P-th percentile instead of the maximum
   --dataset DIR       folder of the Fashion-MNIST IDX files
                       (default /usr/share/datasets/fashion-mnist)
+  --image FILE        place the network on the chip and write the program
+                      image the firmware loads (docs/compiler.md)
+  --tiles N           tiles of the chip for --image (default 1)
+  --crossbars N       crossbars per tile for --image (default: the tile
+                      model's, docs/accelerator.md)
   -h, --help          this text
 )";
 
@@ -165,6 +175,9 @@ bool parse_count(const char* s, long lo, long hi, long& out) {
 
 int cmd_compile(int argc, char* argv[]) {
   imcvp::compiler::CompileOptions opt;
+  std::string image_path;
+  imcvp::TileParams tile;  // the chip's defaults come from the tile model
+  long tiles = 1;
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has_value = i + 1 < argc;
@@ -190,6 +203,14 @@ int cmd_compile(int argc, char* argv[]) {
       if (!has_value || *end || !(p > 0 && p <= 100)) return usage_error("--percentile needs a number in (0, 100]");
       opt.quant.calibration = imcvp::compiler::Calibration::Percentile;
       opt.quant.percentile = p;
+    } else if (a == "--image") {
+      if (!has_value) return usage_error("--image needs a file name");
+      image_path = argv[++i];
+    } else if (a == "--tiles") {
+      if (!has_value || !parse_count(argv[++i], 1, 16, tiles)) return usage_error("--tiles needs a number from 1 to 16");
+    } else if (a == "--crossbars") {
+      if (!has_value || !parse_count(argv[++i], 1, 4096, v)) return usage_error("--crossbars needs a number from 1 to 4096");
+      tile.crossbars = static_cast<unsigned>(v);
     } else if (a == "--dataset") {
       if (!has_value) return usage_error("--dataset needs a folder");
       opt.dataset_dir = argv[++i];
@@ -205,6 +226,19 @@ int cmd_compile(int argc, char* argv[]) {
   try {
     const imcvp::compiler::CompileReport report = imcvp::compiler::compile(opt);
     imcvp::compiler::print_report(std::cout, report);
+    if (!image_path.empty()) {
+      const auto chip = imcvp::compiler::chip_resources(tile, static_cast<unsigned>(tiles));
+      const auto placement = imcvp::compiler::place(report.network, chip);
+      const std::vector<uint8_t> bytes = imcvp::compiler::write_program_image(report.network, placement);
+      std::ofstream f(image_path, std::ios::binary);
+      f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      if (!f) throw std::runtime_error("--image: cannot write " + image_path);
+      std::cout << "program image: " << image_path << ", " << bytes.size() << " bytes, "
+                << placement.crossbars_used << " of " << chip.total_crossbars() << " crossbars used (";
+      for (size_t t = 0; t < placement.used_per_tile.size(); ++t)
+        std::cout << (t ? ", " : "") << "tile " << t << ": " << placement.used_per_tile[t];
+      std::cout << ")\n";
+    }
   } catch (const std::exception& e) {
     std::cerr << "imcvp: error: " << e.what() << "\n";
     return imcvp::exit_code::kUsage;

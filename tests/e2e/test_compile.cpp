@@ -28,3 +28,19 @@ TEST(Compile, BadInputEndsWithOneClearError) {
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.output.find("--calibration"), std::string::npos);
 }
+
+TEST(Compile, WritesTheProgramImageOrSaysWhyTheChipIsTooSmall) {
+  const fs::path onnx = source_dir() / "networks/fmnist_cnn.onnx";
+  const fs::path dir = scratch("compile-image");
+  const std::string base = imcvp().string() + " compile " + onnx.string() + " --calibration 20 --eval 0 --image " +
+                           (dir / "cnn.img").string();
+  Result r = run(base + " --tiles 1 --crossbars 8");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("the chip has 8 (1 tiles x 8)"), std::string::npos) << r.output;
+  r = run(base + " --tiles 1 --crossbars 64");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("program image: "), std::string::npos) << r.output;
+  const std::string image = read_file(dir / "cnn.img");
+  ASSERT_GT(image.size(), 72u);
+  EXPECT_EQ(image.substr(0, 4), "IMCP");  // the image's magic
+}
