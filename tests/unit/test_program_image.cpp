@@ -20,6 +20,7 @@
 #include "imcvp/accel.h"
 #include "imcvp/memory_map.h"
 #include "models/tile/tile.hpp"
+#include "tile_driver.hpp"
 #include "tlm_harness.hpp"
 
 IMCVP_TEST_SC_MAIN()
@@ -60,27 +61,9 @@ TileParams big_tile() {
 }
 constexpr unsigned kTiles = 2;
 
-struct Driver : test::TestInitiator {
-  using TestInitiator::TestInitiator;
-  void w(uint32_t off, uint32_t v) { ASSERT_EQ(write32(off, v), tlm::TLM_OK_RESPONSE); }
-  uint32_t r(uint32_t off) {
-    uint32_t v = 0xdeadbeef;
-    EXPECT_EQ(read32(off, v), tlm::TLM_OK_RESPONSE);
-    return v;
-  }
-  void put(uint32_t off, const void* p, size_t n) {
-    ASSERT_EQ(access(tlm::TLM_WRITE_COMMAND, IMCVP_TILE_BUF + off, const_cast<void*>(p), unsigned(n)), tlm::TLM_OK_RESPONSE);
-  }
-  void get(uint32_t off, void* p, size_t n) {
-    ASSERT_EQ(access(tlm::TLM_READ_COMMAND, IMCVP_TILE_BUF + off, p, unsigned(n)), tlm::TLM_OK_RESPONSE);
-  }
-  uint32_t run(uint32_t desc_off) {
-    w(IMCVP_TILE_DESC_ADDR, desc_off);
-    w(IMCVP_TILE_CTRL, IMCVP_TILE_CTRL_START);
-    while (r(IMCVP_TILE_STATUS) & IMCVP_TILE_STATUS_BUSY)
-      test::run_to(sc_core::sc_time_stamp() + sc_core::sc_time(1, sc_core::SC_US));
-    return r(IMCVP_TILE_STATUS);
-  }
+struct Driver : test::TileDriver {
+  using TileDriver::TileDriver;
+  uint32_t run(uint32_t desc_off) { return start_and_wait(desc_off, sc_core::sc_time(1, sc_core::SC_US)); }
   // Tensor values in an IMCVP_FMT_* format.
   void put_tensor(uint32_t off, uint8_t fmt, const std::vector<int32_t>& v) {
     const unsigned b = fmt & IMCVP_FMT_BYTES_MASK;

@@ -18,6 +18,7 @@
 #include "imcvp/memory_map.h"
 #include "models/energy/energy_ledger.hpp"
 #include "models/tile/tile.hpp"
+#include "tile_driver.hpp"
 #include "tlm_harness.hpp"
 
 using namespace imcvp;
@@ -43,33 +44,12 @@ TileParams small_tile(SignedMode mode) {
 constexpr uint32_t kDesc = 0x0000, kIn = 0x1000, kIn2 = 0x3000, kOut = 0x5000, kParam = 0x7000,
                    kLevels = 0x8000;
 
-struct Driver : test::TestInitiator {
-  using TestInitiator::TestInitiator;
-  void w(uint32_t off, uint32_t v) { ASSERT_EQ(write32(off, v), tlm::TLM_OK_RESPONSE); }
-  uint32_t r(uint32_t off) {
-    uint32_t v = 0xdeadbeef;
-    EXPECT_EQ(read32(off, v), tlm::TLM_OK_RESPONSE);
-    return v;
-  }
-  void put(uint32_t buf_off, const void* p, size_t n) {
-    ASSERT_EQ(access(tlm::TLM_WRITE_COMMAND, IMCVP_TILE_BUF + buf_off, const_cast<void*>(p),
-                     unsigned(n)),
-              tlm::TLM_OK_RESPONSE);
-  }
-  void get(uint32_t buf_off, void* p, size_t n) {
-    ASSERT_EQ(access(tlm::TLM_READ_COMMAND, IMCVP_TILE_BUF + buf_off, p, unsigned(n)),
-              tlm::TLM_OK_RESPONSE);
-  }
-  // Writes the descriptor, starts, runs until not busy; returns STATUS.
+struct Driver : test::TileDriver {
+  using TileDriver::TileDriver;
+  // Writes the descriptor into the buffer, starts it, runs until not busy; returns STATUS.
   uint32_t run(const imcvp_layer_desc& d, sc_time* took = nullptr) {
     put(kDesc, &d, sizeof d);
-    w(IMCVP_TILE_DESC_ADDR, kDesc);
-    const sc_time t0 = sc_core::sc_time_stamp();
-    w(IMCVP_TILE_CTRL, IMCVP_TILE_CTRL_START);
-    EXPECT_TRUE(r(IMCVP_TILE_STATUS) & IMCVP_TILE_STATUS_BUSY);
-    while (r(IMCVP_TILE_STATUS) & IMCVP_TILE_STATUS_BUSY) run_to(sc_core::sc_time_stamp() + sc_time(100, SC_NS));
-    if (took) *took = sc_core::sc_time_stamp() - t0;
-    return r(IMCVP_TILE_STATUS);
+    return start_and_wait(kDesc, sc_time(100, SC_NS), took);
   }
 };
 

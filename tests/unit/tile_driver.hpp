@@ -1,0 +1,44 @@
+// A test initiator that drives one accelerator tile through its registers
+// and buffer window, as firmware would (tests of the tile and of the
+// compiler's program image).
+#pragma once
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "imcvp/memory_map.h"
+#include "tlm_harness.hpp"
+
+namespace imcvp::test {
+
+struct TileDriver : TestInitiator {
+  using TestInitiator::TestInitiator;
+  void w(uint32_t off, uint32_t v) { ASSERT_EQ(write32(off, v), tlm::TLM_OK_RESPONSE); }
+  uint32_t r(uint32_t off) {
+    uint32_t v = 0xdeadbeef;
+    EXPECT_EQ(read32(off, v), tlm::TLM_OK_RESPONSE);
+    return v;
+  }
+  // Copies into / out of the tile's local buffer at a buffer offset.
+  void put(uint32_t buf_off, const void* p, size_t n) {
+    ASSERT_EQ(access(tlm::TLM_WRITE_COMMAND, IMCVP_TILE_BUF + buf_off, const_cast<void*>(p), unsigned(n)),
+              tlm::TLM_OK_RESPONSE);
+  }
+  void get(uint32_t buf_off, void* p, size_t n) {
+    ASSERT_EQ(access(tlm::TLM_READ_COMMAND, IMCVP_TILE_BUF + buf_off, p, unsigned(n)), tlm::TLM_OK_RESPONSE);
+  }
+  // Starts the descriptor at `desc_off`, advances time in `step`s until the
+  // tile is no longer busy, returns STATUS (and the time it took in `took`).
+  uint32_t start_and_wait(uint32_t desc_off, sc_core::sc_time step, sc_core::sc_time* took = nullptr) {
+    w(IMCVP_TILE_DESC_ADDR, desc_off);
+    const sc_core::sc_time t0 = sc_core::sc_time_stamp();
+    w(IMCVP_TILE_CTRL, IMCVP_TILE_CTRL_START);
+    EXPECT_TRUE(r(IMCVP_TILE_STATUS) & IMCVP_TILE_STATUS_BUSY);
+    while (r(IMCVP_TILE_STATUS) & IMCVP_TILE_STATUS_BUSY) run_to(sc_core::sc_time_stamp() + step);
+    if (took) *took = sc_core::sc_time_stamp() - t0;
+    return r(IMCVP_TILE_STATUS);
+  }
+};
+
+}  // namespace imcvp::test
