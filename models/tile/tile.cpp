@@ -83,6 +83,11 @@ Tile::Tile(const sc_core::sc_module_name& name, const TileParams& params, Energy
   ro("xbar_rows", IMCVP_TILE_XBAR_ROWS, [this] { return m_params.crossbar.rows; });
   ro("xbar_cols", IMCVP_TILE_XBAR_COLS, [this] { return m_params.crossbar.cols; });
   ro("buf_size", IMCVP_TILE_BUF_SIZE, [this] { return uint32_t(m_buf.size()); });
+  ro("xbar_format", IMCVP_TILE_XBAR_FORMAT, [this] {
+    const CrossbarParams& x = m_params.crossbar;
+    return uint32_t(x.weight_bits) | uint32_t(x.cell_bits) << 8 |
+           (x.signed_mode == SignedMode::Offset ? uint32_t(IMCVP_TILE_XBAR_FORMAT_OFFSET) : 0u);
+  });
 
   socket.register_b_transport(this, &Tile::b_transport);
   socket.register_transport_dbg(this, &Tile::transport_dbg);

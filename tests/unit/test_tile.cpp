@@ -383,3 +383,14 @@ TEST(Tile, BadDescriptorsEndInErrorWithACode) {
 }
 
 IMCVP_TEST_SC_MAIN()
+
+TEST(Tile, ReportsHowItsCrossbarsHoldWeights) {
+  Harness& h = harness();
+  const CrossbarParams x = small_tile(SignedMode::Differential).crossbar;
+  const uint32_t f = h.cpu.r(IMCVP_TILE_XBAR_FORMAT);
+  EXPECT_EQ(IMCVP_TILE_XBAR_FORMAT_WEIGHT_BITS(f), x.weight_bits);
+  EXPECT_EQ(IMCVP_TILE_XBAR_FORMAT_CELL_BITS(f), x.cell_bits);
+  EXPECT_EQ(f & IMCVP_TILE_XBAR_FORMAT_OFFSET, 0u);
+  EXPECT_EQ(h.cpu2.r(IMCVP_TILE_XBAR_FORMAT) & IMCVP_TILE_XBAR_FORMAT_OFFSET,
+            uint32_t(IMCVP_TILE_XBAR_FORMAT_OFFSET));
+}

@@ -16,11 +16,6 @@
 
 #define IN 64
 #define OUT 10
-/* Crossbar format the levels are computed for: the CrossbarParams defaults
- * (weight_bits 8, cell_bits 2, differential). */
-#define WEIGHT_BITS 8
-#define CELL_BITS 2
-#define SLICES (WEIGHT_BITS / CELL_BITS)
 
 /* buffer layout (offsets into tile 0's buffer) */
 #define DESC_PROG_OFF 0
@@ -127,8 +122,19 @@ int main(void)
 {
     const uint32_t rows = imcvp_read32(TILE0 + IMCVP_TILE_XBAR_ROWS);
     const uint32_t cols = imcvp_read32(TILE0 + IMCVP_TILE_XBAR_COLS);
-    if (rows * cols > sizeof levels || rows < IN || cols < OUT * 2 * SLICES) {
-        printf("tile_fc: crossbar %" PRIu32 " x %" PRIu32 " does not fit this test\n", rows, cols);
+    /* how the tile's crossbars hold weights: read, not assumed */
+    const uint32_t format = imcvp_read32(TILE0 + IMCVP_TILE_XBAR_FORMAT);
+    const uint32_t cell_bits = IMCVP_TILE_XBAR_FORMAT_CELL_BITS(format);
+    const uint32_t weight_bits = IMCVP_TILE_XBAR_FORMAT_WEIGHT_BITS(format);
+    const uint32_t slices = (weight_bits + cell_bits - 1) / cell_bits;
+    const uint32_t cell_mask = (1u << cell_bits) - 1;
+    if (format & IMCVP_TILE_XBAR_FORMAT_OFFSET) {
+        printf("tile_fc: this test maps weights in differential form; the tile uses offset signs\n");
+        return 1;
+    }
+    if (weight_bits < 8 || rows * cols > sizeof levels || rows < IN || cols < OUT * 2 * slices) {
+        printf("tile_fc: crossbar %" PRIu32 " x %" PRIu32 " (%" PRIu32 "-bit weights) does not fit this test\n",
+               rows, cols, weight_bits);
         return 1;
     }
 
@@ -152,9 +158,9 @@ int main(void)
             int32_t w = weights[r][o];
             uint32_t pos = w > 0 ? (uint32_t)w : 0, neg = w < 0 ? (uint32_t)-w : 0;
             uint8_t *row = &levels[r * cols];
-            for (uint32_t s = 0; s < SLICES; ++s) {
-                row[o * 2 * SLICES + s] = (uint8_t)((pos >> (s * CELL_BITS)) & 3u);
-                row[o * 2 * SLICES + SLICES + s] = (uint8_t)((neg >> (s * CELL_BITS)) & 3u);
+            for (uint32_t s = 0; s < slices; ++s) {
+                row[o * 2 * slices + s] = (uint8_t)((pos >> (s * cell_bits)) & cell_mask);
+                row[o * 2 * slices + slices + s] = (uint8_t)((neg >> (s * cell_bits)) & cell_mask);
             }
         }
 

@@ -102,6 +102,10 @@
 #define IMCVP_TILE_XBAR_ROWS 0x34   /* read */
 #define IMCVP_TILE_XBAR_COLS 0x38   /* read */
 #define IMCVP_TILE_BUF_SIZE 0x3C    /* read: bytes of the local buffer */
+#define IMCVP_TILE_XBAR_FORMAT 0x40 /* read: how weights sit in the cells (below) */
+#define IMCVP_TILE_XBAR_FORMAT_WEIGHT_BITS(v) ((v) & 0xFF)       /* bits per weight */
+#define IMCVP_TILE_XBAR_FORMAT_CELL_BITS(v) (((v) >> 8) & 0xFF)  /* bits per cell */
+#define IMCVP_TILE_XBAR_FORMAT_OFFSET 0x10000 /* set: offset signs; clear: differential */
 #define IMCVP_TILE_CTRL_START 0x1
 #define IMCVP_TILE_CTRL_RESET 0x2   /* clears STATUS, IRQ_STATUS, ERROR, counters */
 #define IMCVP_TILE_STATUS_BUSY 0x1
