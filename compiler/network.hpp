@@ -12,6 +12,7 @@
 // docs/compiler.md.
 #pragma once
 
+#include "imcvp/accel.h"
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -122,20 +123,17 @@ struct Requant {
 //   q = clamp((x * M + 2^(S-1)) >> S, lo, hi)
 // >> is an arithmetic (flooring) shift, so this is round-half-up of
 // x * M / 2^S: 2.5 -> 3, -2.5 -> -2. x * M is computed in 64 bits.
-inline std::int64_t round_shift(std::int64_t x, int shift) {
-  return (x + (std::int64_t(1) << (shift - 1))) >> shift;
-}
-inline std::int32_t clamp32(std::int64_t v, std::int32_t lo, std::int32_t hi) {
-  return v < lo ? lo : (v > hi ? hi : std::int32_t(v));
-}
+// The arithmetic itself is imcvp/accel.h's, shared with the tile and firmware.
+inline std::int64_t round_shift(std::int64_t x, int shift) { return imcvp_round_shift(x, shift); }
+inline std::int32_t clamp32(std::int64_t v, std::int32_t lo, std::int32_t hi) { return imcvp_clamp32(v, lo, hi); }
 inline std::int32_t requantize(std::int64_t x, const Requant& r, std::int32_t lo, std::int32_t hi) {
-  return clamp32(round_shift(x * r.multiplier, r.shift), lo, hi);
+  return imcvp_requantize(x, 0, r.multiplier, r.shift, lo, hi);
 }
 // Add: both inputs rescaled to the output scale with one shared shift:
 //   q = clamp((a * Ma + b * Mb + 2^(S-1)) >> S, lo, hi)
 inline std::int32_t requantize_add(std::int64_t a, std::int64_t b, std::int32_t ma, std::int32_t mb,
                                    int shift, std::int32_t lo, std::int32_t hi) {
-  return clamp32(round_shift(a * ma + b * mb, shift), lo, hi);
+  return imcvp_requantize_add(a, b, ma, mb, shift, lo, hi);
 }
 
 // Integer parameters of one layer (parallel to FloatNetwork::layers).

@@ -7,34 +7,28 @@
 //   add: q = clamp((a * Ma + b * Mb + 2^(S-1)) >> S, lo, hi)
 // It counts its operations for time and energy.
 #pragma once
+#include "imcvp/accel.h"
 #include <cstdint>
 
 namespace imcvp {
 
 class ActivationUnit {
  public:
-  static int64_t round_shift(int64_t x, int shift) {
-    return (x + (int64_t(1) << (shift - 1))) >> shift;
-  }
-  static int32_t clamp(int64_t v, int32_t lo, int32_t hi) {
-    return v < lo ? lo : (v > hi ? hi : int32_t(v));
-  }
-
   // (acc + bias) requantized; shift must be 1..62.
   int32_t requantize(int64_t acc, int32_t bias, int32_t multiplier, int shift, int32_t lo,
                      int32_t hi) {
     ++ops_;
-    return clamp(round_shift((acc + bias) * multiplier, shift), lo, hi);
+    return imcvp_requantize(acc, bias, multiplier, shift, lo, hi);
   }
   int32_t requantize_add(int64_t a, int64_t b, int32_t ma, int32_t mb, int shift, int32_t lo,
                          int32_t hi) {
     ++ops_;
-    return clamp(round_shift(a * ma + b * mb, shift), lo, hi);
+    return imcvp_requantize_add(a, b, ma, mb, shift, lo, hi);
   }
   // Clamp only (max pooling).
   int32_t saturate(int64_t v, int32_t lo, int32_t hi) {
     ++ops_;
-    return clamp(v, lo, hi);
+    return imcvp_clamp32(v, lo, hi);
   }
 
   uint64_t operations() const { return ops_; }

@@ -112,11 +112,6 @@ static void desc_init(imcvp_layer_desc *d, uint8_t op)
 }
 
 /* compiler/network.hpp's requantize: clamp((x * M + 2^(S-1)) >> S, lo, hi) */
-static int32_t requantize(int64_t x, int32_t m, int32_t s, int32_t lo, int32_t hi)
-{
-    int64_t v = (x * (int64_t)m + ((int64_t)1 << (s - 1))) >> s;
-    return v < lo ? lo : (v > hi ? hi : (int32_t)v);
-}
 
 int main(void)
 {
@@ -201,10 +196,11 @@ int main(void)
 
     /* the CPU reference */
     for (int o = 0; o < OUT; ++o) {
-        int64_t acc = requant[o].bias;
+        int64_t acc = 0;
         for (int i = 0; i < IN; ++i)
             acc += (int32_t)weights[i][o] * (int32_t)input[i];
-        out_cpu[o] = (int8_t)requantize(acc, requant[o].multiplier, requant[o].shift, -128, 127);
+        out_cpu[o] = (int8_t)imcvp_requantize(acc, requant[o].bias, requant[o].multiplier,
+                                              requant[o].shift, -128, 127);
     }
     int match = 0;
     for (int o = 0; o < OUT; ++o) {

@@ -44,6 +44,30 @@ typedef struct __attribute__((packed)) imcvp_requant {
   int32_t shift;      /* S, 1..62 */
 } imcvp_requant;
 
+/* The integer arithmetic of requantization: the one definition the compiler's
+ * golden reference, the tile's activation unit and firmware all use.
+ * Round half up by an arithmetic right shift (shift 1..62), then clamp. */
+static inline int64_t imcvp_round_shift(int64_t x, int shift)
+{
+    return (x + ((int64_t)1 << (shift - 1))) >> shift;
+}
+static inline int32_t imcvp_clamp32(int64_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : (int32_t)v);
+}
+/* clamp(((acc + bias) * multiplier + 2^(shift-1)) >> shift, lo, hi) */
+static inline int32_t imcvp_requantize(int64_t acc, int32_t bias, int32_t multiplier, int shift,
+                                       int32_t lo, int32_t hi)
+{
+    return imcvp_clamp32(imcvp_round_shift((acc + bias) * multiplier, shift), lo, hi);
+}
+/* residual add: clamp((a * ma + b * mb + 2^(shift-1)) >> shift, lo, hi) */
+static inline int32_t imcvp_requantize_add(int64_t a, int64_t b, int32_t ma, int32_t mb, int shift,
+                                           int32_t lo, int32_t hi)
+{
+    return imcvp_clamp32(imcvp_round_shift(a * ma + b * mb, shift), lo, hi);
+}
+
 typedef struct __attribute__((packed)) imcvp_layer_desc {
   uint32_t magic;   /* IMCVP_DESC_MAGIC */
   uint16_t version; /* IMCVP_DESC_VERSION */
