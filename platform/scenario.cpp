@@ -1,13 +1,16 @@
 // Scenario loading: one function per section, each reading its YAML mapping
 // through YamlMap (unknown keys rejected) and applying the documented
-// defaults (docs/scenario.md). A new section (crossbars, tiles, NoC ...)
-// adds its struct to Scenario and a read_<section>() here.
+// defaults (docs/scenario.md). A new section (tiles, NoC ...) adds its
+// struct to Scenario and a read_<section>() here.
 #include "platform/scenario.hpp"
 
+#include <array>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <system_error>
+#include <utility>
 
 #include "imcvp/memory_map.h"
 #include "platform/units.hpp"
@@ -129,6 +132,117 @@ void read_limits(YamlMap m, LimitParams& l) {
 
 const std::vector<std::string> kSignalGroups = {"cpu", "bus", "uart", "irq", "accel"};
 
+// The YAML key of a field check_crossbar_params() names (its names are the
+// keys, but for the distribution and the energies, which carry their unit).
+std::string crossbar_yaml_key(const std::string& field) {
+  if (field == "variation_dist") return "variation";
+  if (field.size() > 7 && field.compare(field.size() - 7, 7, "_energy") == 0) return field + "_pj";
+  return field;
+}
+
+template <size_t N>
+std::vector<std::string> choice_names(const std::array<const char*, N>& names) {
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+// accelerator.tile.crossbar (`section`, absent or null: no fields) over
+// CrossbarParams{}. With `ideal`, ideal_crossbar() of the geometry the
+// section gives, and then the fields written, which always win. The result
+// is checked with check_crossbar_params(); a problem is reported at the
+// field it names if the user wrote it, else at the section.
+void read_crossbar(YamlMap m, const std::optional<YamlValue>& section, bool ideal,
+                   CrossbarParams& out) {
+  // Each field written: its value and how it sets the parameter.
+  std::vector<std::pair<YamlValue, std::function<void(CrossbarParams&)>>> given;
+  auto get = [&](const char* key) { return m.get(key); };
+  auto set_uint = [&](const char* key, unsigned CrossbarParams::*f) {
+    if (auto v = get(key)) {
+      const unsigned x = v->as_uint32();
+      given.emplace_back(*v, [f, x](CrossbarParams& p) { p.*f = x; });
+    }
+  };
+  auto set_double = [&](const char* key, double CrossbarParams::*f, Sign sign) {
+    if (auto v = get(key)) {
+      const double x = v->as_double(sign);
+      given.emplace_back(*v, [f, x](CrossbarParams& p) { p.*f = x; });
+    }
+  };
+  auto set_time_ns = [&](const char* key, double CrossbarParams::*f) {
+    if (auto v = get(key)) {
+      const double x = v->as_time_s(Sign::NonNegative) * 1e9;
+      given.emplace_back(*v, [f, x](CrossbarParams& p) { p.*f = x; });
+    }
+  };
+  using P = CrossbarParams;
+  // geometry and weight format
+  set_uint("rows", &P::rows);
+  set_uint("cols", &P::cols);
+  set_uint("cell_bits", &P::cell_bits);
+  set_uint("weight_bits", &P::weight_bits);
+  if (auto v = get("signed_mode")) {
+    const auto mode =
+        static_cast<SignedMode>(v->as_choice(choice_names(kSignedModeNames), "signed mode"));
+    given.emplace_back(*v, [mode](P& p) { p.signed_mode = mode; });
+  }
+  // converters
+  set_uint("dac_bits", &P::dac_bits);
+  set_uint("adc_bits", &P::adc_bits);
+  set_uint("adc_lsb_log2", &P::adc_lsb_log2);
+  set_uint("cols_per_adc", &P::cols_per_adc);
+  // device
+  set_double("g_on", &P::g_on_s, Sign::Positive);
+  set_double("g_off", &P::g_off_s, Sign::NonNegative);
+  if (auto v = get("variation")) {
+    const auto dist = static_cast<VariationDist>(
+        v->as_choice(choice_names(kVariationDistNames), "variation distribution"));
+    given.emplace_back(*v, [dist](P& p) { p.variation_dist = dist; });
+  }
+  set_double("program_sigma", &P::program_sigma, Sign::NonNegative);
+  set_double("read_noise_sigma", &P::read_noise_sigma, Sign::NonNegative);
+  set_double("stuck_at_0_rate", &P::stuck_at_0_rate, Sign::NonNegative);
+  set_double("stuck_at_1_rate", &P::stuck_at_1_rate, Sign::NonNegative);
+  // read costs
+  set_time_ns("read_cycle", &P::read_cycle_ns);
+  set_time_ns("adc_latency", &P::adc_latency_ns);
+  set_double("cell_read_energy_pj", &P::cell_read_energy_pj, Sign::NonNegative);
+  set_double("dac_energy_pj", &P::dac_energy_pj, Sign::NonNegative);
+  set_double("adc_energy_pj", &P::adc_energy_pj, Sign::NonNegative);
+  // write-and-verify programming
+  set_double("verify_tolerance", &P::verify_tolerance, Sign::Positive);
+  set_uint("max_pulses", &P::max_pulses);
+  set_time_ns("pulse_latency", &P::pulse_latency_ns);
+  set_double("pulse_energy_pj", &P::pulse_energy_pj, Sign::NonNegative);
+  set_double("pulse_step", &P::pulse_step, Sign::NonNegative);
+  set_double("pulse_step_sigma", &P::pulse_step_sigma, Sign::NonNegative);
+  set_time_ns("verify_latency", &P::verify_latency_ns);
+  set_double("verify_energy_pj", &P::verify_energy_pj, Sign::NonNegative);
+  set_uint("write_parallel_cells", &P::write_parallel_cells);
+  m.finish();
+
+  auto check = [&](const CrossbarParams& p) {
+    const std::optional<CrossbarParamError> e = check_crossbar_params(p);
+    if (!e) return;
+    const std::string key = crossbar_yaml_key(e->field);
+    const std::string path = m.child_path(key);
+    for (const auto& entry : given)
+      if (entry.first.path() == path) entry.first.fail(e->problem);
+    const std::string problem = e->problem + " (not set: its default)";
+    if (section)
+      throw ScenarioError(format_scenario_error(section->file(), section->mark(), path, problem));
+    m.fail(key + ": " + problem);  // not reached: the defaults are valid
+  };
+  auto apply = [&](CrossbarParams p) {
+    for (const auto& entry : given) entry.second(p);
+    return p;
+  };
+  out = apply(CrossbarParams{});
+  check(out);  // before ideal_crossbar(), which needs a valid geometry
+  if (ideal) {
+    out = apply(ideal_crossbar(out));
+    check(out);
+  }
+}
+
 // Unset fields: the models' own defaults (TileParams, DmaParams), applied by the platform.
 void read_accelerator(YamlMap m, AcceleratorConfig& a) {
   a = AcceleratorConfig{};
@@ -141,6 +255,7 @@ void read_accelerator(YamlMap m, AcceleratorConfig& a) {
       v->fail("must be a multiple of 4 bytes, got " + std::to_string(*a.buffer_bytes));
   }
   if (auto v = tile.get("ideal_crossbar")) a.ideal_crossbar = v->as_bool();
+  read_crossbar(tile.section("crossbar"), tile.get("crossbar"), a.ideal_crossbar, a.crossbar);
   tile.finish();
   YamlMap dma = m.section("dma");
   if (auto v = dma.get("burst_bytes")) {
@@ -153,6 +268,67 @@ void read_accelerator(YamlMap m, AcceleratorConfig& a) {
   if (auto v = dma.get("energy_pj_per_byte")) a.dma_energy_pj_per_byte = v->as_double(Sign::NonNegative);
   dma.finish();
   m.finish();
+}
+
+// A path field: a non-empty string, resolved against the scenario's folder
+// (absolute paths kept). `what` names the file in messages.
+std::string read_path(const YamlValue& v, const fs::path& folder, const std::string& what) {
+  const std::string text = v.as_string();
+  if (text.empty()) v.fail("must name " + what + ", got an empty string");
+  return resolve(folder, text);
+}
+
+// The values of the network section the file checks need.
+struct NetworkFields {
+  std::optional<YamlValue> section, onnx, dataset, program_image;
+};
+
+// `network:` (a mapping; null: no network). Unset fields: the defaults of
+// NetworkConfig{} and compiler::CompileOptions{} (QuantizeOptions{}).
+NetworkFields read_network(const std::optional<YamlValue>& section, const fs::path& folder,
+                           NetworkConfig& n) {
+  n = NetworkConfig{};
+  NetworkFields f;
+  if (!section || section->is_null()) return f;
+  f.section = section;
+  YamlMap m(*section);
+  n.enabled = true;
+  f.onnx = m.require("onnx");
+  n.compile.onnx_path = read_path(*f.onnx, folder, "the ONNX network file");
+  f.dataset = m.get("dataset");
+  if (f.dataset) n.compile.dataset_dir = read_path(*f.dataset, folder, "the Fashion-MNIST folder");
+  const std::optional<YamlValue> images = m.get("images");
+  if (images) n.images = images->as_uint32(1, kFashionMnistTestImages);
+  const std::optional<YamlValue> first = m.get("first_image");
+  if (first) n.first_image = first->as_uint32(0, kFashionMnistTestImages - 1);
+  if (auto v = m.get("calibration_images"))
+    n.compile.calibration_images = v->as_uint32(1, kFashionMnistTrainImages);
+  if (auto v = m.get("weight_bits"))
+    n.compile.quant.weight_bits = static_cast<int>(v->as_uint32(2, 8));
+  if (auto v = m.get("act_bits")) n.compile.quant.act_bits = static_cast<int>(v->as_uint32(2, 16));
+  if (auto v = m.get("percentile")) {
+    const double p = v->as_double();
+    if (!(p > 0.0 && p <= 100.0)) v->fail("must be in (0, 100], got " + in_quotes(v->as_string()));
+    n.compile.quant.calibration = compiler::Calibration::Percentile;
+    n.compile.quant.percentile = p;
+  }
+  if (auto v = m.get("reference")) n.reference = v->as_bool();
+  f.program_image = m.get("program_image");
+  if (f.program_image) n.program_image = read_path(*f.program_image, folder, "the program image file");
+  m.finish();
+
+  const uint64_t end = uint64_t{n.first_image} + n.images;
+  if (end > kFashionMnistTestImages) {
+    const std::string problem =
+        "first_image + images = " + std::to_string(n.first_image) + " + " + std::to_string(n.images) +
+        " = " + std::to_string(end) + " runs past the " + std::to_string(kFashionMnistTestImages) +
+        " images of the Fashion-MNIST test split";
+    if (images) images->fail(problem);
+    first->fail(problem + " (network.images is " + std::to_string(n.images) +
+                " by default: set it to at most " +
+                std::to_string(kFashionMnistTestImages - n.first_image) + ")");
+  }
+  return f;
 }
 
 void read_trace(YamlMap m, TraceParams& t, unsigned tiles) {
@@ -198,13 +374,36 @@ std::string read_name(const YamlValue& v) {
   return name;
 }
 
-void check_firmware(const YamlValue& v, const std::string& resolved) {
+// An input file (firmware, ONNX network, program image) the run reads.
+void check_input_file(const YamlValue& v, const std::string& resolved) {
   std::error_code ec;
   const fs::file_status st = fs::status(resolved, ec);
   if (!fs::exists(st)) v.fail(in_quotes(resolved) + " does not exist");
   if (!fs::is_regular_file(st)) v.fail(in_quotes(resolved) + " is not a regular file");
   std::ifstream in(resolved, std::ios::binary);
   if (!in) v.fail(in_quotes(resolved) + " cannot be opened for reading");
+}
+
+// The network's files: the ONNX file, the program image (if given) and the
+// dataset folder.
+void check_network_files(const NetworkFields& f, const NetworkConfig& n) {
+  if (!f.section) return;
+  check_input_file(*f.onnx, n.compile.onnx_path);
+  if (f.program_image) check_input_file(*f.program_image, n.program_image);
+  const std::string& dir = n.compile.dataset_dir;
+  std::error_code ec;
+  const fs::file_status st = fs::status(dir, ec);
+  std::string problem;
+  if (!fs::exists(st))
+    problem = "dataset folder " + in_quotes(dir) + " does not exist";
+  else if (!fs::is_directory(st))
+    problem = "dataset folder " + in_quotes(dir) + " is not a folder";
+  else
+    return;
+  if (f.dataset) f.dataset->fail(problem);
+  throw ScenarioError(format_scenario_error(
+      f.section->file(), f.section->mark(), f.section->path() + ".dataset",
+      problem + " (the default: install Debian's dataset-fashion-mnist, or set network.dataset)"));
 }
 
 }  // namespace
@@ -224,9 +423,7 @@ Scenario load_scenario(const std::string& path, const ScenarioLoadOptions& optio
   if (auto v = root.get("seed")) s.seed = v->as_uint();
 
   const YamlValue fw = root.require("firmware");
-  const std::string fw_text = fw.as_string();
-  if (fw_text.empty()) fw.fail("must name the firmware ELF file, got an empty string");
-  s.firmware = resolve(folder, fw_text);
+  s.firmware = read_path(fw, folder, "the firmware ELF file");
 
   std::optional<YamlValue> out = root.get("output");
   if (out) {
@@ -242,10 +439,15 @@ Scenario load_scenario(const std::string& path, const ScenarioLoadOptions& optio
   read_platform(root.section("platform"), s.platform, s.accelerator.tiles > 0);
   read_limits(root.section("limits"), s.limits);
   read_trace(root.section("trace"), s.trace, s.accelerator.tiles);
+  const std::optional<YamlValue> network = root.get("network");
+  const NetworkFields net = read_network(network, folder, s.network);
   root.finish();
+  if (s.network.enabled && s.accelerator.tiles == 0)
+    network->fail("a network needs the accelerator (accelerator.tiles > 0)");
 
   if (options.check_files) {
-    check_firmware(fw, s.firmware);
+    check_input_file(fw, s.firmware);
+    check_network_files(net, s.network);
     std::error_code ec;
     const fs::file_status st = fs::status(s.output, ec);
     if (fs::exists(st) && !fs::is_directory(st)) {

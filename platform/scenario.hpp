@@ -4,13 +4,14 @@
 // ScenarioError naming file:line:column and the field path.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <optional>
-
+#include "compiler/compile.hpp"  // compiler::CompileOptions: one definition of the compile defaults
 #include "models/cpu/cpu_params.hpp"
+#include "models/crossbar/crossbar_params.hpp"
 
 namespace imcvp {
 
@@ -49,17 +50,42 @@ struct TraceParams {
 // The in-memory-computing accelerator: `tiles` tiles and one DMA engine.
 // tiles == 0: no accelerator (nothing built, nothing reported).
 // Unset fields keep the defaults of the models' own parameter structs
-// (TileParams, DmaParams), applied by the platform: one definition of every
-// default, and no SystemC header here.
+// (TileParams, DmaParams, CrossbarParams), applied by the platform: one
+// definition of every default, and no SystemC header here.
 struct AcceleratorConfig {
   unsigned tiles = 0;                        // 0..IMCVP_TILE_MAX_TILES
   std::optional<unsigned> crossbars;         // TileParams::crossbars
   std::optional<uint32_t> buffer_bytes;      // TileParams::buffer_bytes
-  bool ideal_crossbar = false;               // crossbar = ideal_crossbar(CrossbarParams{})
+  bool ideal_crossbar = false;               // tile.ideal_crossbar; already applied to `crossbar`
+  // Every crossbar macro's parameters: CrossbarParams{} with the fields set
+  // under accelerator.tile.crossbar; when ideal_crossbar, ideal_crossbar() of
+  // that and then those fields again (a field written always wins). Checked
+  // with check_crossbar_params(). docs/scenario.md.
+  CrossbarParams crossbar;
   std::optional<unsigned> dma_burst_bytes;   // DmaParams::burst_bytes
   std::optional<double> dma_setup_ns;        // DmaParams::setup_ns
   std::optional<double> dma_burst_overhead_ns;    // DmaParams::burst_overhead_ns
   std::optional<double> dma_energy_pj_per_byte;   // DmaParams::energy_pj_per_byte
+};
+
+// Images in the Fashion-MNIST splits (the test split is what `network.images`
+// counts; the training split is what calibration draws from).
+constexpr uint32_t kFashionMnistTestImages = 10000;
+constexpr uint32_t kFashionMnistTrainImages = 60000;
+
+// A network the firmware runs on the accelerator (the `network:` section).
+struct NetworkConfig {
+  bool enabled = false;              // a network: section is present (and not null)
+  // onnx_path (resolved against the scenario folder), dataset_dir,
+  // quant.weight_bits, quant.act_bits, quant.calibration + quant.percentile,
+  // calibration_images; the other fields keep CompileOptions{}'s defaults.
+  compiler::CompileOptions compile;
+  uint32_t images = kFashionMnistTestImages;  // test images the firmware runs, 1..10000
+  uint32_t first_image = 0;          // the first test image; first_image + images <= 10000
+  bool reference = true;             // also golden (integer) and float accuracy on the same images
+  // Resolved path of a ready program image to load instead of compiling the
+  // network; empty: compile.
+  std::string program_image;
 };
 
 struct Scenario {
@@ -71,12 +97,14 @@ struct Scenario {
   LimitParams limits;
   TraceParams trace;
   AcceleratorConfig accelerator;
+  NetworkConfig network;
   std::string output;      // output folder, resolved against the scenario's folder
 };
 
 struct ScenarioLoadOptions {
-  // Check that the firmware is a readable file and that the output path is
-  // not an existing non-folder. Off only where the files may not exist yet
+  // Check that the firmware (and the network's ONNX file and program image)
+  // are readable files, that the network's dataset folder exists, and that
+  // the output path is not an existing non-folder. Off only where the files may not exist yet
   // (tests of the committed scenarios before the firmware is built).
   bool check_files = true;
 };

@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "compiler/compile.hpp"
 #include "imcvp/memory_map.h"
+#include "models/crossbar/crossbar_params.hpp"
 #include "platform/scenario.hpp"
 #include "platform/units.hpp"
 #include "platform/yaml_reader.hpp"
@@ -423,7 +425,7 @@ TEST_F(ScratchScenario, UnknownTopLevelKey) {
             where(3, 1) + "platfrom: unknown field 'platfrom' (did you mean 'platform'?)");
   EXPECT_EQ(error_after_firmware("colour: blue\n"),
             where(2, 1) + "colour: unknown field 'colour' (expected one of: name, seed, firmware, "
-                          "output, accelerator, platform, limits, trace)");
+                          "output, accelerator, platform, limits, trace, network)");
 }
 
 TEST_F(ScratchScenario, CpuClassesAndValues) {
@@ -572,4 +574,270 @@ TEST_F(ScratchScenario, AcceleratorErrors) {
                            "the accelerator tiles registers at [0x40000000, 0x41000000)");
   EXPECT_EQ(error_after_firmware("accelerator:\n  tile: {buffer_size: 1 MiB}\n").substr(0, where(3, 23).size() + 30),
             (where(3, 23) + "accelerator.tile.buffer_size: ").substr(0, where(3, 23).size() + 30));
+}
+
+// ---- accelerator.tile.crossbar -------------------------------------------------
+
+TEST_F(ScratchScenario, CrossbarDefaultsAreTheModels) {
+  const Scenario s = load_scenario(write("s.yaml", "firmware: fw.elf\naccelerator: {tiles: 1}\n"));
+  const CrossbarParams d{};
+  const CrossbarParams& c = s.accelerator.crossbar;
+  EXPECT_EQ(c.rows, d.rows);
+  EXPECT_EQ(c.cols, d.cols);
+  EXPECT_EQ(c.cell_bits, d.cell_bits);
+  EXPECT_EQ(c.adc_bits, d.adc_bits);
+  EXPECT_EQ(c.signed_mode, d.signed_mode);
+  EXPECT_EQ(c.variation_dist, d.variation_dist);
+  EXPECT_DOUBLE_EQ(c.g_on_s, d.g_on_s);
+  EXPECT_DOUBLE_EQ(c.program_sigma, d.program_sigma);
+  EXPECT_DOUBLE_EQ(c.read_cycle_ns, d.read_cycle_ns);
+  EXPECT_DOUBLE_EQ(c.verify_latency_ns, d.verify_latency_ns);
+  EXPECT_DOUBLE_EQ(c.pulse_energy_pj, d.pulse_energy_pj);
+  EXPECT_EQ(c.write_parallel_cells, d.write_parallel_cells);
+  EXPECT_FALSE(s.network.enabled);
+}
+
+TEST_F(ScratchScenario, CrossbarEveryFieldRead) {
+  const Scenario s = load_scenario(write(
+      "s.yaml",
+      "firmware: fw.elf\n"
+      "accelerator:\n"
+      "  tiles: 1\n"
+      "  tile:\n"
+      "    crossbar:\n"
+      "      rows: 64\n      cols: 256\n      cell_bits: 1\n      weight_bits: 4\n"
+      "      signed_mode: offset\n      dac_bits: 2\n      adc_bits: 6\n      adc_lsb_log2: 1\n"
+      "      cols_per_adc: 4\n      g_on: 1e-4\n      g_off: 1e-6\n      variation: lognormal\n"
+      "      program_sigma: 0.02\n      read_noise_sigma: 0.01\n      stuck_at_0_rate: 0.05\n"
+      "      stuck_at_1_rate: 0.01\n      read_cycle: 50 ns\n      adc_latency: 2 ns\n"
+      "      cell_read_energy_pj: 0.002\n      dac_energy_pj: 0.5\n      adc_energy_pj: 2\n"
+      "      verify_tolerance: 0.2\n      max_pulses: 32\n      pulse_latency: 20 ns\n"
+      "      pulse_energy_pj: 5\n      pulse_step: 0.05\n      pulse_step_sigma: 0.01\n"
+      "      verify_latency: 60 ns\n      verify_energy_pj: 3\n      write_parallel_cells: 8\n"));
+  const CrossbarParams& c = s.accelerator.crossbar;
+  EXPECT_EQ(c.rows, 64u);
+  EXPECT_EQ(c.cols, 256u);
+  EXPECT_EQ(c.cell_bits, 1u);
+  EXPECT_EQ(c.weight_bits, 4u);
+  EXPECT_EQ(c.signed_mode, SignedMode::Offset);
+  EXPECT_EQ(c.dac_bits, 2u);
+  EXPECT_EQ(c.adc_bits, 6u);
+  EXPECT_EQ(c.adc_lsb_log2, 1u);
+  EXPECT_EQ(c.cols_per_adc, 4u);
+  EXPECT_DOUBLE_EQ(c.g_on_s, 1e-4);
+  EXPECT_DOUBLE_EQ(c.g_off_s, 1e-6);
+  EXPECT_EQ(c.variation_dist, VariationDist::Lognormal);
+  EXPECT_DOUBLE_EQ(c.program_sigma, 0.02);
+  EXPECT_DOUBLE_EQ(c.read_noise_sigma, 0.01);
+  EXPECT_DOUBLE_EQ(c.stuck_at_0_rate, 0.05);
+  EXPECT_DOUBLE_EQ(c.stuck_at_1_rate, 0.01);
+  EXPECT_DOUBLE_EQ(c.read_cycle_ns, 50.0);
+  EXPECT_DOUBLE_EQ(c.adc_latency_ns, 2.0);
+  EXPECT_DOUBLE_EQ(c.cell_read_energy_pj, 0.002);
+  EXPECT_DOUBLE_EQ(c.dac_energy_pj, 0.5);
+  EXPECT_DOUBLE_EQ(c.adc_energy_pj, 2.0);
+  EXPECT_DOUBLE_EQ(c.verify_tolerance, 0.2);
+  EXPECT_EQ(c.max_pulses, 32u);
+  EXPECT_DOUBLE_EQ(c.pulse_latency_ns, 20.0);
+  EXPECT_DOUBLE_EQ(c.pulse_energy_pj, 5.0);
+  EXPECT_DOUBLE_EQ(c.pulse_step, 0.05);
+  EXPECT_DOUBLE_EQ(c.pulse_step_sigma, 0.01);
+  EXPECT_DOUBLE_EQ(c.verify_latency_ns, 60.0);
+  EXPECT_DOUBLE_EQ(c.verify_energy_pj, 3.0);
+  EXPECT_EQ(c.write_parallel_cells, 8u);
+}
+
+TEST_F(ScratchScenario, CrossbarIdealThenOverrides) {
+  // ideal_crossbar alone: the model's ideal_crossbar() of the defaults.
+  const Scenario ideal = load_scenario(write(
+      "s.yaml", "firmware: fw.elf\naccelerator:\n  tiles: 1\n  tile: {ideal_crossbar: true}\n"));
+  EXPECT_TRUE(ideal.accelerator.ideal_crossbar);
+  const CrossbarParams want = ideal_crossbar(CrossbarParams{});
+  EXPECT_EQ(ideal.accelerator.crossbar.adc_bits, want.adc_bits);
+  EXPECT_DOUBLE_EQ(ideal.accelerator.crossbar.program_sigma, 0.0);
+
+  // Fields written win over the ideal device.
+  const Scenario s = load_scenario(write(
+      "s.yaml",
+      "firmware: fw.elf\naccelerator:\n  tiles: 1\n  tile:\n    ideal_crossbar: true\n"
+      "    crossbar: {adc_bits: 6, read_noise_sigma: 0.01}\n"));
+  EXPECT_EQ(s.accelerator.crossbar.adc_bits, 6u);
+  EXPECT_DOUBLE_EQ(s.accelerator.crossbar.read_noise_sigma, 0.01);
+  EXPECT_DOUBLE_EQ(s.accelerator.crossbar.program_sigma, 0.0);
+  EXPECT_DOUBLE_EQ(s.accelerator.crossbar.stuck_at_0_rate, 0.0);
+  EXPECT_DOUBLE_EQ(s.accelerator.crossbar.pulse_step_sigma, 0.0);
+
+  // The ideal ADC is lossless for the geometry written (512 rows x 3 levels).
+  const Scenario big = load_scenario(write(
+      "s.yaml",
+      "firmware: fw.elf\naccelerator:\n  tiles: 1\n  tile:\n    ideal_crossbar: true\n"
+      "    crossbar: {rows: 512}\n"));
+  CrossbarParams rows512;
+  rows512.rows = 512;
+  EXPECT_EQ(big.accelerator.crossbar.adc_bits, ideal_crossbar(rows512).adc_bits);
+  EXPECT_EQ(big.accelerator.crossbar.adc_bits, 11u);
+
+  // Without ideal_crossbar the written fields go over the defaults.
+  const Scenario plain = load_scenario(write(
+      "s.yaml", "firmware: fw.elf\naccelerator:\n  tiles: 1\n  tile:\n    crossbar: {adc_bits: 6}\n"));
+  EXPECT_EQ(plain.accelerator.crossbar.adc_bits, 6u);
+  EXPECT_DOUBLE_EQ(plain.accelerator.crossbar.program_sigma, CrossbarParams{}.program_sigma);
+}
+
+TEST_F(ScratchScenario, CrossbarErrors) {
+  const std::string head = "accelerator:\n  tiles: 1\n  tile:\n    crossbar:\n";
+  EXPECT_EQ(error_after_firmware(head + "      adc_bits: 0\n"),
+            where(6, 17) + "accelerator.tile.crossbar.adc_bits: must be 1..16, got 0");
+  EXPECT_EQ(error_after_firmware(head + "      adc_bits: 40\n"),
+            where(6, 17) + "accelerator.tile.crossbar.adc_bits: must be 1..16, got 40");
+  EXPECT_EQ(error_after_firmware(head + "      rows: 64\n      stuck_at_0_rate: 1.5\n"),
+            where(7, 24) + "accelerator.tile.crossbar.stuck_at_0_rate: must be 0..1, got 1.5");
+  EXPECT_EQ(error_after_firmware(head + "      stuck_at_0_rate: -0.1\n"),
+            where(6, 24) + "accelerator.tile.crossbar.stuck_at_0_rate: must not be negative, got '-0.1'");
+  EXPECT_EQ(error_after_firmware(head + "      adc_bit: 6\n"),
+            where(6, 7) + "accelerator.tile.crossbar.adc_bit: unknown field 'adc_bit' "
+                          "(did you mean 'adc_bits'?)");
+  EXPECT_EQ(error_after_firmware(head + "      signed_mode: diferential\n"),
+            where(6, 20) + "accelerator.tile.crossbar.signed_mode: unknown signed mode "
+                           "'diferential' (did you mean 'differential'?)");
+  EXPECT_EQ(error_after_firmware(head + "      variation: uniform\n"),
+            where(6, 18) + "accelerator.tile.crossbar.variation: unknown variation distribution "
+                           "'uniform' (expected one of: lognormal, gaussian)");
+  EXPECT_EQ(error_after_firmware(head + "      read_cycle: 100\n"),
+            where(6, 19) + "accelerator.tile.crossbar.read_cycle: '100' has no unit; a time needs "
+                           "one (expected s, ms, us, ns or ps), e.g. '100 us'");
+  EXPECT_EQ(error_after_firmware(head + "      g_on: 0\n"),
+            where(6, 13) + "accelerator.tile.crossbar.g_on: must be greater than zero, got '0'");
+  // g_off above the default g_on: blamed at g_off, which was written.
+  EXPECT_EQ(error_after_firmware(head + "      g_off: 1\n"),
+            where(6, 14) + "accelerator.tile.crossbar.g_off: must be 0 <= g_off < g_on, got 1");
+  // A problem check_crossbar_params() names by a field not written
+  // (cols_per_adc, too wide for the 6 columns written): at the section.
+  EXPECT_EQ(error_after_firmware(head + "      cols: 6\n      weight_bits: 4\n"),
+            where(6, 7) + "accelerator.tile.crossbar.cols_per_adc: must be 1..cols, got 8 "
+                          "(not set: its default)");
+  EXPECT_EQ(error_after_firmware(head + "      pulse_energy_pj: -1\n"),
+            where(6, 24) + "accelerator.tile.crossbar.pulse_energy_pj: must not be negative, got '-1'");
+  EXPECT_EQ(error_after_firmware(head + "      max_pulses: 0\n"),
+            where(6, 19) + "accelerator.tile.crossbar.max_pulses: must be 1..100000, got 0");
+  EXPECT_EQ(error_after_firmware("accelerator:\n  tiles: 1\n  tile:\n    crossbar: 3\n"),
+            where(5, 15) + "accelerator.tile.crossbar: expected a mapping of fields, got '3'");
+}
+
+// ---- network ----------------------------------------------------------------------
+
+namespace {
+
+// A scratch scenario with an ONNX file and a dataset folder beside it.
+class NetworkScenario : public ScratchScenario {
+ protected:
+  void SetUp() override {
+    ScratchScenario::SetUp();
+    std::ofstream(dir_ / "net.onnx") << "onnx";
+    fs::create_directory(dir_ / "data");
+  }
+  // firmware, an accelerator, then `network:` with `fields` (each line
+  // indented by the caller); the network's fields start at line 4.
+  std::string scenario(const std::string& fields) {
+    return write("s.yaml", "firmware: fw.elf\naccelerator: {tiles: 1}\nnetwork:\n" + fields);
+  }
+  std::string error(const std::string& fields) { return error_of(scenario(fields)); }
+};
+
+}  // namespace
+
+TEST_F(NetworkScenario, DefaultsFromTheCompiler) {
+  const Scenario s = load_scenario(scenario("  onnx: net.onnx\n  dataset: data\n"));
+  const compiler::CompileOptions d{};
+  EXPECT_TRUE(s.network.enabled);
+  EXPECT_EQ(s.network.compile.onnx_path, normal(dir_ / "net.onnx"));
+  EXPECT_EQ(s.network.compile.dataset_dir, normal(dir_ / "data"));
+  EXPECT_EQ(s.network.compile.calibration_images, d.calibration_images);
+  EXPECT_EQ(s.network.compile.quant.weight_bits, d.quant.weight_bits);
+  EXPECT_EQ(s.network.compile.quant.act_bits, d.quant.act_bits);
+  EXPECT_EQ(s.network.compile.quant.calibration, d.quant.calibration);
+  EXPECT_EQ(s.network.images, kFashionMnistTestImages);
+  EXPECT_EQ(s.network.first_image, 0u);
+  EXPECT_TRUE(s.network.reference);
+  EXPECT_EQ(s.network.program_image, "");
+
+  // The default dataset folder is the compiler's (not checked here).
+  const Scenario n = load_scenario(scenario("  onnx: net.onnx\n"), no_file_checks());
+  EXPECT_EQ(n.network.compile.dataset_dir, std::string(compiler::kFashionMnistDir));
+
+  // `network:` left empty: no network.
+  const Scenario none = load_scenario(write("s.yaml", "firmware: fw.elf\nnetwork:\n"));
+  EXPECT_FALSE(none.network.enabled);
+}
+
+TEST_F(NetworkScenario, EveryFieldRead) {
+  std::ofstream(dir_ / "cnn.img") << "img";
+  const std::string data = (dir_ / "data").string();
+  const Scenario s = load_scenario(scenario(
+      "  onnx: net.onnx\n  dataset: " + data + "\n  images: 500\n  first_image: 9500\n"
+      "  calibration_images: 200\n  weight_bits: 4\n  act_bits: 6\n  percentile: 99.9\n"
+      "  reference: false\n  program_image: cnn.img\n"));
+  EXPECT_EQ(s.network.compile.dataset_dir, data);  // absolute: kept
+  EXPECT_EQ(s.network.images, 500u);
+  EXPECT_EQ(s.network.first_image, 9500u);
+  EXPECT_EQ(s.network.compile.calibration_images, 200u);
+  EXPECT_EQ(s.network.compile.quant.weight_bits, 4);
+  EXPECT_EQ(s.network.compile.quant.act_bits, 6);
+  EXPECT_EQ(s.network.compile.quant.calibration, compiler::Calibration::Percentile);
+  EXPECT_DOUBLE_EQ(s.network.compile.quant.percentile, 99.9);
+  EXPECT_FALSE(s.network.reference);
+  EXPECT_EQ(s.network.program_image, normal(dir_ / "cnn.img"));
+}
+
+TEST_F(NetworkScenario, RelativePathsResolveAgainstTheScenarioFolder) {
+  fs::create_directories(dir_ / "scenarios");
+  fs::create_directories(dir_ / "networks");
+  std::ofstream(dir_ / "networks" / "cnn.onnx") << "onnx";
+  const std::string path = (dir_ / "scenarios" / "s.yaml").string();
+  std::ofstream(path) << "firmware: ../fw.elf\naccelerator: {tiles: 1}\n"
+                         "network: {onnx: ../networks/cnn.onnx, dataset: ../data}\n";
+  const Scenario s = load_scenario(path);
+  EXPECT_EQ(s.network.compile.onnx_path, normal(dir_ / "networks" / "cnn.onnx"));
+  EXPECT_EQ(s.network.compile.dataset_dir, normal(dir_ / "data"));
+}
+
+TEST_F(NetworkScenario, Errors) {
+  EXPECT_EQ(error_of(write("s.yaml", "firmware: fw.elf\nnetwork:\n  onnx: net.onnx\n")),
+            where(3, 3) + "network: a network needs the accelerator (accelerator.tiles > 0)");
+  EXPECT_EQ(error("  dataset: data\n"), where(4, 3) + "network.onnx: missing required field");
+  EXPECT_EQ(error("  onnx: missing.onnx\n  dataset: data\n"),
+            where(4, 9) + "network.onnx: '" + normal(dir_ / "missing.onnx") + "' does not exist");
+  EXPECT_EQ(error("  onnx: data\n  dataset: data\n"),
+            where(4, 9) + "network.onnx: '" + normal(dir_ / "data") + "' is not a regular file");
+  EXPECT_EQ(error("  onnx: net.onnx\n  dataset: data\n  program_image: x.img\n"),
+            where(6, 18) + "network.program_image: '" + normal(dir_ / "x.img") + "' does not exist");
+  EXPECT_EQ(error("  onnx: net.onnx\n  dataset: nodata\n"),
+            where(5, 12) + "network.dataset: dataset folder '" + normal(dir_ / "nodata") +
+                "' does not exist");
+  EXPECT_EQ(error("  onnx: net.onnx\n  dataset: data\n  images: 2000\n  first_image: 9000\n"),
+            where(6, 11) + "network.images: first_image + images = 9000 + 2000 = 11000 runs past "
+                           "the 10000 images of the Fashion-MNIST test split");
+  EXPECT_EQ(error("  onnx: net.onnx\n  dataset: data\n  first_image: 1\n"),
+            where(6, 16) + "network.first_image: first_image + images = 1 + 10000 = 10001 runs past "
+                           "the 10000 images of the Fashion-MNIST test split (network.images is "
+                           "10000 by default: set it to at most 9999)");
+  EXPECT_EQ(error("  onnx: net.onnx\n  dataset: data\n  images: 0\n"),
+            where(6, 11) + "network.images: must be at least 1, got '0'");
+  EXPECT_EQ(error("  onnx: net.onnx\n  dataset: data\n  weight_bits: 9\n"),
+            where(6, 16) + "network.weight_bits: '9' is too large (at most 8)");
+  EXPECT_EQ(error("  onnx: net.onnx\n  dataset: data\n  act_bits: 1\n"),
+            where(6, 13) + "network.act_bits: must be at least 2, got '1'");
+  EXPECT_EQ(error("  onnx: net.onnx\n  dataset: data\n  calibration_images: 60001\n"),
+            where(6, 23) + "network.calibration_images: '60001' is too large (at most 60000)");
+  EXPECT_EQ(error("  onnx: net.onnx\n  dataset: data\n  percentile: 0\n"),
+            where(6, 15) + "network.percentile: must be in (0, 100], got '0'");
+  EXPECT_EQ(error("  onnx: net.onnx\n  dataset: data\n  percentile: 100.5\n"),
+            where(6, 15) + "network.percentile: must be in (0, 100], got '100.5'");
+  EXPECT_EQ(error("  onnx: net.onnx\n  dataset: data\n  image: 5\n"),
+            where(6, 3) + "network.image: unknown field 'image' (did you mean 'images'?)");
+  EXPECT_EQ(error("  onnx: ''\n"), where(4, 9) + "network.onnx: must name the ONNX network file, got an empty string");
+  EXPECT_EQ(error_of(write("s.yaml", "firmware: fw.elf\naccelerator: {tiles: 1}\nnetwork: cnn\n")),
+            where(3, 10) + "network: expected a mapping of fields, got 'cnn'");
+  // Without file checks, missing files are fine (not built yet).
+  EXPECT_NO_THROW(load_scenario(scenario("  onnx: missing.onnx\n  dataset: nodata\n"), no_file_checks()));
 }
