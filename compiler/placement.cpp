@@ -8,6 +8,11 @@ namespace {
 unsigned ceil_div(std::uint64_t a, std::uint64_t b) { return unsigned((a + b - 1) / b); }
 }  // namespace
 
+std::uint64_t cells_used(const Layer& l, const CrossbarParams& p) {
+  if (!l.has_weights()) return 0;
+  return std::uint64_t(l.fan_in()) * std::uint64_t(l.out.c) * p.cols_per_output();
+}
+
 unsigned crossbars_needed(const Layer& l, const CrossbarParams& p) {
   if (!l.has_weights()) return 0;
   return ceil_div(std::uint64_t(l.fan_in()), p.rows) * ceil_div(std::uint64_t(l.out.c), p.max_outputs());

@@ -51,6 +51,9 @@ struct Placement {
 
 // Crossbars a Conv/FC layer needs on crossbars `p` (0 for the other kinds).
 unsigned crossbars_needed(const Layer& layer, const CrossbarParams& p);
+// Cells of those crossbars that hold its weights (0 for the other kinds):
+// fan_in x out.c x cols_per_output, whatever the split over crossbars.
+std::uint64_t cells_used(const Layer& layer, const CrossbarParams& p);
 
 // Assigns every Conv/FC layer a tile and its first crossbar, in layer order,
 // packing each tile before the next; pools and Add go on the tile of their

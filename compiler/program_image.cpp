@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <tuple>
+#include <cstddef>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -13,9 +14,6 @@
 namespace imcvp::compiler {
 
 namespace {
-
-constexpr std::uint32_t kTileRecord = 16, kProgramRecord = 8 + sizeof(LayerDesc),
-                        kLayerRecord = 28 + sizeof(LayerDesc);
 
 std::uint32_t align4(std::uint64_t v) { return std::uint32_t((v + 3) & ~std::uint64_t(3)); }
 
@@ -44,10 +42,6 @@ struct Writer {
     const auto* c = static_cast<const std::uint8_t*>(p);
     b.insert(b.end(), c, c + n);
   }
-  template <typename T>
-  void le(T v) {  // little-endian (the host is too: LayerDesc is copied as is)
-    for (std::size_t i = 0; i < sizeof(T); ++i) b.push_back(std::uint8_t(std::uint64_t(v) >> (8 * i)));
-  }
   void pad4() {
     while (b.size() % 4) b.push_back(0);
   }
@@ -61,14 +55,6 @@ struct Reader {
     if (at + n > size || at + n < at)
       throw CompileError(std::string("program image: ") + what + " at byte " + std::to_string(at) +
                          " runs past the end (" + std::to_string(size) + " bytes)");
-  }
-  template <typename T>
-  T le(const char* what) {
-    need(sizeof(T), what);
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < sizeof(T); ++i) v |= std::uint64_t(p[at + i]) << (8 * i);
-    at += sizeof(T);
-    return T(v);
   }
   void get(void* dst, std::size_t n, const char* what) {
     need(n, what);
@@ -119,7 +105,7 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
   }
   std::vector<std::uint32_t> next_desc(chip.tiles), next_param(chip.tiles), next_tensor(chip.tiles);
   for (unsigned t = 0; t < chip.tiles; ++t) {
-    next_desc[t] = sizeof(LayerDesc);  // offset 0: the PROGRAM descriptor
+    next_desc[t] = IMCVP_IMAGE_PROGRAM_DESC_OFF + sizeof(LayerDesc);  // slot 0: the PROGRAM descriptor
     next_param[t] = align4(std::uint64_t(layers_on[t] + 1) * sizeof(LayerDesc));
     img.tiles[t].levels_stage_off = align4(next_param[t] + params_on[t]);
     next_tensor[t] = pl.used_per_tile[t] ? align4(img.tiles[t].levels_stage_off + std::uint64_t(p.rows) * p.cols)
@@ -279,103 +265,90 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
   return img;
 }
 
-// Layout (all little-endian; offsets from the image start):
-//   header (72 bytes): magic u32, version u16, header_bytes u16, image_bytes u32,
-//     payload_crc32 u32 (bytes [72, image_bytes)), tiles u16, crossbars_per_tile u16,
-//     rows u16, cols u16, cell_bits u8, weight_bits u8, signed_mode u8, 0 u8,
-//     buffer_bytes u32, program_count u32, layer_count u32, tiles_off u32,
-//     programs_off u32, layers_off u32, io_off u32, lut_off u32, levels_off u32,
-//     levels_bytes u32, 0 u32
-//   tiles: first_program u32, program_count u32, levels_stage_off u32, buffer_used u32
-//   programs: tile u16, 0 u16, levels_off u32 (image offset, rows x cols bytes), desc (72)
-//   layers: tile u16, net_layer u16, desc_off u32, src_tile u16 x2, src_off u32 x2,
-//     params_off u32 (image offset), param_count u32, desc (72)
-//   io: input then output: tile u16, fmt u8, 0 u8, buf_off u32, c u16, h u16, w u16, 0 u16
-//   lut: 256 x i32
-//   levels: the programs' cell levels, then the layers' requant entries (12 bytes each)
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the image records are copied as little-endian structs");
+
+// The record layouts are imcvp/program_image.h's structs (the one definition
+// the firmware reads too); the host is little-endian, as the image.
 std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
   const std::size_t cells = std::size_t(img.chip.crossbar.rows) * img.chip.crossbar.cols;
-  const std::uint32_t tiles_off = kImageHeaderBytes;
-  const std::uint32_t programs_off = tiles_off + kTileRecord * std::uint32_t(img.tiles.size());
-  const std::uint32_t layers_off = programs_off + kProgramRecord * std::uint32_t(img.programs.size());
-  const std::uint32_t io_off = align4(layers_off + std::uint64_t(kLayerRecord) * img.layers.size());
-  const std::uint32_t lut_off = io_off + 2 * 16;
-  const std::uint32_t levels_off = lut_off + 256 * 4;
-  std::uint64_t levels_bytes = std::uint64_t(cells) * img.programs.size();
-  std::uint64_t params_at = levels_off + levels_bytes;
+  imcvp_image_header h;
+  std::memset(&h, 0, sizeof h);
+  h.magic = kImageMagic;
+  h.version = kImageVersion;
+  h.header_bytes = sizeof h;
+  h.tiles = std::uint16_t(img.chip.tiles);
+  h.crossbars_per_tile = std::uint16_t(img.chip.crossbars_per_tile);
+  h.rows = std::uint16_t(img.chip.crossbar.rows);
+  h.cols = std::uint16_t(img.chip.crossbar.cols);
+  h.cell_bits = std::uint8_t(img.chip.crossbar.cell_bits);
+  h.weight_bits = std::uint8_t(img.chip.crossbar.weight_bits);
+  h.signed_mode = img.chip.crossbar.signed_mode == SignedMode::Offset ? IMCVP_IMAGE_SIGNED_OFFSET
+                                                                       : IMCVP_IMAGE_SIGNED_DIFFERENTIAL;
+  h.buffer_bytes = img.chip.buffer_bytes;
+  h.program_count = std::uint32_t(img.programs.size());
+  h.layer_count = std::uint32_t(img.layers.size());
+  h.tiles_off = sizeof h;
+  h.programs_off = h.tiles_off + std::uint32_t(sizeof(imcvp_image_tile) * img.tiles.size());
+  h.layers_off = h.programs_off + std::uint32_t(sizeof(imcvp_image_program) * img.programs.size());
+  h.io_off = align4(h.layers_off + std::uint64_t(sizeof(imcvp_image_layer)) * img.layers.size());
+  h.lut_off = h.io_off + 2 * sizeof(imcvp_image_io);
+  h.levels_off = h.lut_off + IMCVP_IMAGE_LUT_ENTRIES * 4;
+  std::uint64_t params_at = h.levels_off + std::uint64_t(cells) * img.programs.size();
   std::uint64_t total = params_at;
   for (const auto& l : img.layers) total += l.params.size() * sizeof(RequantEntry);
-  levels_bytes = total - levels_off;
   if (total > 0xFFFFFFFFull) throw CompileError("program image larger than 4 GiB");
+  h.levels_bytes = std::uint32_t(total - h.levels_off);
+  h.image_bytes = std::uint32_t(total);
   Writer w;
-  w.le(kImageMagic);
-  w.le(kImageVersion);
-  w.le(std::uint16_t(kImageHeaderBytes));
-  w.le(std::uint32_t(total));
-  w.le(std::uint32_t(0));  // CRC, patched below
-  w.le(std::uint16_t(img.chip.tiles));
-  w.le(std::uint16_t(img.chip.crossbars_per_tile));
-  w.le(std::uint16_t(img.chip.crossbar.rows));
-  w.le(std::uint16_t(img.chip.crossbar.cols));
-  w.le(std::uint8_t(img.chip.crossbar.cell_bits));
-  w.le(std::uint8_t(img.chip.crossbar.weight_bits));
-  w.le(std::uint8_t(img.chip.crossbar.signed_mode));
-  w.le(std::uint8_t(0));
-  w.le(img.chip.buffer_bytes);
-  w.le(std::uint32_t(img.programs.size()));
-  w.le(std::uint32_t(img.layers.size()));
-  for (std::uint32_t v : {tiles_off, programs_off, layers_off, io_off, lut_off, levels_off, std::uint32_t(levels_bytes)})
-    w.le(v);
-  while (w.b.size() < kImageHeaderBytes) w.b.push_back(0);
+  w.put(&h, sizeof h);
   for (const auto& t : img.tiles) {
-    w.le(t.first_program);
-    w.le(t.program_count);
-    w.le(t.levels_stage_off);
-    w.le(t.buffer_used);
+    const imcvp_image_tile rec{t.first_program, t.program_count, t.levels_stage_off, t.buffer_used};
+    w.put(&rec, sizeof rec);
   }
   for (std::size_t i = 0; i < img.programs.size(); ++i) {
     const auto& pr = img.programs[i];
     if (pr.levels.size() != cells) throw CompileError("program image: crossbar levels of the wrong size");
-    w.le(pr.tile);
-    w.le(std::uint16_t(0));
-    w.le(std::uint32_t(levels_off + i * cells));
-    w.put(&pr.desc, sizeof pr.desc);
+    imcvp_image_program rec;
+    std::memset(&rec, 0, sizeof rec);
+    rec.tile = pr.tile;
+    rec.levels_off = std::uint32_t(h.levels_off + i * cells);
+    rec.desc = pr.desc;
+    w.put(&rec, sizeof rec);
   }
   for (const auto& l : img.layers) {
-    w.le(l.tile);
-    w.le(l.net_layer);
-    w.le(l.desc_off);
-    w.le(l.src_tile[0]);
-    w.le(l.src_tile[1]);
-    w.le(l.src_off[0]);
-    w.le(l.src_off[1]);
-    w.le(std::uint32_t(params_at));
-    w.le(std::uint32_t(l.params.size()));
-    w.put(&l.desc, sizeof l.desc);
+    imcvp_image_layer rec;
+    std::memset(&rec, 0, sizeof rec);
+    rec.tile = l.tile;
+    rec.net_layer = l.net_layer;
+    rec.desc_off = l.desc_off;
+    rec.src_tile[0] = l.src_tile[0];
+    rec.src_tile[1] = l.src_tile[1];
+    rec.src_off[0] = l.src_off[0];
+    rec.src_off[1] = l.src_off[1];
+    rec.params_off = std::uint32_t(params_at);
+    rec.param_count = std::uint32_t(l.params.size());
+    rec.desc = l.desc;
+    w.put(&rec, sizeof rec);
     params_at += l.params.size() * sizeof(RequantEntry);
   }
   w.pad4();
   for (const ImageIo* io : {&img.input, &img.output}) {
-    w.le(io->tile);
-    w.le(io->fmt);
-    w.le(std::uint8_t(0));
-    w.le(io->buf_off);
-    w.le(io->c);
-    w.le(io->h);
-    w.le(io->w);
-    w.le(std::uint16_t(0));
+    imcvp_image_io rec;
+    std::memset(&rec, 0, sizeof rec);
+    rec.tile = io->tile;
+    rec.fmt = io->fmt;
+    rec.buf_off = io->buf_off;
+    rec.c = io->c;
+    rec.h = io->h;
+    rec.w = io->w;
+    w.put(&rec, sizeof rec);
   }
-  for (std::int32_t v : img.input_lut) w.le(std::uint32_t(v));
+  w.put(img.input_lut, sizeof img.input_lut);
   for (const auto& pr : img.programs) w.put(pr.levels.data(), cells);
-  for (const auto& l : img.layers)
-    for (const auto& r : l.params) {
-      w.le(std::uint32_t(r.bias));
-      w.le(std::uint32_t(r.multiplier));
-      w.le(std::uint32_t(r.shift));
-    }
+  for (const auto& l : img.layers) w.put(l.params.data(), l.params.size() * sizeof(RequantEntry));
   if (w.b.size() != total) throw std::logic_error("program image size mismatch");
-  const std::uint32_t crc = crc32(w.b.data() + kImageHeaderBytes, w.b.size() - kImageHeaderBytes);
-  for (int i = 0; i < 4; ++i) w.b[12 + std::size_t(i)] = std::uint8_t(crc >> (8 * i));
+  const std::uint32_t crc = crc32(w.b.data() + sizeof h, w.b.size() - sizeof h);
+  std::memcpy(w.b.data() + offsetof(imcvp_image_header, payload_crc32), &crc, sizeof crc);
   return w.b;
 }
 
@@ -390,61 +363,56 @@ ProgramImage read_program_image(const std::vector<std::uint8_t>& bytes) {
 ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
   auto fail = [](const std::string& m) { throw CompileError("program image: " + m); };
   Reader r{data, size};
-  if (size < kImageHeaderBytes) fail("only " + std::to_string(size) + " bytes, shorter than the header");
-  const auto magic = r.le<std::uint32_t>("magic");
-  if (magic != kImageMagic) fail("bad magic (not an imcvp program image)");
+  if (size < sizeof(imcvp_image_header)) fail("only " + std::to_string(size) + " bytes, shorter than the header");
+  imcvp_image_header h;
+  r.get(&h, sizeof h, "header");
+  if (h.magic != kImageMagic) fail("bad magic (not an imcvp program image)");
   ProgramImage img;
-  img.version = r.le<std::uint16_t>("version");
-  if (img.version != kImageVersion)
-    fail("version " + std::to_string(img.version) + ", this reader knows version " + std::to_string(kImageVersion));
-  const auto hb = r.le<std::uint16_t>("header size");
-  const auto total = r.le<std::uint32_t>("image size");
-  const auto crc = r.le<std::uint32_t>("crc");
-  if (hb != kImageHeaderBytes) fail("header of " + std::to_string(hb) + " bytes, expected " + std::to_string(kImageHeaderBytes));
-  if (total != size) fail("header says " + std::to_string(total) + " bytes, the image has " + std::to_string(size));
-  const std::uint32_t actual = crc32(data + kImageHeaderBytes, size - kImageHeaderBytes);
-  if (actual != crc) {
+  img.version = h.version;
+  if (h.version != kImageVersion)
+    fail("version " + std::to_string(h.version) + ", this reader knows version " + std::to_string(kImageVersion));
+  if (h.header_bytes != sizeof h)
+    fail("header of " + std::to_string(h.header_bytes) + " bytes, expected " + std::to_string(sizeof h));
+  if (h.image_bytes != size) fail("header says " + std::to_string(h.image_bytes) + " bytes, the image has " + std::to_string(size));
+  const std::uint32_t actual = crc32(data + sizeof h, size - sizeof h);
+  if (actual != h.payload_crc32) {
     char m[96];
-    std::snprintf(m, sizeof m, "bad CRC32 of the payload: header 0x%08x, computed 0x%08x (corrupt image)", crc, actual);
+    std::snprintf(m, sizeof m, "bad CRC32 of the payload: header 0x%08x, computed 0x%08x (corrupt image)",
+                  h.payload_crc32, actual);
     fail(m);
   }
   ChipResources& c = img.chip;
-  c.tiles = r.le<std::uint16_t>("tiles");
-  c.crossbars_per_tile = r.le<std::uint16_t>("crossbars");
-  c.crossbar.rows = r.le<std::uint16_t>("rows");
-  c.crossbar.cols = r.le<std::uint16_t>("cols");
-  c.crossbar.cell_bits = r.le<std::uint8_t>("cell_bits");
-  c.crossbar.weight_bits = r.le<std::uint8_t>("weight_bits");
-  const auto mode = r.le<std::uint8_t>("signed_mode");
-  if (mode > std::uint8_t(SignedMode::Offset)) fail("bad signed mode " + std::to_string(mode));
-  c.crossbar.signed_mode = SignedMode(mode);
-  r.le<std::uint8_t>("pad");
-  c.buffer_bytes = r.le<std::uint32_t>("buffer_bytes");
-  const auto nprog = r.le<std::uint32_t>("program count");
-  const auto nlay = r.le<std::uint32_t>("layer count");
-  std::uint32_t off[7];
-  for (auto& o : off) o = r.le<std::uint32_t>("section offset");
-  const auto [tiles_off, programs_off, layers_off, io_off, lut_off, levels_off, levels_bytes] =
-      std::tuple(off[0], off[1], off[2], off[3], off[4], off[5], off[6]);
+  c.tiles = h.tiles;
+  c.crossbars_per_tile = h.crossbars_per_tile;
+  c.crossbar.rows = h.rows;
+  c.crossbar.cols = h.cols;
+  c.crossbar.cell_bits = h.cell_bits;
+  c.crossbar.weight_bits = h.weight_bits;
+  if (h.signed_mode > IMCVP_IMAGE_SIGNED_OFFSET) fail("bad signed mode " + std::to_string(h.signed_mode));
+  c.crossbar.signed_mode = h.signed_mode == IMCVP_IMAGE_SIGNED_OFFSET ? SignedMode::Offset : SignedMode::Differential;
+  c.buffer_bytes = h.buffer_bytes;
+  const std::uint32_t nprog = h.program_count, nlay = h.layer_count;
   const std::uint64_t cells = std::uint64_t(c.crossbar.rows) * c.crossbar.cols;
   auto section = [&](std::uint64_t at, std::uint64_t bytes, const char* what) {
-    if (at < kImageHeaderBytes || at + bytes > size)
+    if (at < sizeof h || at + bytes > size)
       fail(std::string(what) + " at " + std::to_string(at) + " (" + std::to_string(bytes) +
            " bytes) lies outside the image of " + std::to_string(size) + " bytes");
   };
-  section(tiles_off, std::uint64_t(kTileRecord) * c.tiles, "tile table");
-  section(programs_off, std::uint64_t(kProgramRecord) * nprog, "program table");
-  section(layers_off, std::uint64_t(kLayerRecord) * nlay, "layer table");
-  section(io_off, 32, "input/output records");
-  section(lut_off, 1024, "input table");
-  section(levels_off, levels_bytes, "levels and parameters");
-  r.at = tiles_off;
+  section(h.tiles_off, std::uint64_t(sizeof(imcvp_image_tile)) * c.tiles, "tile table");
+  section(h.programs_off, std::uint64_t(sizeof(imcvp_image_program)) * nprog, "program table");
+  section(h.layers_off, std::uint64_t(sizeof(imcvp_image_layer)) * nlay, "layer table");
+  section(h.io_off, 2 * sizeof(imcvp_image_io), "input/output records");
+  section(h.lut_off, IMCVP_IMAGE_LUT_ENTRIES * 4, "input table");
+  section(h.levels_off, h.levels_bytes, "levels and parameters");
+  r.at = h.tiles_off;
   img.tiles.resize(c.tiles);
   for (auto& t : img.tiles) {
-    t.first_program = r.le<std::uint32_t>("tile");
-    t.program_count = r.le<std::uint32_t>("tile");
-    t.levels_stage_off = r.le<std::uint32_t>("tile");
-    t.buffer_used = r.le<std::uint32_t>("tile");
+    imcvp_image_tile rec;
+    r.get(&rec, sizeof rec, "tile");
+    t.first_program = rec.first_program;
+    t.program_count = rec.program_count;
+    t.levels_stage_off = rec.levels_stage_off;
+    t.buffer_used = rec.buffer_used;
     if (std::uint64_t(t.first_program) + t.program_count > nprog) fail("a tile's programs lie outside the program table");
     if (t.buffer_used > c.buffer_bytes) fail("a tile uses more buffer than it has");
   }
@@ -452,61 +420,58 @@ ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
     if (d.magic != desc::kMagic || d.version != desc::kVersion) fail(std::string(what) + " descriptor: bad magic or version");
     if (d.op < desc::Conv || d.op > desc::Program) fail(std::string(what) + " descriptor: bad op " + std::to_string(d.op));
   };
-  r.at = programs_off;
+  r.at = h.programs_off;
   img.programs.resize(nprog);
   for (auto& pr : img.programs) {
-    pr.tile = r.le<std::uint16_t>("program");
-    r.le<std::uint16_t>("program");
-    const auto lo = r.le<std::uint32_t>("program");
-    r.get(&pr.desc, sizeof pr.desc, "program descriptor");
+    imcvp_image_program rec;
+    r.get(&rec, sizeof rec, "program");
+    pr.tile = rec.tile;
+    pr.desc = rec.desc;
     check_desc(pr.desc, "PROGRAM");
     if (pr.tile >= c.tiles || pr.desc.xbar >= c.crossbars_per_tile) fail("PROGRAM of a crossbar the chip lacks");
-    if (lo < levels_off || std::uint64_t(lo) + cells > std::uint64_t(levels_off) + levels_bytes)
+    const std::uint32_t lo = rec.levels_off;
+    if (lo < h.levels_off || std::uint64_t(lo) + cells > std::uint64_t(h.levels_off) + h.levels_bytes)
       fail("crossbar levels at " + std::to_string(lo) + " lie outside the levels section");
     pr.levels.assign(data + lo, data + lo + cells);
   }
-  r.at = layers_off;
+  r.at = h.layers_off;
   img.layers.resize(nlay);
   for (auto& l : img.layers) {
-    l.tile = r.le<std::uint16_t>("layer");
-    l.net_layer = r.le<std::uint16_t>("layer");
-    l.desc_off = r.le<std::uint32_t>("layer");
-    l.src_tile[0] = r.le<std::uint16_t>("layer");
-    l.src_tile[1] = r.le<std::uint16_t>("layer");
-    l.src_off[0] = r.le<std::uint32_t>("layer");
-    l.src_off[1] = r.le<std::uint32_t>("layer");
-    const auto po = r.le<std::uint32_t>("layer");
-    const auto pn = r.le<std::uint32_t>("layer");
-    r.get(&l.desc, sizeof l.desc, "layer descriptor");
+    imcvp_image_layer rec;
+    r.get(&rec, sizeof rec, "layer");
+    l.tile = rec.tile;
+    l.net_layer = rec.net_layer;
+    l.desc_off = rec.desc_off;
+    l.src_tile[0] = rec.src_tile[0];
+    l.src_tile[1] = rec.src_tile[1];
+    l.src_off[0] = rec.src_off[0];
+    l.src_off[1] = rec.src_off[1];
+    l.desc = rec.desc;
+    const std::uint32_t po = rec.params_off, pn = rec.param_count;
     check_desc(l.desc, "layer");
     if (l.tile >= c.tiles) fail("layer on tile " + std::to_string(l.tile) + " of " + std::to_string(c.tiles));
     if (std::uint64_t(l.desc_off) + sizeof(LayerDesc) > c.buffer_bytes || l.desc.in_off >= c.buffer_bytes ||
         l.desc.out_off >= c.buffer_bytes || (pn && std::uint64_t(l.desc.param_off) + pn * sizeof(RequantEntry) > c.buffer_bytes))
       fail("layer " + std::to_string(l.net_layer) + ": a buffer offset lies beyond the tile buffer");
-    if (po < levels_off || std::uint64_t(po) + std::uint64_t(pn) * sizeof(RequantEntry) > std::uint64_t(levels_off) + levels_bytes)
+    if (po < h.levels_off || std::uint64_t(po) + std::uint64_t(pn) * sizeof(RequantEntry) > std::uint64_t(h.levels_off) + h.levels_bytes)
       fail("layer " + std::to_string(l.net_layer) + ": parameters lie outside the image");
-    Reader pr{data, size, po};
     l.params.resize(pn);
-    for (auto& e : l.params) {
-      e.bias = std::int32_t(pr.le<std::uint32_t>("requant"));
-      e.multiplier = std::int32_t(pr.le<std::uint32_t>("requant"));
-      e.shift = std::int32_t(pr.le<std::uint32_t>("requant"));
-    }
+    if (pn) std::memcpy(l.params.data(), data + po, pn * sizeof(RequantEntry));
   }
-  r.at = io_off;
+  r.at = h.io_off;
   for (ImageIo* io : {&img.input, &img.output}) {
-    io->tile = r.le<std::uint16_t>("io");
-    io->fmt = r.le<std::uint8_t>("io");
-    r.le<std::uint8_t>("io");
-    io->buf_off = r.le<std::uint32_t>("io");
-    io->c = r.le<std::uint16_t>("io");
-    io->h = r.le<std::uint16_t>("io");
-    io->w = r.le<std::uint16_t>("io");
-    r.le<std::uint16_t>("io");
+    imcvp_image_io rec;
+    r.get(&rec, sizeof rec, "io");
+    io->tile = rec.tile;
+    io->fmt = rec.fmt;
+    io->buf_off = rec.buf_off;
+    io->c = rec.c;
+    io->h = rec.h;
+    io->w = rec.w;
     if (io->tile >= c.tiles || io->buf_off >= c.buffer_bytes) fail("input/output tensor outside the chip");
   }
-  r.at = lut_off;
-  for (auto& v : img.input_lut) v = std::int32_t(r.le<std::uint32_t>("input table"));
+  r.at = h.lut_off;
+  r.get(img.input_lut, sizeof img.input_lut, "input table");
   return img;
 }
 

@@ -1,7 +1,7 @@
 // The program image: everything the firmware needs to run a placed network
 // with every weight resident (one tile group, no reprogramming). Versioned,
-// little-endian, CRC32-protected; layout in docs/compiler.md "Placement and
-// the program image".
+// little-endian, CRC32-protected; the records are imcvp/program_image.h's
+// structs; docs/compiler.md "Placement and the program image".
 #pragma once
 
 #include <cstddef>
@@ -11,13 +11,16 @@
 
 #include "compiler/network.hpp"
 #include "imcvp/accel.h"
+#include "imcvp/program_image.h"
 #include "compiler/placement.hpp"
 
 namespace imcvp::compiler {
 
-constexpr std::uint32_t kImageMagic = 0x50434D49u;  // "IMCP" in memory order
-constexpr std::uint16_t kImageVersion = 1;
-constexpr std::uint32_t kImageHeaderBytes = 72;
+// The binary layout: firmware/hal/include/imcvp/program_image.h, the one
+// definition the compiler writes and the firmware reads.
+constexpr std::uint32_t kImageMagic = IMCVP_IMAGE_MAGIC;
+constexpr std::uint16_t kImageVersion = IMCVP_IMAGE_VERSION;
+constexpr std::uint32_t kImageHeaderBytes = sizeof(imcvp_image_header);
 
 // The tile's layer descriptor and requantization entry: the one definition
 // in firmware/hal/include/imcvp/accel.h, shared with the tile model and the

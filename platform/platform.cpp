@@ -27,6 +27,8 @@
 #include "platform/elf_loader.hpp"
 #include "platform/exit_codes.hpp"
 #include "platform/json_writer.hpp"
+#include "platform/network_run.hpp"
+#include "compiler/placement.hpp"
 #include "models/trace/vcd_file.hpp"
 
 namespace imcvp {
@@ -69,6 +71,7 @@ struct Platform::Impl {
   fs::path out_dir;
   std::ofstream transaction_log;
   EnergyLedger ledger;
+  std::unique_ptr<NetworkRun> net;  // the scenario's network: section (before simctrl: it sizes the workload)
 
   Router bus;
   Memory ram;
@@ -77,6 +80,7 @@ struct Platform::Impl {
   SimCtrl simctrl;
   Rv32Cpu cpu;
   std::unique_ptr<DmaEngine> dma;            // accelerator (accelerator.tiles > 0)
+  std::unique_ptr<Memory> workload_mem;      // with a network (imcvp/workload.h)
   std::vector<std::unique_ptr<Tile>> tiles;
   std::unique_ptr<GdbStub> gdb;
   std::unique_ptr<VcdFile> vcd;
@@ -104,8 +108,31 @@ struct Platform::Impl {
     p.ram_size = static_cast<uint32_t>(sc.platform.memory.size);
     p.timer_hz = static_cast<uint32_t>(sc.platform.timer_hz);
     p.cpu_hz = static_cast<uint32_t>(sc.platform.cpu_hz);
+    p.tiles = sc.accelerator.tiles;
+    p.workload_size = net ? static_cast<uint32_t>(net->workload().size()) : 0;
     p.on_exit = [this](uint32_t code) { cpu.request_exit(code); };
+    if (net)
+      p.on_mark = [this](uint32_t m, const sc_time& at) {
+        net->mark(m, at, [this] {
+          EnergyLedger now = ledger;  // every block so far, the CPU's instructions included
+          cpu.charge_energy(now);
+          return now;
+        });
+      };
     return p;
+  }
+  // The tiles' parameters: the model's defaults, then the scenario's.
+  static TileParams tile_params(const Scenario& s) {
+    const AcceleratorConfig& a = s.accelerator;
+    TileParams t;
+    if (a.crossbars) t.crossbars = *a.crossbars;
+    if (a.buffer_bytes) t.buffer_bytes = *a.buffer_bytes;
+    t.crossbar = a.crossbar;
+    return t;
+  }
+  static std::unique_ptr<NetworkRun> make_network(const Scenario& s) {
+    if (!s.network.enabled) return nullptr;
+    return std::make_unique<NetworkRun>(s, compiler::chip_resources(tile_params(s), s.accelerator.tiles));
   }
   static Rv32CpuParams cpu_params(const Scenario& s) {
     Rv32CpuParams p;
@@ -123,6 +150,7 @@ struct Platform::Impl {
       : sc(s),
         opt(o),
         out_dir(o.output_override.empty() ? fs::path(s.output) : fs::path(o.output_override)),
+        net(make_network(s)),
         bus("bus"),
         ram("ram", ram_params(s)),
         clint("clint", clint_params(s)),
@@ -174,10 +202,7 @@ struct Platform::Impl {
     if (a.dma_setup_ns) dp.setup_ns = *a.dma_setup_ns;
     if (a.dma_burst_overhead_ns) dp.burst_overhead_ns = *a.dma_burst_overhead_ns;
     if (a.dma_energy_pj_per_byte) dp.energy_pj_per_byte = *a.dma_energy_pj_per_byte;
-    TileParams base;
-    if (a.crossbars) base.crossbars = *a.crossbars;
-    if (a.buffer_bytes) base.buffer_bytes = *a.buffer_bytes;
-    if (a.ideal_crossbar) base.crossbar = ideal_crossbar(base.crossbar);
+    const TileParams base = tile_params(sc);
     dma = std::make_unique<DmaEngine>("dma", dp, &ledger);
     dma->master.bind(bus.target);
     bus.bind_target(dma->socket, "dma", IMCVP_DMA_BASE, IMCVP_DMA_SIZE);
@@ -195,6 +220,14 @@ struct Platform::Impl {
       irqs.push_back(&tiles.back()->irq);
     }
     cpu.set_external_irqs(std::move(irqs));
+    if (net) {
+      MemoryParams mp;
+      mp.size = net->workload().size();
+      mp.latency = sc_time(sc.platform.memory.latency_ns, sc_core::SC_NS);
+      workload_mem = std::make_unique<Memory>("workload", mp);
+      std::copy(net->workload().begin(), net->workload().end(), workload_mem->data());
+      bus.bind_target(workload_mem->socket, "workload", IMCVP_WORKLOAD_BASE, mp.size);
+    }
   }
 
   void trace_group(const std::string& group) {
@@ -263,6 +296,11 @@ struct Platform::Impl {
     }
     if (vcd) vcd->close();
     cpu.charge_energy(ledger);
+    if (net) {
+      std::vector<const Tile*> ts;
+      for (const auto& t : tiles) ts.push_back(t.get());
+      net->finish(workload_mem->data(), ts, sc.platform.cpu_hz);
+    }
 
     RunSummary r;
     const CpuOutcome& o = cpu.outcome();
@@ -290,6 +328,12 @@ struct Platform::Impl {
     if (vcd) r.vcd_path = (out_dir / sc.trace.vcd).string();
     write_report(r);
     write_host_stats(r);
+    if (net) {
+      std::ostringstream t;
+      net->print_table(t);
+      r.network_table = t.str();
+      write_text(out_dir / "network.txt", r.network_table);
+    }
     write_text(out_dir / "uart.log", r.uart_output);
     return r;
   }
@@ -340,6 +384,7 @@ struct Platform::Impl {
         .end_object();
     j.begin_object("uart").value("bytes", uart.byte_count()).value("output", r.uart_output).end_object();
     if (dma) write_accelerator(j);
+    if (net) net->write_json(j);
     j.begin_object("energy").value("total_pj", ledger.total_pj());
     j.begin_object("blocks");
     for (const auto& [block, events] : ledger.blocks()) {
@@ -414,6 +459,7 @@ void print_summary(std::ostream& out, const Scenario& sc, const RunSummary& r) {
     << " simulated MIPS)\n";
   s << "  report         " << r.report_path << "\n";
   if (!r.vcd_path.empty()) s << "  vcd            " << r.vcd_path << "\n";
+  s << r.network_table;
   out << s.str();
 }
 

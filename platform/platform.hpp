@@ -40,6 +40,7 @@ struct RunSummary {
   double mips = 0;
   double energy_pj = 0;
   std::string uart_output;
+  std::string network_table;   // the network run's readable table (empty without a network)
 };
 
 class Platform {

@@ -44,6 +44,7 @@ constexpr Region kFixedRegions[] = {
     {"simulation-control", IMCVP_SIMCTRL_BASE, IMCVP_SIMCTRL_SIZE, false},
     {"DMA", IMCVP_DMA_BASE, IMCVP_DMA_SIZE, true},
     {"accelerator tiles", IMCVP_TILE_BASE, uint64_t{IMCVP_TILE_MAX_TILES} * IMCVP_TILE_STRIDE, true},
+    {"workload memory", IMCVP_WORKLOAD_BASE, IMCVP_WORKLOAD_MAX_SIZE, true},
 };
 
 void read_memory(YamlMap m, MainMemoryConfig& mem, bool accelerator) {

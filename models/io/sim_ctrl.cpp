@@ -15,6 +15,11 @@ SimCtrl::SimCtrl(const sc_core::sc_module_name& name, const SimCtrlParams& param
   m_regs.add("ram_size", IMCVP_SIMCTRL_RAM_SIZE, constant(m_params.ram_size), nullptr);
   m_regs.add("timer_hz", IMCVP_SIMCTRL_TIMER_HZ, constant(m_params.timer_hz), nullptr);
   m_regs.add("cpu_hz", IMCVP_SIMCTRL_CPU_HZ, constant(m_params.cpu_hz), nullptr);
+  m_regs.add("tiles", IMCVP_SIMCTRL_TILES, constant(m_params.tiles), nullptr);
+  m_regs.add("workload_size", IMCVP_SIMCTRL_WORKLOAD_SIZE, constant(m_params.workload_size), nullptr);
+  m_regs.add("mark", IMCVP_SIMCTRL_MARK, nullptr, [this](uint32_t v, const sc_core::sc_time& at) {
+    if (m_params.on_mark) m_params.on_mark(v, at);
+  });
   socket.register_b_transport(this, &SimCtrl::b_transport);
   socket.register_transport_dbg(this, &SimCtrl::transport_dbg);
 }

@@ -1,7 +1,8 @@
 // SimCtrl: simulation control (registers in imcvp/memory_map.h). A write to
 // EXIT ends the run: the value is the exit code, handed to the callback in the
 // parameters (the platform stops the simulation from there). RAM_BASE,
-// RAM_SIZE, TIMER_HZ and CPU_HZ read back the platform's configuration.
+// RAM_SIZE, TIMER_HZ, CPU_HZ, TILES and WORKLOAD_SIZE read back the
+// platform's configuration; MARK hands phase events to a callback.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -19,8 +20,13 @@ struct SimCtrlParams {
   uint32_t ram_size = 0;
   uint32_t timer_hz = 0;
   uint32_t cpu_hz = 0;
+  uint32_t tiles = 0;          // accelerator tiles present
+  uint32_t workload_size = 0;  // bytes of workload memory (0: none)
   // Called on each EXIT write with the value written. Empty: sc_stop().
   std::function<void(uint32_t code)> on_exit;
+  // Called on each MARK write with the value and its simulated time
+  // (sc_time_stamp() + the writer's delay). Empty: marks are ignored.
+  std::function<void(uint32_t mark, const sc_core::sc_time& at)> on_mark;
   sc_core::sc_time latency = sc_core::SC_ZERO_TIME;  // per register access
 };
 

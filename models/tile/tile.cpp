@@ -197,6 +197,8 @@ void Tile::run() {
     wait(m_start_event);
     busy.write(true);
     double ns = m_params.decode_cycles * m_params.clock_ns;
+    const uint32_t desc_addr = m_desc_addr;
+    const uint64_t mvms_before = m_stats.mvms;
     uint32_t code = 0;
     try {
       if (m_desc_addr % 4 != 0 || uint64_t(m_desc_addr) + sizeof(imcvp_layer_desc) > m_buf.size())
@@ -218,6 +220,10 @@ void Tile::run() {
     m_error = code;
     if (code == 0) {
       ++m_stats.commands;
+      DescriptorStats& ds = m_by_desc[desc_addr];
+      ++ds.commands;
+      ds.busy_ns += ns;
+      ds.mvms += m_stats.mvms - mvms_before;
       m_status = IMCVP_TILE_STATUS_DONE;
       m_irq_status |= IMCVP_TILE_IRQ_DONE;
     } else {

@@ -15,6 +15,7 @@
 // write-and-verify (its pulses cost time and energy).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,7 +37,9 @@ namespace imcvp {
 class EnergyLedger;
 
 struct TileParams {
-  unsigned crossbars = 16;           // crossbar macros in the tile
+  // Crossbar macros in the tile. [ISAAC] Table I: a tile has 12 IMAs of 8
+  // crossbars of 128 x 128 each: 96.
+  unsigned crossbars = 96;
   CrossbarParams crossbar;           // every macro alike (docs/crossbar.md)
   uint64_t seed = 1;                 // crossbar i draws from seed + i
   uint32_t buffer_bytes = 256 * 1024;  // local buffer, <= IMCVP_TILE_BUF_MAX
@@ -73,6 +76,14 @@ struct TileStats {
   ProgramStats program;
 };
 
+// What the tile did for the descriptors at one buffer offset: the compiler
+// gives each layer its own, so this is the tile's time per layer.
+struct DescriptorStats {
+  uint64_t commands = 0;  // completed without error
+  double busy_ns = 0;     // decode + execution latency of those commands
+  uint64_t mvms = 0;      // crossbar MVMs they made
+};
+
 class Tile : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Tile> socket;  // registers + buffer window
@@ -85,6 +96,8 @@ class Tile : public sc_core::sc_module {
 
   const TileParams& params() const { return m_params; }
   const TileStats& stats() const { return m_stats; }
+  // By descriptor buffer offset (DESC_ADDR), in offset order.
+  const std::map<uint32_t, DescriptorStats>& descriptor_stats() const { return m_by_desc; }
   uint32_t status() const { return m_status; }
   uint32_t error_code() const { return m_error; }
   CrossbarArray& crossbar(unsigned i) { return *m_xbars.at(i); }
@@ -130,6 +143,7 @@ class Tile : public sc_core::sc_module {
   uint32_t m_irq_enable = 0, m_irq_status = 0;
   std::string m_error_msg;
   TileStats m_stats;
+  std::map<uint32_t, DescriptorStats> m_by_desc;
   sc_core::sc_event m_start_event;
 };
 

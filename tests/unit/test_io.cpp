@@ -32,9 +32,21 @@ struct Harness {
   TestInitiator cpu{"cpu"};
   TestInitiator cpu2{"cpu2"};
   Uart uart{"uart", UartParams{&terminal, sc_time(3, SC_NS), kPulse}};
-  SimCtrl simctrl{"simctrl", SimCtrlParams{0x80000000u, 0x01000000u, 10000000u, 100000000u,
-                                           [this](uint32_t code) { exit_codes.push_back(code); },
-                                           sc_time(1, SC_NS)}};
+  std::vector<std::pair<uint32_t, sc_time>> marks;
+  SimCtrl simctrl{"simctrl", simctrl_params()};
+  SimCtrlParams simctrl_params() {
+    SimCtrlParams p;
+    p.ram_base = 0x80000000u;
+    p.ram_size = 0x01000000u;
+    p.timer_hz = 10000000u;
+    p.cpu_hz = 100000000u;
+    p.tiles = 3;
+    p.workload_size = 0x12340;
+    p.on_exit = [this](uint32_t code) { exit_codes.push_back(code); };
+    p.on_mark = [this](uint32_t mark, const sc_time& at) { marks.emplace_back(mark, at); };
+    p.latency = sc_time(1, SC_NS);
+    return p;
+  }
   Harness() {
     cpu.socket.bind(uart.socket);
     cpu2.socket.bind(simctrl.socket);
@@ -147,6 +159,29 @@ TEST(SimCtrl, ConfigurationRegistersReadBack) {
   uint8_t buf[4] = {};
   EXPECT_EQ(h.cpu2.debug(tlm::TLM_READ_COMMAND, IMCVP_SIMCTRL_RAM_BASE, buf, 4), 4u);
   EXPECT_EQ(buf[3], 0x80);
+}
+
+TEST(SimCtrl, AcceleratorRegistersReadBack) {
+  Harness& h = harness();
+  uint32_t v = 0;
+  EXPECT_EQ(h.cpu2.read32(IMCVP_SIMCTRL_TILES, v), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(v, 3u);
+  EXPECT_EQ(h.cpu2.read32(IMCVP_SIMCTRL_WORKLOAD_SIZE, v), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(v, 0x12340u);
+  EXPECT_EQ(h.cpu2.write32(IMCVP_SIMCTRL_TILES, 0), tlm::TLM_COMMAND_ERROR_RESPONSE);
+}
+
+TEST(SimCtrl, MarkWritesReachTheCallbackWithTheirTime) {
+  Harness& h = harness();
+  h.marks.clear();
+  const sc_time now = sc_core::sc_time_stamp();
+  EXPECT_EQ(h.cpu2.write32(IMCVP_SIMCTRL_MARK, IMCVP_MARK_INFER_BEGIN, sc_time(20, SC_NS)), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(h.cpu2.write32(IMCVP_SIMCTRL_MARK, IMCVP_MARK_IMAGE_END, sc_time(50, SC_NS)), tlm::TLM_OK_RESPONSE);
+  ASSERT_EQ(h.marks.size(), 2u);
+  EXPECT_EQ(h.marks[0].first, uint32_t(IMCVP_MARK_INFER_BEGIN));
+  EXPECT_EQ(h.marks[0].second, now + sc_time(21, SC_NS));  // delay + its latency
+  EXPECT_EQ(h.marks[1].first, uint32_t(IMCVP_MARK_IMAGE_END));
+  EXPECT_EQ(h.marks[1].second, now + sc_time(51, SC_NS));
 }
 
 TEST(SimCtrl, ConfigurationRegistersAreReadOnly) {

@@ -38,6 +38,22 @@
 #define IMCVP_SIMCTRL_RAM_SIZE 0x08 /* read: main memory size in use */
 #define IMCVP_SIMCTRL_TIMER_HZ 0x0C /* read: CLINT mtime rate in Hz */
 #define IMCVP_SIMCTRL_CPU_HZ 0x10   /* read: CPU clock in Hz */
+#define IMCVP_SIMCTRL_MARK 0x14     /* write: an IMCVP_MARK_* event (below) */
+#define IMCVP_SIMCTRL_TILES 0x18    /* read: accelerator tiles present (0: none) */
+#define IMCVP_SIMCTRL_WORKLOAD_SIZE 0x1C /* read: bytes of workload memory (0: none) */
+/* Marks: the firmware tells the platform where the phases of a network run
+ * begin and end; the report splits time and energy at them
+ * (docs/accelerator.md "Running a network"). */
+#define IMCVP_MARK_LOAD_BEGIN 1  /* checking the program image, programming crossbars */
+#define IMCVP_MARK_INFER_BEGIN 2 /* the first image starts */
+#define IMCVP_MARK_IMAGE_END 3   /* one image done (its result record written) */
+#define IMCVP_MARK_INFER_END 4   /* the last image done */
+
+/* ---- workload memory (imcvp/workload.h): the program image, the input
+ * images and the result records of a network run, filled by the platform
+ * when the scenario has a `network:` section. Size: IMCVP_SIMCTRL_WORKLOAD_SIZE. */
+#define IMCVP_WORKLOAD_BASE 0x20000000
+#define IMCVP_WORKLOAD_MAX_SIZE 0x10000000 /* 256 MiB */
 
 /* ---- RISC-V machine-mode CSR numbers and fields used by both sides ------- */
 #define IMCVP_MCAUSE_INTERRUPT 0x80000000u

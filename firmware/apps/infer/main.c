@@ -1,0 +1,81 @@
+/* infer: runs a network over a set of images on the accelerator. The
+ * platform fills the workload memory (imcvp/workload.h) from the scenario's
+ * `network:` section: the program image the compiler wrote, the test images,
+ * and one empty result record per image. This app checks and loads the
+ * image with the runtime (imcvp/runtime.h), runs every image, and writes
+ * each image's class scores and prediction into its record; the platform
+ * reads them back for the report's accuracy. It marks the phases
+ * (IMCVP_SIMCTRL_MARK) so that the report splits programming from
+ * inference. docs/accelerator.md "Running a network". */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "imcvp/hal.h"
+#include "imcvp/runtime.h"
+#include "imcvp/workload.h"
+
+static imcvp_rt rt;
+
+static void mark(uint32_t m) { imcvp_write32(IMCVP_SIMCTRL_BASE + IMCVP_SIMCTRL_MARK, m); }
+
+/* [off, off + len) inside the workload memory of `size` bytes */
+static int inside(uint32_t off, uint64_t len, uint32_t size) { return (uint64_t)off + len <= size; }
+
+int main(void)
+{
+    const uint32_t size = imcvp_read32(IMCVP_SIMCTRL_BASE + IMCVP_SIMCTRL_WORKLOAD_SIZE);
+    if (size < sizeof(imcvp_workload)) {
+        printf("infer: no workload memory: the scenario needs a network: section\n");
+        return 1;
+    }
+    const uint8_t *base = (const uint8_t *)(uintptr_t)IMCVP_WORKLOAD_BASE;
+    const imcvp_workload *w = (const imcvp_workload *)base;
+    if (w->magic != IMCVP_WORKLOAD_MAGIC || w->version != IMCVP_WORKLOAD_VERSION ||
+        w->header_bytes != sizeof *w) {
+        printf("infer: workload memory: bad header (magic 0x%08" PRIx32 ", version %u)\n", w->magic, w->version);
+        return 1;
+    }
+    const uint32_t rec_bytes = (uint32_t)sizeof(imcvp_result) + 4u * w->classes;
+    if (!inside(w->image_off, w->image_bytes, size) ||
+        !inside(w->input_off, (uint64_t)w->input_count * w->input_stride, size) || w->input_stride < w->input_bytes ||
+        !inside(w->result_off, (uint64_t)w->input_count * w->result_stride, size) || w->result_stride < rec_bytes ||
+        ((w->result_off | w->result_stride) & 3u)) {
+        printf("infer: workload memory: a section lies outside its %" PRIu32 " bytes\n", size);
+        return 1;
+    }
+
+    mark(IMCVP_MARK_LOAD_BEGIN);
+    if (imcvp_rt_open(&rt, base + w->image_off, w->image_bytes))
+        return 1;
+    if (rt.in_elems != w->input_bytes || rt.out_elems != w->classes) {
+        printf("infer: the network takes %" PRIu32 " inputs and gives %" PRIu32
+               " scores; the workload has %" PRIu32 "-byte images and %" PRIu32 " classes\n",
+               rt.in_elems, rt.out_elems, w->input_bytes, w->classes);
+        return 1;
+    }
+    printf("infer: %" PRIu32 " layers on %u tile(s); programming %" PRIu32 " crossbars\n", rt.layers, rt.h.tiles,
+           rt.h.program_count);
+    if (imcvp_rt_load(&rt))
+        return 1;
+
+    printf("infer: running %" PRIu32 " images\n", w->input_count);
+    mark(IMCVP_MARK_INFER_BEGIN);
+    for (uint32_t i = 0; i < w->input_count; ++i) {
+        imcvp_result *r = (imcvp_result *)(uintptr_t)(IMCVP_WORKLOAD_BASE + w->result_off + i * w->result_stride);
+        int32_t *scores = (int32_t *)(r + 1);
+        if (imcvp_rt_infer(&rt, base + w->input_off + i * w->input_stride, scores)) {
+            printf("infer: image %" PRIu32 " failed\n", i);
+            return 1;
+        }
+        int32_t best = 0;
+        for (uint32_t c = 1; c < w->classes; ++c)
+            if (scores[c] > scores[best])
+                best = (int32_t)c;
+        r->prediction = best;
+        r->status = IMCVP_RESULT_DONE;
+        mark(IMCVP_MARK_IMAGE_END);
+    }
+    mark(IMCVP_MARK_INFER_END);
+    printf("infer: %" PRIu32 " images done\n", rt.images);
+    return 0;
+}

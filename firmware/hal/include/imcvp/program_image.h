@@ -1,0 +1,97 @@
+/*
+ * imcvp program image: the binary the compiler writes (compiler/program_image.*)
+ * and the firmware runtime loads (firmware/runtime). Everything needed to run
+ * a placed network with every weight resident: the chip it was placed on, one
+ * PROGRAM descriptor and the cell levels per crossbar, one layer descriptor
+ * and its requantization constants per layer, the input and output tensors
+ * and the pixel -> input code table. docs/compiler.md describes it.
+ *
+ * Little-endian, packed, every record at a 4-byte-aligned offset. Offsets
+ * are from the first byte of the image. The CRC32 (IEEE 802.3, reflected,
+ * as zlib's crc32) covers bytes [header_bytes, image_bytes).
+ *
+ *   header                    imcvp_image_header
+ *   tiles_off:    tiles x     imcvp_image_tile
+ *   programs_off: programs x  imcvp_image_program (grouped by tile)
+ *   layers_off:   layers x    imcvp_image_layer (execution order)
+ *   io_off:       2 x         imcvp_image_io (the input, then the output)
+ *   lut_off:      256 x       int32 (pixel value -> input code)
+ *   levels_off:   programs x rows x cols uint8 cell levels, then every
+ *                 layer's imcvp_requant entries; levels_bytes in all
+ */
+#ifndef IMCVP_PROGRAM_IMAGE_H
+#define IMCVP_PROGRAM_IMAGE_H
+
+#include <stdint.h>
+
+#include "imcvp/accel.h"
+
+#define IMCVP_IMAGE_MAGIC 0x50434D49u /* "IMCP" in memory order */
+#define IMCVP_IMAGE_VERSION 1
+#define IMCVP_IMAGE_NO_TILE 0xFFFF /* imcvp_image_layer.src_tile: input is local */
+#define IMCVP_IMAGE_LUT_ENTRIES 256
+/* Buffer offset every PROGRAM descriptor is written to (DESC_ADDR): the first
+ * descriptor slot of each tile, which the compiler keeps free for it. */
+#define IMCVP_IMAGE_PROGRAM_DESC_OFF 0
+/* imcvp_image_header.signed_mode, as IMCVP_TILE_XBAR_FORMAT_OFFSET */
+#define IMCVP_IMAGE_SIGNED_DIFFERENTIAL 0
+#define IMCVP_IMAGE_SIGNED_OFFSET 1
+
+typedef struct __attribute__((packed)) imcvp_image_header {
+  uint32_t magic;         /* IMCVP_IMAGE_MAGIC */
+  uint16_t version;       /* IMCVP_IMAGE_VERSION */
+  uint16_t header_bytes;  /* sizeof(imcvp_image_header) */
+  uint32_t image_bytes;   /* the whole image */
+  uint32_t payload_crc32; /* of bytes [header_bytes, image_bytes) */
+  /* the chip the network was placed on; the tiles must match it */
+  uint16_t tiles, crossbars_per_tile, rows, cols;
+  uint8_t cell_bits, weight_bits, signed_mode, reserved0;
+  uint32_t buffer_bytes; /* each tile's local buffer */
+  uint32_t program_count, layer_count;
+  uint32_t tiles_off, programs_off, layers_off, io_off, lut_off, levels_off, levels_bytes;
+  uint32_t reserved1;
+} imcvp_image_header;
+
+typedef struct __attribute__((packed)) imcvp_image_tile {
+  uint32_t first_program, program_count; /* into the program table */
+  uint32_t levels_stage_off;              /* buffer offset PROGRAM reads rows x cols levels from */
+  uint32_t buffer_used;                   /* bytes of the buffer the compiler allocated */
+} imcvp_image_tile;
+
+typedef struct __attribute__((packed)) imcvp_image_program {
+  uint16_t tile, reserved;
+  uint32_t levels_off;   /* image offset of rows x cols levels, row-major */
+  imcvp_layer_desc desc; /* op PROGRAM; param_off = the tile's levels_stage_off */
+} imcvp_image_program;
+
+typedef struct __attribute__((packed)) imcvp_image_layer {
+  uint16_t tile, net_layer; /* net_layer: index of the layer in the network */
+  uint32_t desc_off;        /* buffer offset to write desc to (DESC_ADDR) */
+  /* an input produced on another tile: copy (src_tile, src_off) to
+   * desc.in_off / in2_off first; IMCVP_IMAGE_NO_TILE: already local */
+  uint16_t src_tile[2];
+  uint32_t src_off[2];
+  uint32_t params_off, param_count; /* image offset of param_count imcvp_requant, to desc.param_off */
+  imcvp_layer_desc desc;
+} imcvp_image_layer;
+
+typedef struct __attribute__((packed)) imcvp_image_io {
+  uint16_t tile;
+  uint8_t fmt, reserved0; /* IMCVP_FMT_* */
+  uint32_t buf_off;
+  uint16_t c, h, w, reserved1;
+} imcvp_image_io;
+
+#ifdef __cplusplus
+#define IMCVP_IMAGE_ASSERT_(c, m) static_assert(c, m)
+#else
+#define IMCVP_IMAGE_ASSERT_(c, m) _Static_assert(c, m)
+#endif
+IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_header) == 72, "image header layout");
+IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_tile) == 16, "image tile layout");
+IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_program) == 8 + IMCVP_LAYER_DESC_SIZE, "image program layout");
+IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_layer) == 28 + IMCVP_LAYER_DESC_SIZE, "image layer layout");
+IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_io) == 16, "image io layout");
+#undef IMCVP_IMAGE_ASSERT_
+
+#endif /* IMCVP_PROGRAM_IMAGE_H */

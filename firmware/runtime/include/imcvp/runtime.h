@@ -1,0 +1,72 @@
+/*
+ * imcvp DNN runtime: runs a compiled network (imcvp/program_image.h) on the
+ * accelerator tiles. The CPU orchestrates; the tiles compute:
+ *
+ *   imcvp_rt_open()  checks the program image (magic, version, sizes, CRC32,
+ *                    every record) and that the tiles present match the chip
+ *                    it was compiled for;
+ *   imcvp_rt_load()  programs every crossbar (PROGRAM, write-and-verify) and
+ *                    writes each layer's descriptor and requantization
+ *                    constants into the tile buffers, all by DMA;
+ *   imcvp_rt_infer() per image: pixels -> input codes (the image's table) ->
+ *                    DMA into the input tile; each layer in order: DMA its
+ *                    inputs held on another tile, START, sleep (wfi) until the
+ *                    tile's interrupt; DMA the output back and decode it.
+ *
+ * Errors print one line "imcvp runtime: ..." on the console and return
+ * nonzero; nothing is retried. docs/accelerator.md "Running a network".
+ */
+#ifndef IMCVP_RUNTIME_H
+#define IMCVP_RUNTIME_H
+
+#include <stdint.h>
+
+#include "imcvp/program_image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IMCVP_RT_MAX_LAYERS 128
+#define IMCVP_RT_MAX_INPUT_BYTES (64 * 1024)  /* input tensor, in its format */
+#define IMCVP_RT_MAX_OUTPUT_BYTES (16 * 1024) /* output tensor, in its format */
+
+/* One layer as the per-image loop needs it (copied out of the image). */
+typedef struct imcvp_rt_layer {
+    uint32_t tile_addr;   /* bus address of the tile's registers */
+    uint32_t desc_off;    /* DESC_ADDR */
+    uint32_t copy_src[2]; /* bus address of an input held on another tile; 0: none */
+    uint32_t copy_dst[2]; /* its bus address on this tile */
+    uint32_t copy_len[2]; /* bytes, rounded up to 4 */
+    uint16_t net_layer;
+} imcvp_rt_layer;
+
+typedef struct imcvp_rt {
+    const uint8_t *image; /* the program image, 4-byte aligned, on the bus */
+    imcvp_image_header h;
+    imcvp_image_io in, out;
+    uint32_t in_elems, out_elems;
+    uint32_t layers;
+    imcvp_rt_layer layer[IMCVP_RT_MAX_LAYERS];
+    /* counters */
+    uint32_t crossbars_programmed;
+    uint32_t images;
+} imcvp_rt;
+
+/* Checks the image of `bytes` bytes at `image` against itself and the
+ * hardware; fills rt. 0: usable. */
+int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes);
+/* Programs the crossbars and writes descriptors and constants. 0: done. */
+int imcvp_rt_load(imcvp_rt *rt);
+/* Runs one image of rt->in_elems uint8 pixels; writes rt->out_elems scores.
+ * 0: done. */
+int imcvp_rt_infer(imcvp_rt *rt, const uint8_t *pixels, int32_t *scores);
+
+/* CRC32 (IEEE 802.3, as zlib's crc32) of n bytes. */
+uint32_t imcvp_crc32(const uint8_t *data, uint32_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IMCVP_RUNTIME_H */

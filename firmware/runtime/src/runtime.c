@@ -1,0 +1,266 @@
+/* The DNN runtime (imcvp/runtime.h): program image checks, crossbar
+ * programming, the per-image layer loop. */
+#include "imcvp/runtime.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "accel_io.h"
+#include "imcvp/hal.h"
+
+#define FAIL(...)                                           \
+    do {                                                    \
+        printf("imcvp runtime: program image: " __VA_ARGS__); \
+        printf("\n");                                       \
+        return -1;                                          \
+    } while (0)
+
+static int32_t lut[IMCVP_IMAGE_LUT_ENTRIES];
+static uint8_t in_stage[IMCVP_RT_MAX_INPUT_BYTES] __attribute__((aligned(4)));
+static uint8_t out_stage[IMCVP_RT_MAX_OUTPUT_BYTES] __attribute__((aligned(4)));
+
+static uint32_t round4(uint32_t v) { return (v + 3u) & ~3u; }
+static uint32_t fmt_bytes(uint8_t fmt) { return fmt & IMCVP_FMT_BYTES_MASK; }
+static int fmt_ok(uint8_t fmt)
+{
+    uint32_t b = fmt_bytes(fmt);
+    return (b == 1 || b == 2 || b == 4) && (fmt & ~(IMCVP_FMT_BYTES_MASK | IMCVP_FMT_SIGNED)) == 0;
+}
+/* [off, off + len) inside [0, size) without overflow */
+static int inside(uint32_t off, uint64_t len, uint32_t size) { return (uint64_t)off + len <= size; }
+
+static int check_tiles(const imcvp_image_header *h)
+{
+    uint32_t have = imcvp_read32(IMCVP_SIMCTRL_BASE + IMCVP_SIMCTRL_TILES);
+    if (h->tiles == 0 || h->tiles > have)
+        FAIL("compiled for %u tiles, the platform has %" PRIu32, h->tiles, have);
+    for (uint32_t t = 0; t < h->tiles; ++t) {
+        uint32_t base = IMCVP_TILE_ADDR(t);
+        uint32_t xbars = imcvp_read32(base + IMCVP_TILE_NUM_XBARS);
+        uint32_t rows = imcvp_read32(base + IMCVP_TILE_XBAR_ROWS);
+        uint32_t cols = imcvp_read32(base + IMCVP_TILE_XBAR_COLS);
+        uint32_t buf = imcvp_read32(base + IMCVP_TILE_BUF_SIZE);
+        uint32_t f = imcvp_read32(base + IMCVP_TILE_XBAR_FORMAT);
+        uint32_t offset = (f & IMCVP_TILE_XBAR_FORMAT_OFFSET) ? IMCVP_IMAGE_SIGNED_OFFSET : IMCVP_IMAGE_SIGNED_DIFFERENTIAL;
+        if (xbars < h->crossbars_per_tile)
+            FAIL("compiled for %u crossbars per tile, tile %" PRIu32 " has %" PRIu32, h->crossbars_per_tile, t, xbars);
+        if (rows != h->rows || cols != h->cols)
+            FAIL("compiled for %u x %u crossbars, tile %" PRIu32 " has %" PRIu32 " x %" PRIu32, h->rows, h->cols, t,
+                 rows, cols);
+        if (IMCVP_TILE_XBAR_FORMAT_WEIGHT_BITS(f) != h->weight_bits || IMCVP_TILE_XBAR_FORMAT_CELL_BITS(f) != h->cell_bits ||
+            offset != h->signed_mode)
+            FAIL("compiled for %u-bit weights in %u-bit cells (%s), tile %" PRIu32 " holds %" PRIu32 "-bit weights in %" PRIu32
+                 "-bit cells (%s)",
+                 h->weight_bits, h->cell_bits, h->signed_mode ? "offset" : "differential", t,
+                 IMCVP_TILE_XBAR_FORMAT_WEIGHT_BITS(f), IMCVP_TILE_XBAR_FORMAT_CELL_BITS(f),
+                 offset ? "offset" : "differential");
+        if (buf < h->buffer_bytes)
+            FAIL("compiled for a %" PRIu32 "-byte tile buffer, tile %" PRIu32 " has %" PRIu32, h->buffer_bytes, t, buf);
+    }
+    return 0;
+}
+
+int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
+{
+    const uint8_t *img = (const uint8_t *)image;
+    imcvp_image_header *h = &rt->h;
+    memset(rt, 0, sizeof *rt);
+    rt->image = img;
+    if ((uintptr_t)img & 3u)
+        FAIL("at 0x%08" PRIx32 ", not 4-byte aligned", (uint32_t)(uintptr_t)img);
+    if (bytes < sizeof *h)
+        FAIL("only %" PRIu32 " bytes, shorter than its %u-byte header", bytes, (unsigned)sizeof *h);
+    memcpy(h, img, sizeof *h);
+    if (h->magic != IMCVP_IMAGE_MAGIC)
+        FAIL("bad magic 0x%08" PRIx32 " (not an imcvp program image)", h->magic);
+    if (h->version != IMCVP_IMAGE_VERSION)
+        FAIL("version %u, this runtime knows version %u", h->version, IMCVP_IMAGE_VERSION);
+    if (h->header_bytes != sizeof *h)
+        FAIL("header of %u bytes, expected %u", h->header_bytes, (unsigned)sizeof *h);
+    if (h->image_bytes != bytes)
+        FAIL("header says %" PRIu32 " bytes, %" PRIu32 " were loaded", h->image_bytes, bytes);
+    uint32_t crc = imcvp_crc32(img + sizeof *h, bytes - sizeof *h);
+    if (crc != h->payload_crc32)
+        FAIL("bad CRC32 0x%08" PRIx32 ", the header says 0x%08" PRIx32 " (corrupt image)", crc, h->payload_crc32);
+
+    const uint64_t cells = (uint64_t)h->rows * h->cols;
+    if (!inside(h->tiles_off, (uint64_t)h->tiles * sizeof(imcvp_image_tile), bytes) ||
+        !inside(h->programs_off, (uint64_t)h->program_count * sizeof(imcvp_image_program), bytes) ||
+        !inside(h->layers_off, (uint64_t)h->layer_count * sizeof(imcvp_image_layer), bytes) ||
+        !inside(h->io_off, 2 * sizeof(imcvp_image_io), bytes) || !inside(h->lut_off, sizeof lut, bytes) ||
+        !inside(h->levels_off, h->levels_bytes, bytes))
+        FAIL("a section lies outside its %" PRIu32 " bytes", bytes);
+    if ((h->tiles_off | h->programs_off | h->layers_off | h->io_off | h->lut_off | h->levels_off) & 3u)
+        FAIL("a section is not 4-byte aligned");
+    if (cells % 4)
+        FAIL("crossbars of %u x %u cells: the DMA moves whole words, rows x cols must be a multiple of 4", h->rows,
+             h->cols);
+    if (h->layer_count == 0 || h->layer_count > IMCVP_RT_MAX_LAYERS)
+        FAIL("%" PRIu32 " layers, this runtime runs 1 to %d", h->layer_count, IMCVP_RT_MAX_LAYERS);
+    if (check_tiles(h))
+        return -1;
+
+    for (uint32_t t = 0; t < h->tiles; ++t) {
+        imcvp_image_tile it;
+        memcpy(&it, img + h->tiles_off + t * sizeof it, sizeof it);
+        if ((uint64_t)it.first_program + it.program_count > h->program_count)
+            FAIL("tile %" PRIu32 ": programs outside the program table", t);
+        if (it.program_count && (!inside(it.levels_stage_off, cells, h->buffer_bytes) || (it.levels_stage_off & 3u)))
+            FAIL("tile %" PRIu32 ": levels staging at 0x%" PRIx32 " lies outside the buffer", t, it.levels_stage_off);
+    }
+    for (uint32_t i = 0; i < h->program_count; ++i) {
+        imcvp_image_program p;
+        memcpy(&p, img + h->programs_off + i * sizeof p, sizeof p);
+        if (p.tile >= h->tiles || p.desc.magic != IMCVP_DESC_MAGIC || p.desc.op != IMCVP_OP_PROGRAM ||
+            p.desc.xbar >= h->crossbars_per_tile)
+            FAIL("program record %" PRIu32 " is not a PROGRAM of a crossbar of the chip", i);
+        if (p.levels_off < h->levels_off || (p.levels_off & 3u) ||
+            (uint64_t)p.levels_off + cells > (uint64_t)h->levels_off + h->levels_bytes)
+            FAIL("program record %" PRIu32 ": levels outside the levels section", i);
+    }
+    rt->layers = h->layer_count;
+    for (uint32_t i = 0; i < h->layer_count; ++i) {
+        imcvp_image_layer l;
+        memcpy(&l, img + h->layers_off + i * sizeof l, sizeof l);
+        const imcvp_layer_desc *d = &l.desc;
+        if (l.tile >= h->tiles)
+            FAIL("layer %" PRIu32 " on tile %u of %u", i, l.tile, h->tiles);
+        if (d->magic != IMCVP_DESC_MAGIC || d->version != IMCVP_DESC_VERSION || d->op < IMCVP_OP_CONV ||
+            d->op > IMCVP_OP_ADD)
+            FAIL("layer %" PRIu32 ": bad descriptor (magic, version or op %u)", i, d->op);
+        if ((l.desc_off & 3u) || !inside(l.desc_off, sizeof *d, h->buffer_bytes))
+            FAIL("layer %" PRIu32 ": descriptor at buffer offset 0x%" PRIx32 " outside the buffer", i, l.desc_off);
+        if (l.param_count &&
+            ((l.params_off & 3u) || (d->param_off & 3u) || l.params_off < h->levels_off ||
+             (uint64_t)l.params_off + (uint64_t)l.param_count * sizeof(imcvp_requant) >
+                 (uint64_t)h->levels_off + h->levels_bytes ||
+             !inside(d->param_off, (uint64_t)l.param_count * sizeof(imcvp_requant), h->buffer_bytes)))
+            FAIL("layer %" PRIu32 ": requantization constants outside the image or the buffer", i);
+        imcvp_rt_layer *r = &rt->layer[i];
+        r->tile_addr = IMCVP_TILE_ADDR(l.tile);
+        r->desc_off = l.desc_off;
+        r->net_layer = l.net_layer;
+        for (int k = 0; k < 2; ++k) {
+            if (l.src_tile[k] == IMCVP_IMAGE_NO_TILE)
+                continue;
+            uint8_t fmt = k ? d->in2_fmt : d->in_fmt;
+            uint32_t off = k ? d->in2_off : d->in_off;
+            uint32_t len = round4((uint32_t)d->in_c * d->in_h * d->in_w * fmt_bytes(fmt));
+            if (l.src_tile[k] >= h->tiles || !fmt_ok(fmt) || !inside(l.src_off[k], len, h->buffer_bytes) ||
+                !inside(off, len, h->buffer_bytes) || ((l.src_off[k] | off) & 3u))
+                FAIL("layer %" PRIu32 ": input %d copied from tile %u lies outside a buffer", i, k, l.src_tile[k]);
+            r->copy_src[k] = RT_TILE_BUF(l.src_tile[k], l.src_off[k]);
+            r->copy_dst[k] = RT_TILE_BUF(l.tile, off);
+            r->copy_len[k] = len;
+        }
+    }
+    memcpy(&rt->in, img + h->io_off, sizeof rt->in);
+    memcpy(&rt->out, img + h->io_off + sizeof rt->in, sizeof rt->out);
+    const imcvp_image_io *io[2] = {&rt->in, &rt->out};
+    const uint32_t max_bytes[2] = {IMCVP_RT_MAX_INPUT_BYTES, IMCVP_RT_MAX_OUTPUT_BYTES};
+    uint32_t elems[2];
+    for (int k = 0; k < 2; ++k) {
+        elems[k] = (uint32_t)io[k]->c * io[k]->h * io[k]->w;
+        uint32_t len = round4(elems[k] * fmt_bytes(io[k]->fmt));
+        if (io[k]->tile >= h->tiles || !fmt_ok(io[k]->fmt) || elems[k] == 0 || len > max_bytes[k] ||
+            (io[k]->buf_off & 3u) || !inside(io[k]->buf_off, len, h->buffer_bytes))
+            FAIL("the %s tensor (%u x %u x %u) does not fit this runtime or its tile", k ? "output" : "input",
+                 io[k]->c, io[k]->h, io[k]->w);
+    }
+    rt->in_elems = elems[0];
+    rt->out_elems = elems[1];
+    memcpy(lut, img + h->lut_off, sizeof lut);
+    return 0;
+}
+
+int imcvp_rt_load(imcvp_rt *rt)
+{
+    const imcvp_image_header *h = &rt->h;
+    const uint32_t image = (uint32_t)(uintptr_t)rt->image;
+    const uint32_t cells = (uint32_t)h->rows * h->cols;
+    rt_accel_init(h->tiles);
+    for (uint32_t t = 0; t < h->tiles; ++t) {
+        imcvp_image_tile it;
+        memcpy(&it, rt->image + h->tiles_off + t * sizeof it, sizeof it);
+        for (uint32_t i = it.first_program; i < it.first_program + it.program_count; ++i) {
+            const uint32_t rec = h->programs_off + i * (uint32_t)sizeof(imcvp_image_program);
+            imcvp_image_program p;
+            memcpy(&p, rt->image + rec, sizeof p);
+            if (p.tile != t)
+                FAIL("program record %" PRIu32 " is listed under tile %" PRIu32 " but names tile %u", i, t, p.tile);
+            if (rt_dma_copy(RT_TILE_BUF(t, it.levels_stage_off), image + p.levels_off, cells) ||
+                rt_dma_copy(RT_TILE_BUF(t, IMCVP_IMAGE_PROGRAM_DESC_OFF),
+                            image + rec + (uint32_t)offsetof(imcvp_image_program, desc), IMCVP_LAYER_DESC_SIZE) ||
+                rt_tile_run(IMCVP_TILE_ADDR(t), IMCVP_IMAGE_PROGRAM_DESC_OFF, "PROGRAM of crossbar", p.desc.xbar))
+                return -1;
+            rt->crossbars_programmed++;
+        }
+    }
+    for (uint32_t i = 0; i < h->layer_count; ++i) {
+        const uint32_t rec = h->layers_off + i * (uint32_t)sizeof(imcvp_image_layer);
+        imcvp_image_layer l;
+        memcpy(&l, rt->image + rec, sizeof l);
+        if (rt_dma_copy(RT_TILE_BUF(l.tile, l.desc_off), image + rec + (uint32_t)offsetof(imcvp_image_layer, desc),
+                        IMCVP_LAYER_DESC_SIZE))
+            return -1;
+        if (l.param_count && rt_dma_copy(RT_TILE_BUF(l.tile, l.desc.param_off), image + l.params_off,
+                                         l.param_count * (uint32_t)sizeof(imcvp_requant)))
+            return -1;
+    }
+    return 0;
+}
+
+int imcvp_rt_infer(imcvp_rt *rt, const uint8_t *pixels, int32_t *scores)
+{
+    const uint32_t n = rt->in_elems;
+    switch (fmt_bytes(rt->in.fmt)) {
+    case 1:
+        for (uint32_t i = 0; i < n; ++i)
+            in_stage[i] = (uint8_t)lut[pixels[i]];
+        break;
+    case 2:
+        for (uint32_t i = 0; i < n; ++i)
+            ((uint16_t *)in_stage)[i] = (uint16_t)lut[pixels[i]];
+        break;
+    default:
+        for (uint32_t i = 0; i < n; ++i)
+            ((int32_t *)in_stage)[i] = lut[pixels[i]];
+        break;
+    }
+    if (rt_dma_copy(RT_TILE_BUF(rt->in.tile, rt->in.buf_off), (uint32_t)(uintptr_t)in_stage,
+                    round4(n * fmt_bytes(rt->in.fmt))))
+        return -1;
+    for (uint32_t i = 0; i < rt->layers; ++i) {
+        const imcvp_rt_layer *l = &rt->layer[i];
+        for (int k = 0; k < 2; ++k)
+            if (l->copy_len[k] && rt_dma_copy(l->copy_dst[k], l->copy_src[k], l->copy_len[k]))
+                return -1;
+        if (rt_tile_run(l->tile_addr, l->desc_off, "layer", l->net_layer))
+            return -1;
+    }
+    const uint32_t m = rt->out_elems;
+    if (rt_dma_copy((uint32_t)(uintptr_t)out_stage, RT_TILE_BUF(rt->out.tile, rt->out.buf_off),
+                    round4(m * fmt_bytes(rt->out.fmt))))
+        return -1;
+    const int sgn = (rt->out.fmt & IMCVP_FMT_SIGNED) != 0;
+    switch (fmt_bytes(rt->out.fmt)) {
+    case 1:
+        for (uint32_t i = 0; i < m; ++i)
+            scores[i] = sgn ? (int32_t)(int8_t)out_stage[i] : (int32_t)out_stage[i];
+        break;
+    case 2:
+        for (uint32_t i = 0; i < m; ++i) {
+            uint16_t v = ((const uint16_t *)out_stage)[i];
+            scores[i] = sgn ? (int32_t)(int16_t)v : (int32_t)v;
+        }
+        break;
+    default:
+        for (uint32_t i = 0; i < m; ++i)
+            scores[i] = ((const int32_t *)out_stage)[i];
+        break;
+    }
+    rt->images++;
+    return 0;
+}

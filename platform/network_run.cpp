@@ -1,0 +1,460 @@
+#include "platform/network_run.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "compiler/compile.hpp"
+#include "compiler/golden.hpp"
+#include "compiler/placement.hpp"
+#include "compiler/program_image.hpp"
+#include "imcvp/workload.h"
+#include "models/tile/tile.hpp"
+#include "platform/platform.hpp"
+
+namespace imcvp {
+
+using compiler::CompileError;
+
+namespace {
+
+uint32_t align_up(uint64_t v, uint64_t a) { return static_cast<uint32_t>((v + a - 1) / a * a); }
+
+// The energy breakdown of the report: which category each ledger event
+// belongs to (docs/accelerator.md "Running a network").
+constexpr const char* kCategories[] = {"cell_array", "dac", "adc", "shift_add", "accumulate_activation",
+                                       "buffers", "dma_bus", "host_cpu", "programming", "other"};
+constexpr size_t kCategoryCount = sizeof kCategories / sizeof kCategories[0];
+using Breakdown = std::array<double, kCategoryCount>;
+
+bool ends_with(const std::string& s, const char* suffix) {
+  const size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+size_t category(const std::string& block, const std::string& event) {
+  if (ends_with(block, ".crossbar")) {
+    if (event == "cell_read") return 0;
+    if (event == "dac") return 1;
+    if (event == "adc") return 2;
+    if (event == "program_pulse" || event == "program_verify") return 8;
+  }
+  if (ends_with(block, ".shift_add")) return 3;
+  if (ends_with(block, ".accumulator") || ends_with(block, ".activation") || ends_with(block, ".pooling")) return 4;
+  if (ends_with(block, ".buffer")) return 5;
+  if (block == "dma" || block == "bus") return 6;
+  if (block == "cpu") return 7;
+  return 9;
+}
+Breakdown breakdown(const EnergyLedger& l) {
+  Breakdown b{};
+  for (const auto& [block, events] : l.blocks())
+    for (const auto& [event, e] : events) b[category(block, event)] += e.pj;
+  return b;
+}
+Breakdown minus(const Breakdown& a, const Breakdown& b) {
+  Breakdown d{};
+  for (size_t i = 0; i < kCategoryCount; ++i) d[i] = a[i] - b[i];
+  return d;
+}
+double sum(const Breakdown& b) {
+  double s = 0;
+  for (double v : b) s += v;
+  return s;
+}
+
+struct LayerRow {
+  std::string name, kind;
+  unsigned tile = 0, crossbars = 0;
+  uint64_t commands = 0, mvms = 0;
+  double busy_ns = 0;  // over the whole run
+};
+
+}  // namespace
+
+struct NetworkRun::Impl {
+  const Scenario& sc;
+  const NetworkConfig& cfg;
+  compiler::CompileReport compiled;
+  compiler::Placement placement;
+  compiler::ProgramImage image;
+  compiler::ImageSet images;  // the scenario's test images only
+  std::vector<uint8_t> workload;
+  imcvp_workload header{};
+  unsigned classes = 0;
+
+  // references (a second thread)
+  std::thread reference_thread;
+  std::vector<int32_t> golden_logits;  // images x classes
+  std::vector<int> golden_pred, float_pred;
+
+  // marks
+  std::optional<sc_core::sc_time> t_load, t_infer, t_end, t_last_image;
+  std::optional<Breakdown> e_load, e_infer, e_end;
+  uint64_t image_marks = 0;
+  double lat_min_ns = 0, lat_max_ns = 0;
+
+  // results
+  uint64_t done = 0, correct = 0, golden_correct = 0, float_correct = 0, same_pred = 0, same_logits = 0;
+  std::vector<LayerRow> layers;
+  uint64_t crossbars_programmed = 0;
+  double program_busy_ns = 0;
+  ProgramStats program;
+  double cpu_hz = 0;
+  double tile_clock_ns = 1;
+  uint64_t cells_used = 0;
+
+  Impl(const Scenario& s, const compiler::ChipResources& chip) : sc(s), cfg(s.network) {
+    auto fail = [&](const std::string& field, const std::string& what) -> PlatformError {
+      return PlatformError(sc.file + ": " + field + ": " + what);
+    };
+    compiler::CompileOptions opt = cfg.compile;
+    opt.eval_images = 0;
+    try {
+      compiled = compiler::compile(opt);
+    } catch (const std::exception& e) {
+      throw fail("network.onnx", e.what());
+    }
+    const compiler::QuantizedNetwork& q = compiled.network;
+    try {
+      placement = compiler::place(q, chip);
+      image = compiler::build_program_image(q, placement);
+    } catch (const std::exception& e) {
+      throw fail("network", std::string(e.what()) + " (accelerator.tiles and accelerator.tile set the chip)");
+    }
+    std::vector<uint8_t> image_bytes;
+    if (cfg.program_image.empty()) {
+      image_bytes = compiler::serialize_program_image(image);
+    } else {
+      std::ifstream f(cfg.program_image, std::ios::binary);
+      if (!f) throw fail("network.program_image", "cannot read " + cfg.program_image);
+      image_bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    }
+
+    compiler::ImageSet all;
+    try {
+      all = compiler::load_fashion_mnist(compiler::Split::Test, size_t{cfg.first_image} + cfg.images,
+                                         cfg.compile.dataset_dir);
+    } catch (const std::exception& e) {
+      throw fail("network.dataset", e.what());
+    }
+    if (all.count() < size_t{cfg.first_image} + cfg.images)
+      throw fail("network.images", "images " + std::to_string(cfg.first_image) + ".." +
+                                       std::to_string(cfg.first_image + cfg.images - 1) + " asked for, the test set has " +
+                                       std::to_string(all.count()));
+    images.channels = all.channels;
+    images.height = all.height;
+    images.width = all.width;
+    const size_t isz = all.image_size();
+    images.pixels.assign(all.pixels.begin() + std::ptrdiff_t(cfg.first_image * isz),
+                         all.pixels.begin() + std::ptrdiff_t((cfg.first_image + cfg.images) * isz));
+    images.labels.assign(all.labels.begin() + cfg.first_image, all.labels.begin() + cfg.first_image + cfg.images);
+    if (q.net.input_shape().size() != isz)
+      throw fail("network.onnx", "the network takes " + q.net.input_shape().str() + " inputs, the images are " +
+                                     std::to_string(images.channels) + "x" + std::to_string(images.height) + "x" +
+                                     std::to_string(images.width));
+    classes = unsigned(q.net.tensors.at(size_t(q.net.output)).shape.size());
+
+    // workload memory layout (imcvp/workload.h)
+    imcvp_workload& h = header;
+    h.magic = IMCVP_WORKLOAD_MAGIC;
+    h.version = IMCVP_WORKLOAD_VERSION;
+    h.header_bytes = sizeof h;
+    h.image_off = 64;
+    h.image_bytes = uint32_t(image_bytes.size());
+    h.input_off = align_up(uint64_t{h.image_off} + h.image_bytes, 64);
+    h.input_count = cfg.images;
+    h.input_bytes = uint32_t(isz);
+    h.input_stride = align_up(isz, 4);
+    h.result_off = align_up(uint64_t{h.input_off} + uint64_t{h.input_count} * h.input_stride, 64);
+    h.classes = classes;
+    h.result_stride = uint32_t(sizeof(imcvp_result) + 4u * classes);
+    const uint64_t total = uint64_t{h.result_off} + uint64_t{h.input_count} * h.result_stride;
+    if (total > IMCVP_WORKLOAD_MAX_SIZE)
+      throw fail("network.images", std::to_string(cfg.images) + " images need " + std::to_string(total) +
+                                       " bytes of workload memory, which holds at most " +
+                                       std::to_string(IMCVP_WORKLOAD_MAX_SIZE));
+    workload.assign(align_up(total, 4096), 0);
+    std::memcpy(workload.data(), &h, sizeof h);
+    std::memcpy(workload.data() + h.image_off, image_bytes.data(), image_bytes.size());
+    for (size_t i = 0; i < images.count(); ++i)
+      std::memcpy(workload.data() + h.input_off + i * h.input_stride, images.image(i), isz);
+
+    for (size_t i = 0; i < q.net.layers.size(); ++i)
+      cells_used += compiler::cells_used(q.net.layers[i], chip.crossbar);
+
+    if (cfg.reference) reference_thread = std::thread([this] { run_references(); });
+  }
+
+  ~Impl() {
+    if (reference_thread.joinable()) reference_thread.join();
+  }
+
+  void run_references() {
+    const compiler::QuantizedNetwork& q = compiled.network;
+    compiler::GoldenModel golden(q);
+    compiler::FloatModel flt(q.net);
+    golden_logits.resize(images.count() * classes);
+    golden_pred.resize(images.count());
+    float_pred.resize(images.count());
+    for (size_t i = 0; i < images.count(); ++i) {
+      const std::vector<int32_t>& g = golden.run(images.image(i));
+      std::copy(g.begin(), g.end(), golden_logits.begin() + std::ptrdiff_t(i * classes));
+      golden_pred[i] = compiler::argmax(g);
+      float_pred[i] = compiler::argmax(flt.run(images.image(i)));
+    }
+  }
+
+  void record(uint32_t m, const sc_core::sc_time& at, const EnergyLedger* l) {
+    switch (m) {
+      case IMCVP_MARK_LOAD_BEGIN:
+        t_load = at;
+        e_load = breakdown(*l);
+        break;
+      case IMCVP_MARK_INFER_BEGIN:
+        t_infer = at;
+        t_last_image = at;
+        e_infer = breakdown(*l);
+        break;
+      case IMCVP_MARK_IMAGE_END:
+        if (t_last_image) {
+          const double ns = (at - *t_last_image).to_seconds() * 1e9;
+          lat_min_ns = image_marks ? std::min(lat_min_ns, ns) : ns;
+          lat_max_ns = image_marks ? std::max(lat_max_ns, ns) : ns;
+        }
+        t_last_image = at;
+        ++image_marks;
+        break;
+      case IMCVP_MARK_INFER_END:
+        t_end = at;
+        e_end = breakdown(*l);
+        break;
+      default: break;  // unknown marks are the firmware's business
+    }
+  }
+
+  // --- figures ---
+  double infer_ns() const {
+    if (!t_infer) return 0;
+    const sc_core::sc_time end = t_end ? *t_end : (t_last_image ? *t_last_image : *t_infer);
+    return (end - *t_infer).to_seconds() * 1e9;
+  }
+  double per_inference_ns() const { return image_marks ? infer_ns() / double(image_marks) : 0; }
+  Breakdown infer_energy() const {
+    if (!e_infer || !e_end) return Breakdown{};
+    return minus(*e_end, *e_infer);
+  }
+  Breakdown load_energy() const {
+    if (!e_load || !e_infer) return Breakdown{};
+    return minus(*e_infer, *e_load);
+  }
+  double load_ns() const { return t_load && t_infer ? (*t_infer - *t_load).to_seconds() * 1e9 : 0; }
+  // per inference: the inference phase, plus programming spread over the images run
+  Breakdown per_inference_energy() const {
+    Breakdown b{};
+    if (!image_marks) return b;
+    const Breakdown inf = infer_energy(), load = load_energy();
+    for (size_t i = 0; i < kCategoryCount; ++i) b[i] = inf[i] / double(image_marks);
+    b[8] += load[8] / double(image_marks);
+    return b;
+  }
+  double percent(uint64_t n, uint64_t d) const { return d ? 100.0 * double(n) / double(d) : 0.0; }
+};
+
+NetworkRun::NetworkRun(const Scenario& sc, const compiler::ChipResources& chip)
+    : impl_(std::make_unique<Impl>(sc, chip)) {}
+NetworkRun::~NetworkRun() = default;
+
+const std::vector<uint8_t>& NetworkRun::workload() const { return impl_->workload; }
+
+void NetworkRun::record_mark(uint32_t m, const sc_core::sc_time& at, const EnergyLedger* ledger) {
+  impl_->record(m, at, ledger);
+}
+
+void NetworkRun::finish(const uint8_t* memory, const std::vector<const Tile*>& tiles, double cpu_hz) {
+  Impl& d = *impl_;
+  if (d.reference_thread.joinable()) d.reference_thread.join();
+  d.cpu_hz = cpu_hz;
+  if (!tiles.empty()) d.tile_clock_ns = tiles[0]->params().clock_ns;
+  const imcvp_workload& h = d.header;
+  std::vector<int32_t> scores(d.classes);
+  for (size_t i = 0; i < h.input_count; ++i) {
+    const uint8_t* rec = memory + h.result_off + i * h.result_stride;
+    imcvp_result r;
+    std::memcpy(&r, rec, sizeof r);
+    if (r.status != IMCVP_RESULT_DONE) continue;
+    ++d.done;
+    std::memcpy(scores.data(), rec + sizeof r, 4 * d.classes);
+    if (r.prediction == d.images.labels[i]) ++d.correct;
+    if (d.cfg.reference) {
+      if (d.golden_pred[i] == d.images.labels[i]) ++d.golden_correct;
+      if (d.float_pred[i] == d.images.labels[i]) ++d.float_correct;
+      if (d.golden_pred[i] == r.prediction) ++d.same_pred;
+      if (std::equal(scores.begin(), scores.end(), d.golden_logits.begin() + std::ptrdiff_t(i * d.classes))) ++d.same_logits;
+    }
+  }
+  const compiler::QuantizedNetwork& q = d.compiled.network;
+  for (const compiler::ImageLayer& il : d.image.layers) {
+    const compiler::Layer& l = q.net.layers.at(il.net_layer);
+    LayerRow row;
+    row.name = l.name;
+    row.kind = compiler::to_string(l.kind);
+    row.tile = il.tile;
+    row.crossbars = d.placement.layers.at(il.net_layer).crossbars();
+    if (il.tile < tiles.size()) {
+      const auto& by = tiles[il.tile]->descriptor_stats();
+      if (auto it = by.find(il.desc_off); it != by.end()) {
+        row.commands = it->second.commands;
+        row.busy_ns = it->second.busy_ns;
+        row.mvms = it->second.mvms;
+      }
+    }
+    d.layers.push_back(row);
+  }
+  for (const Tile* t : tiles) {
+    const auto& by = t->descriptor_stats();
+    if (auto it = by.find(IMCVP_IMAGE_PROGRAM_DESC_OFF); it != by.end()) {
+      d.crossbars_programmed += it->second.commands;
+      d.program_busy_ns += it->second.busy_ns;
+    }
+    d.program += t->stats().program;
+  }
+}
+
+void NetworkRun::write_json(JsonWriter& j) const {
+  const Impl& d = *impl_;
+  const compiler::ChipResources& chip = d.placement.chip;
+  const uint64_t n = d.image_marks;
+  j.begin_object("network")
+      .value("onnx", d.cfg.compile.onnx_path.substr(d.cfg.compile.onnx_path.find_last_of('/') + 1))
+      .value("first_image", d.cfg.first_image)
+      .value("images", d.cfg.images)
+      .value("images_done", d.done);
+  j.begin_object("accuracy")
+      .value("platform_correct", d.correct)
+      .value("platform_percent", d.percent(d.correct, d.done));
+  if (d.cfg.reference) {
+    j.value("golden_correct", d.golden_correct)
+        .value("golden_percent", d.percent(d.golden_correct, d.done))
+        .value("float_correct", d.float_correct)
+        .value("float_percent", d.percent(d.float_correct, d.done))
+        .value("predictions_equal_golden", d.same_pred)
+        .value("logits_equal_golden", d.same_logits);
+  }
+  j.end_object();
+  const double ns = d.per_inference_ns();
+  j.begin_object("latency")
+      .value("per_inference_ns", ns)
+      .value("per_inference_cpu_cycles", ns * 1e-9 * d.cpu_hz)
+      .value("min_ns", d.lat_min_ns)
+      .value("max_ns", d.lat_max_ns)
+      .value("inference_phase_ns", d.infer_ns())
+      .value("throughput_per_s", d.infer_ns() > 0 ? double(n) / (d.infer_ns() * 1e-9) : 0.0);
+  double busy = 0;
+  for (const LayerRow& r : d.layers) busy += r.commands ? r.busy_ns / double(r.commands) : 0;
+  j.value("tiles_busy_per_inference_ns", busy);
+  j.begin_array("layers");
+  for (size_t i = 0; i < d.layers.size(); ++i) {
+    const LayerRow& r = d.layers[i];
+    const double lns = r.commands ? r.busy_ns / double(r.commands) : 0;
+    const double clock_ns = d.tile_clock_ns;
+    j.begin_object()
+        .value("name", r.name)
+        .value("kind", r.kind)
+        .value("tile", r.tile)
+        .value("crossbars", r.crossbars)
+        .value("ns", lns)
+        .value("tile_cycles", lns / clock_ns)
+        .value("mvms", r.commands ? double(r.mvms) / double(r.commands) : 0.0)
+        .end_object();
+  }
+  j.end_array().end_object();
+  const Breakdown e = d.per_inference_energy();
+  const double total = sum(e);
+  j.begin_object("energy_per_inference_pj").value("total", total);
+  for (size_t i = 0; i < kCategoryCount; ++i) j.value(kCategories[i], e[i]);
+  j.end_object();
+  j.value("edp_j_s", total * 1e-12 * ns * 1e-9);
+  const Breakdown le = d.load_energy();
+  j.begin_object("load")
+      .value("time_ns", d.load_ns())
+      .value("energy_pj", sum(le))
+      .value("crossbars_programmed", d.crossbars_programmed)
+      .value("programming_ns", d.program_busy_ns)
+      .value("write_verify_ns", d.program.latency_ns)
+      .value("programming_energy_pj", d.program.energy_pj())
+      .value("cells_written", d.program.cells_written)
+      .value("pulses", d.program.pulses)
+      .value("verify_reads", d.program.verify_reads)
+      .value("cells_failed", d.program.cells_failed)
+      .end_object();
+  const uint64_t xbar_cells = uint64_t(chip.crossbar.rows) * chip.crossbar.cols;
+  j.begin_object("crossbars")
+      .value("chip", chip.total_crossbars())
+      .value("used", d.placement.crossbars_used)
+      .value("used_percent", d.percent(d.placement.crossbars_used, chip.total_crossbars()))
+      .value("cells_used", d.cells_used)
+      .value("cells_used_percent", d.percent(d.cells_used, uint64_t(d.placement.crossbars_used) * xbar_cells))
+      .end_object();
+  j.end_object();
+}
+
+void NetworkRun::print_table(std::ostream& out) const {
+  const Impl& d = *impl_;
+  std::ostringstream s;
+  char line[256];
+  const double ns = d.per_inference_ns();
+  s << "\n== network " << d.compiled.network.net.layers.size() << " layers, " << d.done << " of " << d.cfg.images
+    << " images done ==\n";
+  std::snprintf(line, sizeof line, "  accuracy       platform %.2f %%", d.percent(d.correct, d.done));
+  s << line;
+  if (d.cfg.reference) {
+    std::snprintf(line, sizeof line, ", golden %.2f %%, float %.2f %% (logits equal to golden: %llu of %llu)",
+                  d.percent(d.golden_correct, d.done), d.percent(d.float_correct, d.done),
+                  (unsigned long long)d.same_logits, (unsigned long long)d.done);
+    s << line;
+  }
+  s << "\n";
+  std::snprintf(line, sizeof line, "  latency        %.1f ns per inference (%.0f CPU cycles), min %.1f, max %.1f\n", ns,
+                ns * 1e-9 * d.cpu_hz, d.lat_min_ns, d.lat_max_ns);
+  s << line;
+  const Breakdown e = d.per_inference_energy();
+  const double total = sum(e);
+  std::snprintf(line, sizeof line, "  energy         %.1f pJ per inference, EDP %.4g J*s\n", total, total * 1e-12 * ns * 1e-9);
+  s << line;
+  for (size_t i = 0; i < kCategoryCount; ++i) {
+    if (e[i] == 0) continue;
+    std::snprintf(line, sizeof line, "    %-22s %14.1f pJ %6.2f %%\n", kCategories[i], e[i], total > 0 ? 100 * e[i] / total : 0.0);
+    s << line;
+  }
+  s << "  layers (tile time per inference)\n";
+  for (size_t i = 0; i < d.layers.size(); ++i) {
+    const LayerRow& r = d.layers[i];
+    const double lns = r.commands ? r.busy_ns / double(r.commands) : 0;
+    std::snprintf(line, sizeof line, "    %2zu %-20s tile %u  %3u crossbars %12.1f ns %6.2f %%  %s\n", i, r.kind.c_str(),
+                  r.tile, r.crossbars, lns, ns > 0 ? 100 * lns / ns : 0.0, r.name.c_str());
+    s << line;
+  }
+  const compiler::ChipResources& chip = d.placement.chip;
+  std::snprintf(line, sizeof line,
+                "  crossbars      %u of %u used (%.1f %%); %.1f %% of their cells hold weights\n",
+                d.placement.crossbars_used, chip.total_crossbars(),
+                d.percent(d.placement.crossbars_used, chip.total_crossbars()),
+                d.percent(d.cells_used, uint64_t(d.placement.crossbars_used) * chip.crossbar.rows * chip.crossbar.cols));
+  s << line;
+  std::snprintf(line, sizeof line,
+                "  programming    %llu crossbars, %llu cells written, %llu pulses, %.3f ms, %.3f uJ (load phase %.3f ms)\n",
+                (unsigned long long)d.crossbars_programmed, (unsigned long long)d.program.cells_written,
+                (unsigned long long)d.program.pulses, d.program_busy_ns * 1e-6, d.program.energy_pj() * 1e-6,
+                d.load_ns() * 1e-6);
+  s << line;
+  out << s.str();
+}
+
+}  // namespace imcvp

@@ -1,0 +1,209 @@
+// End to end: whole networks on the platform. The `infer` firmware
+// (firmware/apps/infer + firmware/runtime) loads the program image the
+// platform compiled, programs the crossbars and runs Fashion-MNIST test
+// images; the report's figures come from its result records.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <vector>
+
+#include "models/crossbar/crossbar_params.hpp"
+#include "tests/e2e/e2e_util.hpp"
+
+using namespace e2e;
+
+namespace {
+
+bool have_data() { return fs::exists("/usr/share/datasets/fashion-mnist"); }
+
+// A network scenario: `images` test images of networks/<net>.onnx through
+// the infer firmware; `accel` is the YAML of the accelerator section's body.
+fs::path net_scenario(const fs::path& dir, const std::string& name, const std::string& net, unsigned images,
+                      const std::string& accel, const std::string& extra_network = "") {
+  return make_scenario(dir, name, firmware("apps/infer.elf"),
+                       "network:\n  onnx: " + (source_dir() / "networks" / (net + ".onnx")).string() +
+                           "\n  images: " + std::to_string(images) + "\n" + extra_network +
+                           "accelerator:\n" + accel + "trace:\n  vcd: run.vcd\n  signals: [accel]\n");
+}
+
+// The report's network section.
+std::string network_json(const fs::path& out) {
+  const std::string report = read_file(out / "report.json");
+  const auto at = report.find("\"network\": {");
+  return at == std::string::npos ? "" : report.substr(at);
+}
+double num(const std::string& json, const std::string& key) {
+  const std::string v = json_field(json, key);
+  if (v.empty()) ADD_FAILURE() << "no " << key << " in " << json.substr(0, 400);
+  return v.empty() ? NAN : std::stod(v);
+}
+
+struct NetRun {
+  Result result;
+  std::string net;  // the report's network section
+  fs::path out;
+};
+NetRun run_net(const std::string& name, const std::string& net, unsigned images, const std::string& accel,
+            const std::string& extra_network = "") {
+  const fs::path dir = scratch("network_" + name);
+  const fs::path sc = net_scenario(dir, name, net, images, accel, extra_network);
+  NetRun r{run_imcvp(sc.string() + " --quiet"), "", dir / ("out-" + name)};
+  if (r.result.code == 0) r.net = network_json(r.out);
+  return r;
+}
+
+const char* kIdealOneTile = "  tiles: 1\n  tile:\n    ideal_crossbar: true\n";
+
+// An ideal device and lossless ADCs: the platform's logits are the golden
+// reference's on every image, and its accuracy is the float network's
+// within a point.
+TEST(Network, CnnOnAnIdealDeviceEqualsGoldenAndFloat) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const NetRun r = run_net("cnn_ideal", "fmnist_cnn", 1000, kIdealOneTile);
+  ASSERT_EQ(r.result.code, 0) << r.result.output;
+  EXPECT_EQ(num(r.net, "images_done"), 1000);
+  EXPECT_EQ(num(r.net, "logits_equal_golden"), 1000);
+  EXPECT_EQ(num(r.net, "predictions_equal_golden"), 1000);
+  EXPECT_NEAR(num(r.net, "platform_percent"), num(r.net, "float_percent"), 1.0);
+  EXPECT_EQ(num(r.net, "platform_percent"), num(r.net, "golden_percent"));
+  // latency per layer, energy by block, utilisation
+  EXPECT_GT(num(r.net, "per_inference_ns"), num(r.net, "tiles_busy_per_inference_ns"));
+  EXPECT_NE(r.net.find("\"/features/features.0/Conv\""), std::string::npos);
+  for (const char* k : {"cell_array", "dac", "adc", "shift_add", "accumulate_activation", "buffers", "dma_bus", "host_cpu",
+                        "programming"})
+    EXPECT_GT(num(r.net, k), 0.0) << k;
+  EXPECT_GT(num(r.net, "edp_j_s"), 0.0);
+  EXPECT_EQ(num(r.net, "used"), 58);
+  EXPECT_EQ(num(r.net, "chip"), 96);
+  EXPECT_EQ(num(r.net, "crossbars_programmed"), 58);
+  EXPECT_NE(read_file(r.out / "network.txt").find("logits equal to golden: 1000 of 1000"), std::string::npos);
+  const std::string vcd = read_file(r.out / "run.vcd");
+  EXPECT_NE(vcd.find("$scope module tile0 $end"), std::string::npos);
+  EXPECT_NE(vcd.find(" busy "), std::string::npos);
+}
+
+// The MLP's first layer alone needs 112 crossbars: two tiles of 128, and its
+// last layer reads its input from the other tile by DMA.
+TEST(Network, MlpOnTwoTilesEqualsGolden) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const NetRun r = run_net("mlp", "fmnist_mlp", 200, "  tiles: 2\n  tile:\n    crossbars: 128\n    ideal_crossbar: true\n");
+  ASSERT_EQ(r.result.code, 0) << r.result.output;
+  EXPECT_EQ(num(r.net, "logits_equal_golden"), 200);
+  EXPECT_EQ(num(r.net, "used"), 129);
+  EXPECT_NE(r.net.find("\"tile\": 1"), std::string::npos) << r.net;
+}
+
+TEST(Network, ResnetWithResidualAddsEqualsGolden) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const NetRun r = run_net("resnet", "fmnist_resnet", 200, kIdealOneTile);
+  ASSERT_EQ(r.result.code, 0) << r.result.output;
+  EXPECT_EQ(num(r.net, "logits_equal_golden"), 200);
+  EXPECT_NE(r.net.find("\"kind\": \"Add\""), std::string::npos);
+}
+
+// The same scenario and seed give the same report and VCD, byte for byte,
+// with a non-ideal device (seeded variation) and the reference thread.
+TEST(Network, RunsAreDeterministic) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string accel = "  tiles: 1\n";  // the default, non-ideal device
+  const NetRun a = run_net("det_a", "fmnist_cnn", 50, accel);
+  const NetRun b = run_net("det_a", "fmnist_cnn", 50, accel);
+  ASSERT_EQ(a.result.code, 0) << a.result.output;
+  ASSERT_EQ(b.result.code, 0);
+  EXPECT_EQ(read_file(a.out / "report.json"), read_file(b.out / "report.json"));
+  EXPECT_EQ(read_file(a.out / "run.vcd"), read_file(b.out / "run.vcd"));
+}
+
+// Accuracy on 200 images falls as a non-ideality grows. `point` is the YAML
+// of accelerator.tile.crossbar for one point of the sweep.
+std::vector<double> sweep(const std::string& name, const std::vector<std::string>& points, bool ideal) {
+  std::vector<double> acc;
+  for (size_t i = 0; i < points.size(); ++i) {
+    const NetRun r = run_net(name + std::to_string(i), "fmnist_cnn", 200,
+                          std::string("  tiles: 1\n  tile:\n    ideal_crossbar: ") + (ideal ? "true" : "false") +
+                              "\n    crossbar:\n" + points[i]);
+    EXPECT_EQ(r.result.code, 0) << r.result.output;
+    acc.push_back(r.result.code == 0 ? num(r.net, "platform_percent") : NAN);
+  }
+  return acc;
+}
+void expect_falls(const std::vector<double>& acc, double total_drop, const char* what) {
+  for (size_t i = 1; i < acc.size(); ++i) EXPECT_LE(acc[i], acc[i - 1] + 1.0) << what << " point " << i;
+  EXPECT_GE(acc.front() - acc.back(), total_drop) << what;
+}
+
+TEST(Network, AccuracyFallsWithProgrammingVariation) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // one pulse per cell: no verify loop to correct the variation
+  expect_falls(sweep("variation", {"      max_pulses: 1\n      program_sigma: 0.0\n",
+                                   "      max_pulses: 1\n      program_sigma: 0.3\n",
+                                   "      max_pulses: 1\n      program_sigma: 0.6\n"},
+                     true),
+               10.0, "program_sigma");
+}
+
+TEST(Network, AccuracyFallsWithStuckAtCells) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  expect_falls(sweep("stuck", {"      stuck_at_0_rate: 0.0\n", "      stuck_at_0_rate: 0.05\n",
+                               "      stuck_at_0_rate: 0.2\n"},
+                     true),
+               15.0, "stuck_at_0_rate");
+}
+
+TEST(Network, AccuracyFallsWithFewerAdcBits) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  expect_falls(sweep("adc", {"      adc_bits: 9\n", "      adc_bits: 4\n", "      adc_bits: 3\n", "      adc_bits: 2\n"},
+                     true),
+               30.0, "adc_bits");
+}
+
+// Programming costs what its pulses and verify reads imply: one pulse and
+// one verify read per step, cell after cell (write_parallel_cells = 1).
+TEST(Network, ProgrammingCostFollowsPulseCounts) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const NetRun r = run_net("program_cost", "fmnist_cnn", 10, "  tiles: 1\n");
+  ASSERT_EQ(r.result.code, 0) << r.result.output;
+  const imcvp::CrossbarParams p;
+  ASSERT_EQ(p.write_parallel_cells, 1u);
+  const double pulses = num(r.net, "pulses"), verifies = num(r.net, "verify_reads");
+  EXPECT_GT(pulses, num(r.net, "cells_written"));  // variation: more than one pulse per cell
+  EXPECT_NEAR(num(r.net, "write_verify_ns"), pulses * (p.pulse_latency_ns + p.verify_latency_ns), 1e-6 * pulses);
+  // the tile's PROGRAM commands: write-and-verify plus reading the staged levels
+  EXPECT_GT(num(r.net, "programming_ns"), num(r.net, "write_verify_ns"));
+  EXPECT_NEAR(num(r.net, "programming_energy_pj"), pulses * p.pulse_energy_pj + verifies * p.verify_energy_pj,
+              1e-6 * pulses);
+  EXPECT_GE(num(r.net, "time_ns"), num(r.net, "programming_ns"));  // the load phase holds it
+}
+
+TEST(Network, TooFewCrossbarsSaysHowManyAreNeeded) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const NetRun r = run_net("too_small", "fmnist_cnn", 10, "  tiles: 2\n  tile:\n    crossbars: 16\n");
+  EXPECT_EQ(r.result.code, 2) << r.result.output;
+  EXPECT_NE(r.result.output.find("network needs 58 crossbars, the chip has 32 (2 tiles x 16)"), std::string::npos)
+      << r.result.output;
+  EXPECT_EQ(r.result.output.find("terminate"), std::string::npos);
+}
+
+// A program image damaged after the compiler wrote it: the firmware's CRC
+// check rejects it with a message and the run ends with a firmware failure.
+TEST(Network, FirmwareRejectsACorruptProgramImage) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const fs::path dir = scratch("network_corrupt");
+  const fs::path img = dir / "cnn.img";
+  const Result c = run(e2e::imcvp().string() + " compile " + (source_dir() / "networks/fmnist_cnn.onnx").string() +
+                       " --eval 0 --image " + img.string());
+  ASSERT_EQ(c.code, 0) << c.output;
+  std::string bytes = read_file(img);
+  ASSERT_GT(bytes.size(), 5000u);
+  bytes[bytes.size() / 2] ^= 0x10;  // one bit of a crossbar's levels
+  write_file(img, bytes);
+  const fs::path sc = net_scenario(dir, "corrupt", "fmnist_cnn", 10, "  tiles: 1\n", "  program_image: " + img.string() + "\n");
+  const Result r = run_imcvp(sc.string());
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("imcvp runtime: program image: bad CRC32"), std::string::npos) << r.output;
+  const std::string net = network_json(dir / "out-corrupt");
+  EXPECT_EQ(json_field(net, "images_done"), "0");
+}
+
+}  // namespace
