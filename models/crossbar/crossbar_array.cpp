@@ -34,6 +34,52 @@ constexpr uint64_t kReadStream = 2;
 [[noreturn]] void bad(const std::string& what) { throw std::invalid_argument("crossbar: " + what); }
 
 // Nonzero digits of `dac_bits` in x: the read steps in which its row is driven.
+// The inner loops of mvm(): one row of cells added into the column sums.
+// Built for the widest vector unit the host has (chosen once, at load
+// time); every column's sum adds the same terms in the same order on any
+// of them, and nothing is contracted into a fused multiply-add, so the
+// results are the same bits everywhere.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define IMCVP_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define IMCVP_VECTOR_CLONES
+#endif
+IMCVP_VECTOR_CLONES void add_row(float* acc, const float* row, unsigned n) {
+  for (unsigned c = 0; c < n; ++c) acc[c] += row[c];
+}
+IMCVP_VECTOR_CLONES void add_scaled_row(float* acc, const float* row, float d, unsigned n) {
+  for (unsigned c = 0; c < n; ++c) acc[c] += d * row[c];
+}
+IMCVP_VECTOR_CLONES void add_int_row(int32_t* acc, const uint8_t* row, int32_t d, unsigned n) {
+  for (unsigned c = 0; c < n; ++c) acc[c] += d * row[c];
+}
+
+// The ADC of the analog path: code = clamp(floor(v / LSB + 0.5), 0, full
+// scale) per column, shift-added into out; returns the clipped conversions.
+IMCVP_VECTOR_CLONES uint64_t adc_convert(const float* acc, unsigned n, double inv_lsb, int64_t max_code,
+                                         unsigned shift, int64_t* out, uint16_t* codes) {
+  // floor(x) for x >= 0 is the truncating conversion; x < 0 gives code 0
+  // either way, and x is capped at full scale + 1 before converting.
+  uint32_t clipped = 0;
+  const int32_t full = static_cast<int32_t>(max_code);
+  const double cap = static_cast<double>(max_code) + 1.0;
+  for (unsigned c = 0; c < n; ++c) {
+    double x = static_cast<double>(acc[c]) * inv_lsb + 0.5;
+    x = x < 0.0 ? 0.0 : x;
+    x = x > cap ? cap : x;
+    int32_t code = static_cast<int32_t>(x);
+    clipped += code > full ? 1u : 0u;
+    code = code > full ? full : code;
+    out[c] += static_cast<int64_t>(code) << shift;
+  }
+  if (codes)
+    for (unsigned c = 0; c < n; ++c) {
+      const double x = static_cast<double>(acc[c]) * inv_lsb + 0.5;
+      codes[c] = static_cast<uint16_t>(x < 0.0 ? 0 : (x > cap ? full : std::min(static_cast<int32_t>(x), full)));
+    }
+  return clipped;
+}
+
 unsigned nonzero_digits(uint32_t x, unsigned dac_bits) {
   if (dac_bits == 1) return static_cast<unsigned>(std::bitset<32>(x).count());
   const uint32_t mask = (1u << dac_bits) - 1u;
@@ -311,8 +357,7 @@ MvmStats CrossbarArray::mvm(const int32_t* inputs, unsigned input_bits, int64_t*
       st.active_rows += nonzero_digits(x, dac);
       const uint8_t* row = &u_int_[idx(r, 0)];
       if (narrow) {
-        const int32_t xi = static_cast<int32_t>(x);
-        for (unsigned c = 0; c < columns; ++c) acc[c] += xi * row[c];
+        add_int_row(acc, row, static_cast<int32_t>(x), columns);
       } else {
         const int64_t xl = x;
         for (unsigned c = 0; c < columns; ++c) out[c] += xl * row[c];
@@ -324,22 +369,30 @@ MvmStats CrossbarArray::mvm(const int32_t* inputs, unsigned input_bits, int64_t*
     const bool integer = fast_path_ && integral_ && p_.read_noise_sigma == 0.0;
     const double inv_lsb = std::ldexp(1.0, -static_cast<int>(lsb));
     const int64_t half = lsb ? (int64_t{1} << (lsb - 1)) : 0;
+    // The rows each step drives (nonzero digit), in row order: one pass over
+    // the inputs, most of which are 0 after a ReLU. Step s: active_[s R, + count[s]).
+    active_count_.assign(steps, 0);
+    if (active_.size() < static_cast<size_t>(steps) * R) active_.resize(static_cast<size_t>(steps) * R);
+    uint32_t* act = active_.data();
+    uint32_t* cnt = active_count_.data();
+    for (unsigned r = 0; r < R; ++r)
+      for (uint32_t x = static_cast<uint32_t>(inputs[r]), s = 0; x; x >>= dac, ++s)
+        if (x & digit_mask) act[s * R + cnt[s]++] = r;
     for (unsigned s = 0; s < steps; ++s) {
-      active_.clear();
-      for (unsigned r = 0; r < R; ++r)
-        if ((static_cast<uint32_t>(inputs[r]) >> (s * dac)) & digit_mask) active_.push_back(r);
-      st.active_rows += active_.size();
+      const uint32_t* act_begin = act + static_cast<size_t>(s) * R;
+      const uint32_t* act_end = act_begin + cnt[s];
+      st.active_rows += static_cast<uint64_t>(act_end - act_begin);
       const unsigned shift = s * dac + lsb;
       uint16_t* codes = adc_codes ? adc_codes + static_cast<size_t>(s) * columns : nullptr;
       if (integer) {
         // One step's sum fits 32 bits: max_column_sum() <= 2^24 (params check).
         int32_t* acc = acc32_.data();
         std::fill(acc, acc + columns, 0);
-        for (uint32_t r : active_) {
+        for (const uint32_t* ar = act_begin; ar != act_end; ++ar) {
+          const uint32_t r = *ar;
           const int32_t d =
               static_cast<int32_t>((static_cast<uint32_t>(inputs[r]) >> (s * dac)) & digit_mask);
-          const uint8_t* row = &u_int_[idx(r, 0)];
-          for (unsigned c = 0; c < columns; ++c) acc[c] += d * row[c];
+          add_int_row(acc, &u_int_[idx(r, 0)], d, columns);
         }
         for (unsigned c = 0; c < columns; ++c) {
           int64_t q = (acc[c] + half) >> lsb;  // round half up (acc >= 0)
@@ -356,31 +409,34 @@ MvmStats CrossbarArray::mvm(const int32_t* inputs, unsigned input_bits, int64_t*
         const bool noisy = p_.read_noise_sigma > 0;
         std::fill(acc, acc + columns, 0.0f);
         if (noisy) std::fill(var, var + columns, 0.0f);
-        for (uint32_t r : active_) {
+        for (const uint32_t* ar = act_begin; ar != act_end; ++ar) {
+          const uint32_t r = *ar;
           const uint32_t di = (static_cast<uint32_t>(inputs[r]) >> (s * dac)) & digit_mask;
           const float d = static_cast<float>(di);
           const float* row = &u_f_[idx(r, 0)];
           if (di == 1) {
-            for (unsigned c = 0; c < columns; ++c) acc[c] += row[c];
+            add_row(acc, row, columns);
           } else {
-            for (unsigned c = 0; c < columns; ++c) acc[c] += d * row[c];
+            add_scaled_row(acc, row, d, columns);
           }
           if (noisy) {
             const float* w = &noise_w_[idx(r, 0)];
             if (di == 1) {
-              for (unsigned c = 0; c < columns; ++c) var[c] += w[c];
+              add_row(var, w, columns);
             } else {
-              const float d2 = d * d;
-              for (unsigned c = 0; c < columns; ++c) var[c] += d2 * w[c];
+              add_scaled_row(var, w, d * d, columns);
             }
           }
+        }
+        if (!noisy) {
+          st.adc_clipped += adc_convert(acc, columns, inv_lsb, max_code, shift, out, codes);
+          continue;
         }
         for (unsigned c = 0; c < columns; ++c) {
           double v = acc[c];
           // Each cell's current has a relative error of read_noise_sigma; the
           // column's sum of independent Gaussians is one Gaussian.
-          if (noisy && var[c] > 0)
-            v += p_.read_noise_sigma * std::sqrt(static_cast<double>(var[c])) * read_rng_.next();
+          if (var[c] > 0) v += p_.read_noise_sigma * std::sqrt(static_cast<double>(var[c])) * read_rng_.next();
           const double qf = std::floor(v * inv_lsb + 0.5);
           int64_t q;
           if (qf <= 0.0) {

@@ -139,7 +139,8 @@ class CrossbarArray {
   detrand::NormalGenerator read_rng_;
 
   // Scratch of mvm().
-  std::vector<uint32_t> active_;
+  std::vector<uint32_t> active_;        // rows driven by step s: [s * rows, + active_count_[s])
+  std::vector<uint32_t> active_count_;
   std::vector<int32_t> acc32_;
   std::vector<float> acc_d_;
   std::vector<float> var_;
