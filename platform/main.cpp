@@ -60,6 +60,10 @@ Written into the output folder (scenario field 'output', or --output):
                      identical for identical scenarios
   host.json          host figures: wall time and simulated MIPS
   uart.log           everything the firmware printed
+  network.txt        with a network: section, the network table: accuracy
+                     (platform, golden, float), latency per inference and
+                     layer, energy per inference by block, EDP, crossbar
+                     use, programming (also printed, and in report.json)
   <trace.vcd>        the VCD waveform, if the scenario asks for one
   transactions.log   one line per bus transaction, if trace.transactions
 

@@ -841,3 +841,20 @@ TEST_F(NetworkScenario, Errors) {
   // Without file checks, missing files are fine (not built yet).
   EXPECT_NO_THROW(load_scenario(scenario("  onnx: missing.onnx\n  dataset: nodata\n"), no_file_checks()));
 }
+
+// Every committed scenario loads (its firmware may not be built yet).
+TEST(Scenario, CommittedScenariosLoad) {
+  ScenarioLoadOptions o;
+  o.check_files = false;
+  unsigned n = 0;
+  for (const auto& e : fs::directory_iterator(source_dir() / "scenarios")) {
+    if (e.path().extension() != ".yaml") continue;
+    ++n;
+    EXPECT_NO_THROW(load_scenario(e.path().string(), o)) << e.path();
+  }
+  EXPECT_GE(n, 5u);
+  const Scenario cnn = load_scenario((source_dir() / "scenarios" / "fmnist_cnn.yaml").string(), o);
+  EXPECT_TRUE(cnn.network.enabled);
+  EXPECT_EQ(cnn.network.images, kFashionMnistTestImages);
+  EXPECT_EQ(cnn.accelerator.tiles, 1u);
+}
