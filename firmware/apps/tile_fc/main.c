@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "imcvp/accel.h"
+#include "imcvp/accel_io.h"
 #include "imcvp/hal.h"
 
 #define IN 64
@@ -26,7 +27,7 @@
 #define LEVELS_OFF 4096
 
 #define TILE0 IMCVP_TILE_ADDR(0)
-#define TILE_BUF(off) ((uint32_t)(TILE0 + IMCVP_TILE_BUF + (off)))
+#define TILE_BUF(off) IMCVP_TILE_BUF_ADDR(0, off)
 
 static int8_t weights[IN][OUT];
 static uint8_t input[IN];
@@ -37,8 +38,6 @@ static imcvp_layer_desc desc_fc __attribute__((aligned(4)));
 static int8_t out_tile[12] __attribute__((aligned(4)));
 static int8_t out_cpu[OUT];
 
-static volatile uint32_t dma_irqs, tile_irqs;
-
 static uint32_t rng = 12345u;
 static uint32_t next_rand(void)
 {
@@ -46,61 +45,16 @@ static uint32_t next_rand(void)
     return rng >> 8;
 }
 
-static void handler(struct imcvp_trap_frame *f)
-{
-    if (!imcvp_mcause_is_interrupt(f->mcause) || imcvp_mcause_code(f->mcause) != IMCVP_IRQ_MEI) {
-        printf("tile_fc: unexpected trap, mcause 0x%08" PRIx32 "\n", f->mcause);
-        imcvp_sim_exit(2);
-    }
-    uint32_t d = imcvp_read32(IMCVP_DMA_BASE + IMCVP_DMA_IRQ_STATUS);
-    if (d) {
-        imcvp_write32(IMCVP_DMA_BASE + IMCVP_DMA_IRQ_STATUS, d);
-        dma_irqs++;
-    }
-    uint32_t t = imcvp_read32(TILE0 + IMCVP_TILE_IRQ_STATUS);
-    if (t) {
-        imcvp_write32(TILE0 + IMCVP_TILE_IRQ_STATUS, t);
-        tile_irqs++;
-    }
-}
-
-/* Sleep until *count moves past seen. mstatus.MIE stays off around the
- * check, so an interrupt between the check and wfi still wakes wfi. */
-static void wait_irq(volatile uint32_t *count, uint32_t seen)
-{
-    while (*count == seen) {
-        imcvp_wfi();
-        imcvp_irq_global_enable();
-        imcvp_irq_global_disable();
-    }
-}
-
 static void dma_copy(uint32_t dst, uint32_t src, uint32_t len)
 {
-    uint32_t seen = dma_irqs;
-    imcvp_write32(IMCVP_DMA_BASE + IMCVP_DMA_SRC, src);
-    imcvp_write32(IMCVP_DMA_BASE + IMCVP_DMA_DST, dst);
-    imcvp_write32(IMCVP_DMA_BASE + IMCVP_DMA_LEN, len);
-    imcvp_write32(IMCVP_DMA_BASE + IMCVP_DMA_CTRL, IMCVP_DMA_CTRL_START);
-    wait_irq(&dma_irqs, seen);
-    uint32_t st = imcvp_read32(IMCVP_DMA_BASE + IMCVP_DMA_STATUS);
-    if (st & IMCVP_DMA_STATUS_ERROR) {
-        printf("tile_fc: DMA error %" PRIu32 "\n", imcvp_read32(IMCVP_DMA_BASE + IMCVP_DMA_ERROR));
+    if (imcvp_dma_copy(dst, src, len))
         imcvp_sim_exit(1);
-    }
 }
 
 static void tile_run(uint32_t desc_off, const char *what)
 {
-    uint32_t seen = tile_irqs;
-    imcvp_write32(TILE0 + IMCVP_TILE_DESC_ADDR, desc_off);
-    imcvp_write32(TILE0 + IMCVP_TILE_CTRL, IMCVP_TILE_CTRL_START);
-    wait_irq(&tile_irqs, seen);
-    uint32_t st = imcvp_read32(TILE0 + IMCVP_TILE_STATUS);
-    if (st & IMCVP_TILE_STATUS_ERROR) {
-        printf("tile_fc: %s: tile error %" PRIu32 "\n", what, imcvp_read32(TILE0 + IMCVP_TILE_ERROR));
+    if (imcvp_tile_run(TILE0, desc_off, what, 0))
         imcvp_sim_exit(1);
-    }
 }
 
 static void desc_init(imcvp_layer_desc *d, uint8_t op)
@@ -178,12 +132,8 @@ int main(void)
     desc_fc.out_min = -128;
     desc_fc.out_max = 127;
 
-    /* interrupts: MEI only, taken inside wait_irq */
-    imcvp_trap_install(handler);
-    imcvp_write32(IMCVP_DMA_BASE + IMCVP_DMA_IRQ_ENABLE, IMCVP_DMA_IRQ_DONE | IMCVP_DMA_IRQ_ERROR);
-    imcvp_write32(TILE0 + IMCVP_TILE_IRQ_ENABLE, IMCVP_TILE_IRQ_DONE | IMCVP_TILE_IRQ_ERROR);
-    imcvp_irq_global_disable();
-    imcvp_irq_enable(IMCVP_IRQ_MEI);
+    /* interrupts: the DMA's and tile 0's, on MEI (imcvp/accel_io.h) */
+    imcvp_accel_init(1);
 
     dma_copy(TILE_BUF(LEVELS_OFF), (uint32_t)(uintptr_t)levels, rows * cols);
     dma_copy(TILE_BUF(DESC_PROG_OFF), (uint32_t)(uintptr_t)&desc_prog, IMCVP_LAYER_DESC_SIZE);
@@ -209,8 +159,7 @@ int main(void)
         else
             printf("tile_fc: output %d: tile %d, CPU %d\n", o, out_tile[o], out_cpu[o]);
     }
-    printf("tile_fc: %d/%d outputs match the CPU reference (%" PRIu32 " DMA irqs, %" PRIu32
-           " tile irqs, %" PRIu32 " pulses)\n",
-           match, OUT, dma_irqs, tile_irqs, imcvp_read32(TILE0 + IMCVP_TILE_PULSES));
+    printf("tile_fc: %d/%d outputs match the CPU reference (%" PRIu32 " tile commands, %" PRIu32 " pulses)\n",
+           match, OUT, imcvp_read32(TILE0 + IMCVP_TILE_LAYERS), imcvp_read32(TILE0 + IMCVP_TILE_PULSES));
     return match == OUT ? 0 : 1;
 }

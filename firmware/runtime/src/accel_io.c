@@ -1,4 +1,4 @@
-#include "accel_io.h"
+#include "imcvp/accel_io.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,7 +30,7 @@ static void on_trap(struct imcvp_trap_frame *f)
     }
 }
 
-void rt_accel_init(uint32_t tiles)
+void imcvp_accel_init(uint32_t tiles)
 {
     n_tiles = tiles;
     imcvp_trap_install(on_trap);
@@ -54,7 +54,7 @@ static void wait_irq(volatile uint32_t *count, uint32_t seen)
     }
 }
 
-int rt_dma_copy(uint32_t dst, uint32_t src, uint32_t len)
+int imcvp_dma_copy(uint32_t dst, uint32_t src, uint32_t len)
 {
     uint32_t seen = dma_irqs;
     imcvp_write32(IMCVP_DMA_BASE + IMCVP_DMA_SRC, src);
@@ -71,7 +71,7 @@ int rt_dma_copy(uint32_t dst, uint32_t src, uint32_t len)
     return 0;
 }
 
-int rt_tile_run(uint32_t tile_addr, uint32_t desc_off, const char *what, int index)
+int imcvp_tile_run(uint32_t tile_addr, uint32_t desc_off, const char *what, int index)
 {
     uint32_t t = (tile_addr - IMCVP_TILE_BASE) / IMCVP_TILE_STRIDE;
     uint32_t seen = tile_irqs[t];

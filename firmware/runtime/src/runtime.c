@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "accel_io.h"
+#include "imcvp/accel_io.h"
 #include "imcvp/hal.h"
 
 #define FAIL(...)                                           \
@@ -151,8 +151,8 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
             if (l.src_tile[k] >= h->tiles || !fmt_ok(fmt) || !inside(l.src_off[k], len, h->buffer_bytes) ||
                 !inside(off, len, h->buffer_bytes) || ((l.src_off[k] | off) & 3u))
                 FAIL("layer %" PRIu32 ": input %d copied from tile %u lies outside a buffer", i, k, l.src_tile[k]);
-            r->copy_src[k] = RT_TILE_BUF(l.src_tile[k], l.src_off[k]);
-            r->copy_dst[k] = RT_TILE_BUF(l.tile, off);
+            r->copy_src[k] = IMCVP_TILE_BUF_ADDR(l.src_tile[k], l.src_off[k]);
+            r->copy_dst[k] = IMCVP_TILE_BUF_ADDR(l.tile, off);
             r->copy_len[k] = len;
         }
     }
@@ -180,7 +180,7 @@ int imcvp_rt_load(imcvp_rt *rt)
     const imcvp_image_header *h = &rt->h;
     const uint32_t image = (uint32_t)(uintptr_t)rt->image;
     const uint32_t cells = (uint32_t)h->rows * h->cols;
-    rt_accel_init(h->tiles);
+    imcvp_accel_init(h->tiles);
     for (uint32_t t = 0; t < h->tiles; ++t) {
         imcvp_image_tile it;
         memcpy(&it, rt->image + h->tiles_off + t * sizeof it, sizeof it);
@@ -190,10 +190,10 @@ int imcvp_rt_load(imcvp_rt *rt)
             memcpy(&p, rt->image + rec, sizeof p);
             if (p.tile != t)
                 FAIL("program record %" PRIu32 " is listed under tile %" PRIu32 " but names tile %u", i, t, p.tile);
-            if (rt_dma_copy(RT_TILE_BUF(t, it.levels_stage_off), image + p.levels_off, cells) ||
-                rt_dma_copy(RT_TILE_BUF(t, IMCVP_IMAGE_PROGRAM_DESC_OFF),
+            if (imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(t, it.levels_stage_off), image + p.levels_off, cells) ||
+                imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(t, IMCVP_IMAGE_PROGRAM_DESC_OFF),
                             image + rec + (uint32_t)offsetof(imcvp_image_program, desc), IMCVP_LAYER_DESC_SIZE) ||
-                rt_tile_run(IMCVP_TILE_ADDR(t), IMCVP_IMAGE_PROGRAM_DESC_OFF, "PROGRAM of crossbar", p.desc.xbar))
+                imcvp_tile_run(IMCVP_TILE_ADDR(t), IMCVP_IMAGE_PROGRAM_DESC_OFF, "PROGRAM of crossbar", p.desc.xbar))
                 return -1;
             rt->crossbars_programmed++;
         }
@@ -202,10 +202,10 @@ int imcvp_rt_load(imcvp_rt *rt)
         const uint32_t rec = h->layers_off + i * (uint32_t)sizeof(imcvp_image_layer);
         imcvp_image_layer l;
         memcpy(&l, rt->image + rec, sizeof l);
-        if (rt_dma_copy(RT_TILE_BUF(l.tile, l.desc_off), image + rec + (uint32_t)offsetof(imcvp_image_layer, desc),
+        if (imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(l.tile, l.desc_off), image + rec + (uint32_t)offsetof(imcvp_image_layer, desc),
                         IMCVP_LAYER_DESC_SIZE))
             return -1;
-        if (l.param_count && rt_dma_copy(RT_TILE_BUF(l.tile, l.desc.param_off), image + l.params_off,
+        if (l.param_count && imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(l.tile, l.desc.param_off), image + l.params_off,
                                          l.param_count * (uint32_t)sizeof(imcvp_requant)))
             return -1;
     }
@@ -229,19 +229,19 @@ int imcvp_rt_infer(imcvp_rt *rt, const uint8_t *pixels, int32_t *scores)
             ((int32_t *)in_stage)[i] = lut[pixels[i]];
         break;
     }
-    if (rt_dma_copy(RT_TILE_BUF(rt->in.tile, rt->in.buf_off), (uint32_t)(uintptr_t)in_stage,
+    if (imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(rt->in.tile, rt->in.buf_off), (uint32_t)(uintptr_t)in_stage,
                     round4(n * fmt_bytes(rt->in.fmt))))
         return -1;
     for (uint32_t i = 0; i < rt->layers; ++i) {
         const imcvp_rt_layer *l = &rt->layer[i];
         for (int k = 0; k < 2; ++k)
-            if (l->copy_len[k] && rt_dma_copy(l->copy_dst[k], l->copy_src[k], l->copy_len[k]))
+            if (l->copy_len[k] && imcvp_dma_copy(l->copy_dst[k], l->copy_src[k], l->copy_len[k]))
                 return -1;
-        if (rt_tile_run(l->tile_addr, l->desc_off, "layer", l->net_layer))
+        if (imcvp_tile_run(l->tile_addr, l->desc_off, "layer", l->net_layer))
             return -1;
     }
     const uint32_t m = rt->out_elems;
-    if (rt_dma_copy((uint32_t)(uintptr_t)out_stage, RT_TILE_BUF(rt->out.tile, rt->out.buf_off),
+    if (imcvp_dma_copy((uint32_t)(uintptr_t)out_stage, IMCVP_TILE_BUF_ADDR(rt->out.tile, rt->out.buf_off),
                     round4(m * fmt_bytes(rt->out.fmt))))
         return -1;
     const int sgn = (rt->out.fmt & IMCVP_FMT_SIGNED) != 0;
