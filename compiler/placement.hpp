@@ -1,5 +1,8 @@
-// Placement: which tile and crossbars hold each layer (reprogramming-free,
-// one tile group: every weight of the network is resident at once).
+// Placement: which tile and crossbars hold each layer. Spatial: every weight
+// of the network resident at once (one group). With reprogramming allowed
+// and a network larger than the chip: layers split by output channels into
+// slices that fit a tile, and slices packed into groups that fit the chip;
+// firmware rewrites the crossbars between groups.
 // docs/compiler.md "Placement and the program image".
 #pragma once
 
@@ -34,19 +37,38 @@ ChipResources chip_resources(const TileParamsT& t, unsigned tiles) {
   return c;
 }
 
+// Output channels [c0, c0 + channels) of a Conv/FC layer on crossbars
+// first_xbar + rg * col_groups + cg of the layer's tile, in one group.
+struct LayerSlice {
+  unsigned c0 = 0, channels = 0;
+  int first_xbar = -1;
+  unsigned col_groups = 0;
+  unsigned group = 0;
+};
+
 struct LayerPlacement {
-  int tile = -1;            // every layer
-  int first_xbar = -1;      // Conv/FC: crossbar first_xbar + rg * col_groups + cg
+  int tile = -1;            // every layer (all slices of a layer on one tile)
+  int first_xbar = -1;      // Conv/FC: the first slice's
   unsigned row_groups = 0;  // ceil(fan_in / rows)
-  unsigned col_groups = 0;  // ceil(out.c / outputs per crossbar)
+  unsigned col_groups = 0;  // ceil(out.c / outputs per crossbar), all slices
+  unsigned group = 0;       // the group it runs in (Conv/FC: its first slice's)
+  std::vector<LayerSlice> slices;  // Conv/FC: one per group it spans (one when spatial)
   unsigned crossbars() const { return row_groups * col_groups; }
+};
+
+struct PlacementOptions {
+  // A network that needs more crossbars than the chip has: split and group
+  // it (true) or fail with the counts (false).
+  bool reprogram = false;
 };
 
 struct Placement {
   ChipResources chip;
   std::vector<LayerPlacement> layers;    // parallel to net.layers
-  std::vector<unsigned> used_per_tile;   // crossbars used on each tile
-  unsigned crossbars_used = 0;
+  std::vector<unsigned> used_per_tile;   // crossbars of each tile that hold weights (in any group)
+  unsigned crossbars_used = 0;           // distinct crossbars holding weights at some time
+  unsigned crossbars_needed = 0;         // the network's crossbars (spatial)
+  unsigned groups = 1;                   // > 1: reprogramming between groups
 };
 
 // Crossbars a Conv/FC layer needs on crossbars `p` (0 for the other kinds).
@@ -61,6 +83,10 @@ std::uint64_t cells_used(const Layer& layer, const CrossbarParams& p);
 // than the chip has ("network needs 37 crossbars, the chip has 16 (2 tiles x
 // 8)"), when one layer needs more than a tile has, or when the chip's weight
 // width is narrower than the network's.
-Placement place(const QuantizedNetwork& qnet, const ChipResources& chip);
+// With options.reprogram and a network larger than the chip, layers are
+// split and grouped instead (all slices of a layer on one tile; a new group
+// starts when the next slice does not fit); a layer whose one output column
+// group needs more crossbars than a tile has still fails.
+Placement place(const QuantizedNetwork& qnet, const ChipResources& chip, const PlacementOptions& options = {});
 
 }  // namespace imcvp::compiler

@@ -92,6 +92,7 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
   if (pl.layers.size() != n.layers.size()) throw CompileError("placement does not match the network");
   ProgramImage img;
   img.chip = chip;
+  img.groups = pl.groups;
   img.tiles.resize(chip.tiles);
   std::copy(q.input_lut.begin(), q.input_lut.end(), img.input_lut);
 
@@ -100,7 +101,7 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
   std::vector<std::uint32_t> layers_on(chip.tiles, 0), params_on(chip.tiles, 0);
   for (std::size_t i = 0; i < n.layers.size(); ++i) {
     const unsigned t = unsigned(pl.layers[i].tile);
-    ++layers_on[t];
+    layers_on[t] += std::uint32_t(std::max<std::size_t>(1, pl.layers[i].slices.size()));
     params_on[t] += std::uint32_t(q.layers[i].requant.size() * sizeof(RequantEntry));
   }
   std::vector<std::uint32_t> next_desc(chip.tiles), next_param(chip.tiles), next_tensor(chip.tiles);
@@ -192,34 +193,6 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
         d.in2_fmt = element_format(q.formats[std::size_t(l.inputs.at(1))]);
         break;
     }
-    if (l.has_weights()) {
-      d.in_bits = u8(fin.bits, l.name + " in_bits");
-      d.xbar = u16(lp.first_xbar, l.name + " xbar");
-      const unsigned K = unsigned(l.fan_in()), O = unsigned(l.out.c), R = p.rows, npx = p.max_outputs();
-      for (unsigned rg = 0; rg < lp.row_groups; ++rg)
-        for (unsigned cg = 0; cg < lp.col_groups; ++cg) {
-          const unsigned rows = std::min(R, K - rg * R), outs = std::min(npx, O - cg * npx);
-          std::vector<std::int32_t> sub(std::size_t(rows) * outs);
-          for (unsigned r = 0; r < rows; ++r)
-            for (unsigned j = 0; j < outs; ++j)
-              sub[std::size_t(r) * outs + j] = ql.weight[std::size_t(cg * npx + j) * K + rg * R + r];
-          ImageProgram pr;
-          pr.tile = std::uint16_t(t);
-          pr.desc = blank_desc(desc::Program);
-          pr.desc.xbar = std::uint16_t(unsigned(lp.first_xbar) + rg * lp.col_groups + cg);
-          pr.desc.param_off = img.tiles[t].levels_stage_off;
-          try {
-            pr.levels = map_weights(p, sub, rows, outs).levels;
-          } catch (const std::invalid_argument& e) {
-            throw CompileError("layer " + l.name + ": " + e.what());
-          }
-          progs[t].push_back(std::move(pr));
-        }
-      for (std::size_t o = 0; o < ql.requant.size(); ++o)
-        il.params.push_back({ql.bias.at(o), ql.requant[o].multiplier, ql.requant[o].shift});
-    } else if (!ql.requant.empty()) {
-      il.params.push_back({0, ql.requant[0].multiplier, ql.requant[0].shift});
-    }
     for (std::size_t k = 0; k < l.inputs.size() && k < 2; ++k) {
       const int id = l.inputs[k];
       const bool had = where[std::size_t(id)].count(t) != 0;
@@ -232,14 +205,63 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
       (k == 0 ? d.in_off : d.in2_off) = off;
     }
     d.out_off = alloc(l.output, t, l);
-    if (!il.params.empty()) {
-      d.param_off = next_param[t];
-      next_param[t] += std::uint32_t(il.params.size() * sizeof(RequantEntry));
+    il.group = std::uint16_t(lp.group);
+    if (!l.has_weights()) {
+      if (!ql.requant.empty()) il.params.push_back({0, ql.requant[0].multiplier, ql.requant[0].shift});
+      if (!il.params.empty()) {
+        d.param_off = next_param[t];
+        next_param[t] += std::uint32_t(il.params.size() * sizeof(RequantEntry));
+      }
+      il.desc_off = next_desc[t];
+      next_desc[t] += sizeof(LayerDesc);
+      il.desc = d;
+      img.layers.push_back(std::move(il));
+      continue;
     }
-    il.desc_off = next_desc[t];
-    next_desc[t] += sizeof(LayerDesc);
-    il.desc = d;
-    img.layers.push_back(std::move(il));
+    // Conv/FC: one image layer per slice (output channels [c0, c0 + channels)
+    // into the same output tensor), each with its crossbars' PROGRAMs.
+    d.in_bits = u8(fin.bits, l.name + " in_bits");
+    const unsigned K = unsigned(l.fan_in()), R = p.rows, npx = p.max_outputs();
+    const std::uint32_t plane_bytes = std::uint32_t(l.out.h) * std::uint32_t(l.out.w) * format_bytes(d.out_fmt);
+    for (std::size_t si = 0; si < lp.slices.size(); ++si) {
+      const LayerSlice& sl = lp.slices[si];
+      ImageLayer is = il;
+      if (si > 0) is.src_tile[0] = is.src_tile[1] = 0xFFFF;  // the first slice brought the inputs
+      is.group = std::uint16_t(sl.group);
+      LayerDesc ds = d;
+      ds.out_c = u16(int(sl.channels), l.name + " out_c");
+      ds.out_off = d.out_off + sl.c0 * plane_bytes;
+      ds.xbar = u16(sl.first_xbar, l.name + " xbar");
+      for (unsigned rg = 0; rg < lp.row_groups; ++rg)
+        for (unsigned cg = 0; cg < sl.col_groups; ++cg) {
+          const unsigned o0 = sl.c0 + cg * npx;
+          const unsigned rows = std::min(R, K - rg * R), outs = std::min(npx, sl.c0 + sl.channels - o0);
+          std::vector<std::int32_t> sub(std::size_t(rows) * outs);
+          for (unsigned r = 0; r < rows; ++r)
+            for (unsigned j = 0; j < outs; ++j)
+              sub[std::size_t(r) * outs + j] = ql.weight[std::size_t(o0 + j) * K + rg * R + r];
+          ImageProgram pr;
+          pr.tile = std::uint16_t(t);
+          pr.group = std::uint16_t(sl.group);
+          pr.desc = blank_desc(desc::Program);
+          pr.desc.xbar = std::uint16_t(unsigned(sl.first_xbar) + rg * sl.col_groups + cg);
+          pr.desc.param_off = img.tiles[t].levels_stage_off;
+          try {
+            pr.levels = map_weights(p, sub, rows, outs).levels;
+          } catch (const std::invalid_argument& e) {
+            throw CompileError("layer " + l.name + ": " + e.what());
+          }
+          progs[t].push_back(std::move(pr));
+        }
+      for (unsigned o = sl.c0; o < sl.c0 + sl.channels; ++o)
+        is.params.push_back({ql.bias.at(o), ql.requant.at(o).multiplier, ql.requant.at(o).shift});
+      ds.param_off = next_param[t];
+      next_param[t] += std::uint32_t(is.params.size() * sizeof(RequantEntry));
+      is.desc_off = next_desc[t];
+      next_desc[t] += sizeof(LayerDesc);
+      is.desc = ds;
+      img.layers.push_back(std::move(is));
+    }
   }
   for (unsigned t = 0; t < chip.tiles; ++t) {
     img.tiles[t].first_program = std::uint32_t(img.programs.size());
@@ -298,6 +320,7 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
   for (const auto& l : img.layers) total += l.params.size() * sizeof(RequantEntry);
   if (total > 0xFFFFFFFFull) throw CompileError("program image larger than 4 GiB");
   h.levels_bytes = std::uint32_t(total - h.levels_off);
+  h.group_count = img.groups;
   h.image_bytes = std::uint32_t(total);
   Writer w;
   w.put(&h, sizeof h);
@@ -311,6 +334,7 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
     imcvp_image_program rec;
     std::memset(&rec, 0, sizeof rec);
     rec.tile = pr.tile;
+    rec.group = pr.group;
     rec.levels_off = std::uint32_t(h.levels_off + i * cells);
     rec.desc = pr.desc;
     w.put(&rec, sizeof rec);
@@ -327,6 +351,7 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
     rec.src_off[1] = l.src_off[1];
     rec.params_off = std::uint32_t(params_at);
     rec.param_count = std::uint32_t(l.params.size());
+    rec.group = l.group;
     rec.desc = l.desc;
     w.put(&rec, sizeof rec);
     params_at += l.params.size() * sizeof(RequantEntry);
@@ -391,6 +416,8 @@ ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
   if (h.signed_mode > IMCVP_IMAGE_SIGNED_OFFSET) fail("bad signed mode " + std::to_string(h.signed_mode));
   c.crossbar.signed_mode = h.signed_mode == IMCVP_IMAGE_SIGNED_OFFSET ? SignedMode::Offset : SignedMode::Differential;
   c.buffer_bytes = h.buffer_bytes;
+  if (h.group_count == 0) fail("no groups");
+  img.groups = h.group_count;
   const std::uint32_t nprog = h.program_count, nlay = h.layer_count;
   const std::uint64_t cells = std::uint64_t(c.crossbar.rows) * c.crossbar.cols;
   auto section = [&](std::uint64_t at, std::uint64_t bytes, const char* what) {
@@ -426,6 +453,8 @@ ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
     imcvp_image_program rec;
     r.get(&rec, sizeof rec, "program");
     pr.tile = rec.tile;
+    pr.group = rec.group;
+    if (pr.group >= img.groups) fail("PROGRAM of group " + std::to_string(pr.group) + " of " + std::to_string(img.groups));
     pr.desc = rec.desc;
     check_desc(pr.desc, "PROGRAM");
     if (pr.tile >= c.tiles || pr.desc.xbar >= c.crossbars_per_tile) fail("PROGRAM of a crossbar the chip lacks");
@@ -447,6 +476,8 @@ ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
     l.src_off[0] = rec.src_off[0];
     l.src_off[1] = rec.src_off[1];
     l.desc = rec.desc;
+    l.group = rec.group;
+    if (l.group >= img.groups) fail("layer of group " + std::to_string(l.group) + " of " + std::to_string(img.groups));
     const std::uint32_t po = rec.params_off, pn = rec.param_count;
     check_desc(l.desc, "layer");
     if (l.tile >= c.tiles) fail("layer on tile " + std::to_string(l.tile) + " of " + std::to_string(c.tiles));

@@ -49,12 +49,14 @@ struct ImageTile {
 
 struct ImageProgram {
   std::uint16_t tile = 0;
+  std::uint16_t group = 0;
   LayerDesc desc{};                  // op PROGRAM, xbar, param_off = the tile's levels_stage_off
   std::vector<std::uint8_t> levels;  // rows x cols, row-major
 };
 
 struct ImageLayer {
   std::uint16_t tile = 0;
+  std::uint16_t group = 0;        // the crossbars must hold this group's levels
   std::uint16_t net_layer = 0;    // index into the network's layers
   std::uint32_t desc_off = 0;     // buffer offset to write `desc` to (DESC_ADDR)
   // Inputs produced on another tile (or the network input held elsewhere):
@@ -75,9 +77,10 @@ struct ImageIo {
 struct ProgramImage {
   std::uint16_t version = kImageVersion;
   ChipResources chip;
+  unsigned groups = 1;                 // > 1: the firmware reprograms between groups
   std::vector<ImageTile> tiles;
   std::vector<ImageProgram> programs;  // grouped by tile
-  std::vector<ImageLayer> layers;      // execution order
+  std::vector<ImageLayer> layers;      // execution order; one per slice of a split layer
   ImageIo input, output;
   std::int32_t input_lut[256] = {};    // pixel -> input code (QuantizedNetwork::input_lut)
 };

@@ -69,11 +69,32 @@ double sum(const Breakdown& b) {
   return s;
 }
 
+// One network layer: the sums over its slices (one unless it is split over
+// reprogramming groups), per inference.
+// The tiles' programming so far: PROGRAM commands and their cost.
+struct ProgramSnapshot {
+  uint64_t commands = 0;  // crossbars programmed
+  double busy_ns = 0;     // the tiles' PROGRAM time (reading the staged levels included)
+  ProgramStats st;        // the crossbars' write-and-verify
+};
+ProgramSnapshot operator-(const ProgramSnapshot& a, const ProgramSnapshot& b) {
+  ProgramSnapshot d;
+  d.commands = a.commands - b.commands;
+  d.busy_ns = a.busy_ns - b.busy_ns;
+  d.st.cells_written = a.st.cells_written - b.st.cells_written;
+  d.st.pulses = a.st.pulses - b.st.pulses;
+  d.st.verify_reads = a.st.verify_reads - b.st.verify_reads;
+  d.st.cells_failed = a.st.cells_failed - b.st.cells_failed;
+  d.st.latency_ns = a.st.latency_ns - b.st.latency_ns;
+  d.st.pulse_energy_pj = a.st.pulse_energy_pj - b.st.pulse_energy_pj;
+  d.st.verify_energy_pj = a.st.verify_energy_pj - b.st.verify_energy_pj;
+  return d;
+}
+
 struct LayerRow {
   std::string name, kind;
-  unsigned tile = 0, crossbars = 0;
-  uint64_t commands = 0, mvms = 0;
-  double busy_ns = 0;  // over the whole run
+  unsigned tile = 0, crossbars = 0, slices = 0;
+  double ns = 0, mvms = 0;
 };
 
 }  // namespace
@@ -97,15 +118,14 @@ struct NetworkRun::Impl {
   // marks
   std::optional<sc_core::sc_time> t_load, t_infer, t_end, t_last_image;
   std::optional<Breakdown> e_load, e_infer, e_end;
+  std::vector<const Tile*> tiles;
+  ProgramSnapshot p_load, p_infer, p_end;
   uint64_t image_marks = 0;
   double lat_min_ns = 0, lat_max_ns = 0;
 
   // results
   uint64_t done = 0, correct = 0, golden_correct = 0, float_correct = 0, same_pred = 0, same_logits = 0;
   std::vector<LayerRow> layers;
-  uint64_t crossbars_programmed = 0;
-  double program_busy_ns = 0;
-  ProgramStats program;
   double cpu_hz = 0;
   double tile_clock_ns = 1;
   uint64_t cells_used = 0;
@@ -123,10 +143,13 @@ struct NetworkRun::Impl {
     }
     const compiler::QuantizedNetwork& q = compiled.network;
     try {
-      placement = compiler::place(q, chip);
+      compiler::PlacementOptions po;
+      po.reprogram = cfg.reprogram;
+      placement = compiler::place(q, chip, po);
       image = compiler::build_program_image(q, placement);
     } catch (const std::exception& e) {
-      throw fail("network", std::string(e.what()) + " (accelerator.tiles and accelerator.tile set the chip)");
+      throw fail("network", std::string(e.what()) + " (accelerator.tiles and accelerator.tile set the chip" +
+                                (cfg.reprogram ? ")" : "; network.reprogram: true rewrites the crossbars between layer groups)"));
     }
     std::vector<uint8_t> image_bytes;
     if (cfg.program_image.empty()) {
@@ -211,16 +234,31 @@ struct NetworkRun::Impl {
     }
   }
 
+  ProgramSnapshot programming() const {
+    ProgramSnapshot p;
+    for (const Tile* t : tiles) {
+      const auto& by = t->descriptor_stats();
+      if (auto it = by.find(IMCVP_IMAGE_PROGRAM_DESC_OFF); it != by.end()) {
+        p.commands += it->second.commands;
+        p.busy_ns += it->second.busy_ns;
+      }
+      p.st += t->stats().program;
+    }
+    return p;
+  }
+
   void record(uint32_t m, const sc_core::sc_time& at, const EnergyLedger* l) {
     switch (m) {
       case IMCVP_MARK_LOAD_BEGIN:
         t_load = at;
         e_load = breakdown(*l);
+        p_load = programming();
         break;
       case IMCVP_MARK_INFER_BEGIN:
         t_infer = at;
         t_last_image = at;
         e_infer = breakdown(*l);
+        p_infer = programming();
         break;
       case IMCVP_MARK_IMAGE_END:
         if (t_last_image) {
@@ -234,6 +272,7 @@ struct NetworkRun::Impl {
       case IMCVP_MARK_INFER_END:
         t_end = at;
         e_end = breakdown(*l);
+        p_end = programming();
         break;
       default: break;  // unknown marks are the firmware's business
     }
@@ -273,11 +312,14 @@ NetworkRun::~NetworkRun() = default;
 
 const std::vector<uint8_t>& NetworkRun::workload() const { return impl_->workload; }
 
+void NetworkRun::set_tiles(std::vector<const Tile*> tiles) { impl_->tiles = std::move(tiles); }
+
 void NetworkRun::record_mark(uint32_t m, const sc_core::sc_time& at, const EnergyLedger* ledger) {
   impl_->record(m, at, ledger);
 }
 
-void NetworkRun::finish(const uint8_t* memory, const std::vector<const Tile*>& tiles, double cpu_hz) {
+void NetworkRun::finish(const uint8_t* memory, const std::vector<const Tile*>& tiles, double cpu_hz,
+                        const EnergyLedger& ledger) {
   Impl& d = *impl_;
   if (d.reference_thread.joinable()) d.reference_thread.join();
   d.cpu_hz = cpu_hz;
@@ -300,30 +342,32 @@ void NetworkRun::finish(const uint8_t* memory, const std::vector<const Tile*>& t
     }
   }
   const compiler::QuantizedNetwork& q = d.compiled.network;
+  std::map<unsigned, size_t> row_of;  // net layer -> row
   for (const compiler::ImageLayer& il : d.image.layers) {
     const compiler::Layer& l = q.net.layers.at(il.net_layer);
-    LayerRow row;
-    row.name = l.name;
-    row.kind = compiler::to_string(l.kind);
-    row.tile = il.tile;
-    row.crossbars = d.placement.layers.at(il.net_layer).crossbars();
+    auto [it, added] = row_of.emplace(il.net_layer, d.layers.size());
+    if (added) {
+      LayerRow row;
+      row.name = l.name;
+      row.kind = compiler::to_string(l.kind);
+      row.tile = il.tile;
+      row.crossbars = d.placement.layers.at(il.net_layer).crossbars();
+      d.layers.push_back(row);
+    }
+    LayerRow& row = d.layers[it->second];
+    ++row.slices;
     if (il.tile < tiles.size()) {
       const auto& by = tiles[il.tile]->descriptor_stats();
-      if (auto it = by.find(il.desc_off); it != by.end()) {
-        row.commands = it->second.commands;
-        row.busy_ns = it->second.busy_ns;
-        row.mvms = it->second.mvms;
+      if (auto st = by.find(il.desc_off); st != by.end() && st->second.commands) {
+        row.ns += st->second.busy_ns / double(st->second.commands);
+        row.mvms += double(st->second.mvms) / double(st->second.commands);
       }
     }
-    d.layers.push_back(row);
   }
-  for (const Tile* t : tiles) {
-    const auto& by = t->descriptor_stats();
-    if (auto it = by.find(IMCVP_IMAGE_PROGRAM_DESC_OFF); it != by.end()) {
-      d.crossbars_programmed += it->second.commands;
-      d.program_busy_ns += it->second.busy_ns;
-    }
-    d.program += t->stats().program;
+  d.tiles = tiles;
+  if (d.t_infer && !d.t_end) {  // the firmware stopped early: up to the end of the run
+    d.p_end = d.programming();
+    d.e_end = breakdown(ledger);
   }
 }
 
@@ -357,21 +401,20 @@ void NetworkRun::write_json(JsonWriter& j) const {
       .value("inference_phase_ns", d.infer_ns())
       .value("throughput_per_s", d.infer_ns() > 0 ? double(n) / (d.infer_ns() * 1e-9) : 0.0);
   double busy = 0;
-  for (const LayerRow& r : d.layers) busy += r.commands ? r.busy_ns / double(r.commands) : 0;
+  for (const LayerRow& r : d.layers) busy += r.ns;
   j.value("tiles_busy_per_inference_ns", busy);
   j.begin_array("layers");
   for (size_t i = 0; i < d.layers.size(); ++i) {
     const LayerRow& r = d.layers[i];
-    const double lns = r.commands ? r.busy_ns / double(r.commands) : 0;
-    const double clock_ns = d.tile_clock_ns;
     j.begin_object()
         .value("name", r.name)
         .value("kind", r.kind)
         .value("tile", r.tile)
         .value("crossbars", r.crossbars)
-        .value("ns", lns)
-        .value("tile_cycles", lns / clock_ns)
-        .value("mvms", r.commands ? double(r.mvms) / double(r.commands) : 0.0)
+        .value("slices", r.slices)
+        .value("ns", r.ns)
+        .value("tile_cycles", r.ns / d.tile_clock_ns)
+        .value("mvms", r.mvms)
         .end_object();
   }
   j.end_array().end_object();
@@ -382,17 +425,34 @@ void NetworkRun::write_json(JsonWriter& j) const {
   j.end_object();
   j.value("edp_j_s", total * 1e-12 * ns * 1e-9);
   const Breakdown le = d.load_energy();
-  j.begin_object("load")
-      .value("time_ns", d.load_ns())
-      .value("energy_pj", sum(le))
-      .value("crossbars_programmed", d.crossbars_programmed)
-      .value("programming_ns", d.program_busy_ns)
-      .value("write_verify_ns", d.program.latency_ns)
-      .value("programming_energy_pj", d.program.energy_pj())
-      .value("cells_written", d.program.cells_written)
-      .value("pulses", d.program.pulses)
-      .value("verify_reads", d.program.verify_reads)
-      .value("cells_failed", d.program.cells_failed)
+  auto program_fields = [&](const ProgramSnapshot& p) {
+    j.value("crossbars_programmed", p.commands)
+        .value("programming_ns", p.busy_ns)
+        .value("write_verify_ns", p.st.latency_ns)
+        .value("programming_energy_pj", p.st.energy_pj())
+        .value("cells_written", p.st.cells_written)
+        .value("pulses", p.st.pulses)
+        .value("verify_reads", p.st.verify_reads)
+        .value("cells_failed", p.st.cells_failed);
+  };
+  const ProgramSnapshot load_prog = d.p_infer - d.p_load;
+  j.begin_object("load").value("time_ns", d.load_ns()).value("energy_pj", sum(le));
+  program_fields(load_prog);
+  j.end_object();
+  // Rewriting crossbars between groups while the images run (none when the
+  // network fits the chip), and programming's share of the whole run.
+  const ProgramSnapshot run_prog = d.p_end - d.p_infer;
+  const double all_ns = d.load_ns() + d.infer_ns();
+  const double all_pj = sum(le) + sum(d.infer_energy());
+  j.begin_object("reprogramming").value("groups", d.placement.groups);
+  program_fields(run_prog);
+  j.value("per_inference_crossbars", n ? double(run_prog.commands) / double(n) : 0.0)
+      .value("per_inference_ns", n ? run_prog.busy_ns / double(n) : 0.0)
+      .value("per_inference_energy_pj", n ? run_prog.st.energy_pj() / double(n) : 0.0)
+      .value("programming_share_of_time_percent",
+             all_ns > 0 ? 100.0 * (load_prog.busy_ns + run_prog.busy_ns) / all_ns : 0.0)
+      .value("programming_share_of_energy_percent",
+             all_pj > 0 ? 100.0 * (load_prog.st.energy_pj() + run_prog.st.energy_pj()) / all_pj : 0.0)
       .end_object();
   const uint64_t xbar_cells = uint64_t(chip.crossbar.rows) * chip.crossbar.cols;
   j.begin_object("crossbars")
@@ -400,7 +460,8 @@ void NetworkRun::write_json(JsonWriter& j) const {
       .value("used", d.placement.crossbars_used)
       .value("used_percent", d.percent(d.placement.crossbars_used, chip.total_crossbars()))
       .value("cells_used", d.cells_used)
-      .value("cells_used_percent", d.percent(d.cells_used, uint64_t(d.placement.crossbars_used) * xbar_cells))
+      .value("network_needs", d.placement.crossbars_needed)
+      .value("cells_used_percent", d.percent(d.cells_used, uint64_t(d.placement.crossbars_needed) * xbar_cells))
       .end_object();
   j.end_object();
 }
@@ -436,24 +497,32 @@ void NetworkRun::print_table(std::ostream& out) const {
   s << "  layers (tile time per inference)\n";
   for (size_t i = 0; i < d.layers.size(); ++i) {
     const LayerRow& r = d.layers[i];
-    const double lns = r.commands ? r.busy_ns / double(r.commands) : 0;
     std::snprintf(line, sizeof line, "    %2zu %-20s tile %u  %3u crossbars %12.1f ns %6.2f %%  %s\n", i, r.kind.c_str(),
-                  r.tile, r.crossbars, lns, ns > 0 ? 100 * lns / ns : 0.0, r.name.c_str());
+                  r.tile, r.crossbars, r.ns, ns > 0 ? 100 * r.ns / ns : 0.0, r.name.c_str());
     s << line;
   }
   const compiler::ChipResources& chip = d.placement.chip;
   std::snprintf(line, sizeof line,
-                "  crossbars      %u of %u used (%.1f %%); %.1f %% of their cells hold weights\n",
+                "  crossbars      %u of %u used (%.1f %%); %.1f %% of the cells programmed hold weights\n",
                 d.placement.crossbars_used, chip.total_crossbars(),
                 d.percent(d.placement.crossbars_used, chip.total_crossbars()),
-                d.percent(d.cells_used, uint64_t(d.placement.crossbars_used) * chip.crossbar.rows * chip.crossbar.cols));
+                d.percent(d.cells_used, uint64_t(d.placement.crossbars_needed) * chip.crossbar.rows * chip.crossbar.cols));
   s << line;
+  const ProgramSnapshot all = d.p_end - d.p_load;
   std::snprintf(line, sizeof line,
                 "  programming    %llu crossbars, %llu cells written, %llu pulses, %.3f ms, %.3f uJ (load phase %.3f ms)\n",
-                (unsigned long long)d.crossbars_programmed, (unsigned long long)d.program.cells_written,
-                (unsigned long long)d.program.pulses, d.program_busy_ns * 1e-6, d.program.energy_pj() * 1e-6,
-                d.load_ns() * 1e-6);
+                (unsigned long long)all.commands, (unsigned long long)all.st.cells_written,
+                (unsigned long long)all.st.pulses, all.busy_ns * 1e-6, all.st.energy_pj() * 1e-6, d.load_ns() * 1e-6);
   s << line;
+  if (d.placement.groups > 1) {
+    const ProgramSnapshot run_prog = d.p_end - d.p_infer;
+    const double all_ns = d.load_ns() + d.infer_ns();
+    std::snprintf(line, sizeof line,
+                  "  reprogramming  %u groups: %.1f crossbars rewritten per inference, %.1f %% of the time\n",
+                  d.placement.groups, d.image_marks ? double(run_prog.commands) / double(d.image_marks) : 0.0,
+                  all_ns > 0 ? 100.0 * all.busy_ns / all_ns : 0.0);
+    s << line;
+  }
   out << s.str();
 }
 

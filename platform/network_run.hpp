@@ -38,6 +38,9 @@ class NetworkRun {
   NetworkRun(const NetworkRun&) = delete;
   NetworkRun& operator=(const NetworkRun&) = delete;
 
+  // The tiles, once built: the marks read their programming figures.
+  void set_tiles(std::vector<const Tile*> tiles);
+
   // The workload memory's initial contents; its size is a multiple of 4 KiB.
   const std::vector<uint8_t>& workload() const;
 
@@ -49,8 +52,10 @@ class NetworkRun {
 
   // After the simulation: reads the result records from the workload memory
   // (`memory`, workload().size() bytes), joins the reference thread and
-  // gathers the tiles' figures.
-  void finish(const uint8_t* memory, const std::vector<const Tile*>& tiles, double cpu_hz);
+  // gathers the tiles' figures. `ledger`: the run's final energy (a run that
+  // ended before the INFER_END mark is measured up to its last image).
+  void finish(const uint8_t* memory, const std::vector<const Tile*>& tiles, double cpu_hz,
+              const EnergyLedger& ledger);
 
   void write_json(JsonWriter& j) const;
   // The readable table (terminal and report.txt).

@@ -221,6 +221,9 @@ struct Platform::Impl {
     }
     cpu.set_external_irqs(std::move(irqs));
     if (net) {
+      std::vector<const Tile*> ts;
+      for (const auto& t : tiles) ts.push_back(t.get());
+      net->set_tiles(ts);
       MemoryParams mp;
       mp.size = net->workload().size();
       mp.latency = sc_time(sc.platform.memory.latency_ns, sc_core::SC_NS);
@@ -299,7 +302,7 @@ struct Platform::Impl {
     if (net) {
       std::vector<const Tile*> ts;
       for (const auto& t : tiles) ts.push_back(t.get());
-      net->finish(workload_mem->data(), ts, sc.platform.cpu_hz);
+      net->finish(workload_mem->data(), ts, sc.platform.cpu_hz, ledger);
     }
 
     RunSummary r;

@@ -83,6 +83,9 @@ struct NetworkConfig {
   uint32_t images = kFashionMnistTestImages;  // test images the firmware runs, 1..10000
   uint32_t first_image = 0;          // the first test image; first_image + images <= 10000
   bool reference = true;             // also golden (integer) and float accuracy on the same images
+  // A network larger than the chip: split its layers into groups that fit
+  // and rewrite the crossbars between groups (true), or fail (false).
+  bool reprogram = false;
   // Resolved path of a ready program image to load instead of compiling the
   // network; empty: compile.
   std::string program_image;

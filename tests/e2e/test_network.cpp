@@ -182,7 +182,42 @@ TEST(Network, TooFewCrossbarsSaysHowManyAreNeeded) {
   EXPECT_EQ(r.result.code, 2) << r.result.output;
   EXPECT_NE(r.result.output.find("network needs 58 crossbars, the chip has 32 (2 tiles x 16)"), std::string::npos)
       << r.result.output;
+  EXPECT_NE(r.result.output.find("network.reprogram: true"), std::string::npos) << r.result.output;
   EXPECT_EQ(r.result.output.find("terminate"), std::string::npos);
+}
+
+// The reprogramming baseline: a quarter of the crossbars the CNN needs. The
+// compiler splits and groups the layers, the firmware rewrites the crossbars
+// between groups for every image, and the logits still equal the golden
+// reference's on an ideal device; it costs what the spatial run does not.
+TEST(Network, ReprogrammingAQuarterOfTheCrossbarsKeepsTheResults) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const NetRun full = run_net("spatial", "fmnist_cnn", 30, "  tiles: 1\n  tile:\n    crossbars: 64\n    ideal_crossbar: true\n");
+  const NetRun quarter = run_net("quarter", "fmnist_cnn", 30,
+                                 "  tiles: 1\n  tile:\n    crossbars: 16\n    ideal_crossbar: true\n",
+                                 "  reprogram: true\n");
+  ASSERT_EQ(full.result.code, 0) << full.result.output;
+  ASSERT_EQ(quarter.result.code, 0) << quarter.result.output;
+  EXPECT_EQ(num(full.net, "logits_equal_golden"), 30);
+  EXPECT_EQ(num(quarter.net, "logits_equal_golden"), 30);
+  EXPECT_EQ(num(full.net, "groups"), 1);
+  EXPECT_GT(num(quarter.net, "groups"), 1);
+  const auto at = [](const std::string& net, const char* section) { return net.substr(net.find(section)); };
+  // the spatial run programs once, in the load phase
+  EXPECT_EQ(num(at(full.net, "\"reprogramming\""), "cells_written"), 0);
+  EXPECT_EQ(num(at(full.net, "\"load\""), "crossbars_programmed"), 58);
+  // the quarter run rewrites about every crossbar of the network per image
+  const std::string rq = at(quarter.net, "\"reprogramming\"");
+  EXPECT_GE(num(rq, "per_inference_crossbars"), 50.0);
+  EXPECT_GT(num(rq, "cells_written"), 0);
+  EXPECT_GT(num(rq, "programming_share_of_time_percent"), 50.0);
+  EXPECT_GT(num(rq, "programming_share_of_energy_percent"), 0.0);
+  const imcvp::CrossbarParams p = imcvp::ideal_crossbar(imcvp::CrossbarParams{});
+  EXPECT_NEAR(num(rq, "write_verify_ns"), num(rq, "pulses") * (p.pulse_latency_ns + p.verify_latency_ns),
+              1e-6 * num(rq, "pulses"));
+  EXPECT_GT(num(quarter.net, "per_inference_ns"), 10 * num(full.net, "per_inference_ns"));
+  EXPECT_GT(num(at(quarter.net, "\"energy_per_inference_pj\""), "total"),
+            num(at(full.net, "\"energy_per_inference_pj\""), "total"));
 }
 
 // A program image damaged after the compiler wrote it: the firmware's CRC

@@ -204,6 +204,48 @@ TEST(Placement, TooSmallChipNamesBothCounts) {
   }
 }
 
+// With reprogramming allowed, a chip of 16 crossbars holds the 58-crossbar
+// CNN in groups: every layer's slices cover its output channels in order,
+// each slice fits the tile, and groups follow the execution order.
+TEST(Placement, ReprogrammingSplitsAndGroupsLayers) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TileParams t;
+  t.crossbars = 16;
+  const ChipResources chip = chip_resources(t, 1);
+  PlacementOptions o;
+  o.reprogram = true;
+  const Placement pl = place(cnn(), chip, o);
+  EXPECT_GT(pl.groups, 1u);
+  EXPECT_EQ(pl.crossbars_needed, 58u);
+  EXPECT_LE(pl.crossbars_used, 16u);
+  unsigned last_group = 0;
+  for (std::size_t i = 0; i < cnn().net.layers.size(); ++i) {
+    const Layer& l = cnn().net.layers[i];
+    const LayerPlacement& lp = pl.layers[i];
+    EXPECT_GE(lp.group, last_group) << l.name;
+    if (!l.has_weights()) continue;
+    unsigned c = 0;
+    for (const LayerSlice& sl : lp.slices) {
+      EXPECT_EQ(sl.c0, c) << l.name;
+      c += sl.channels;
+      EXPECT_LE(unsigned(sl.first_xbar) + lp.row_groups * sl.col_groups, 16u) << l.name;
+      EXPECT_GE(sl.group, last_group) << l.name;
+      last_group = sl.group;
+    }
+    EXPECT_EQ(c, unsigned(l.out.c)) << l.name;
+  }
+  EXPECT_EQ(last_group + 1, pl.groups);
+  // The image carries the groups, and reads back.
+  const ProgramImage img = read_program_image(write_program_image(cnn(), pl));
+  EXPECT_EQ(img.groups, pl.groups);
+  EXPECT_GT(img.layers.size(), cnn().net.layers.size());  // split layers: one record per slice
+  // A network that fits is placed spatially whatever the option says.
+  t.crossbars = 64;
+  const Placement spatial = place(cnn(), chip_resources(t, 1), o);
+  EXPECT_EQ(spatial.groups, 1u);
+  EXPECT_EQ(spatial.crossbars_used, 58u);
+}
+
 TEST(ProgramImage, TooSmallBufferNamesLayerAndSizes) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   TileParams t = big_tile();

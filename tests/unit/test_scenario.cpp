@@ -857,4 +857,7 @@ TEST(Scenario, CommittedScenariosLoad) {
   EXPECT_TRUE(cnn.network.enabled);
   EXPECT_EQ(cnn.network.images, kFashionMnistTestImages);
   EXPECT_EQ(cnn.accelerator.tiles, 1u);
+  EXPECT_FALSE(cnn.network.reprogram);
+  const Scenario q = load_scenario((source_dir() / "scenarios" / "fmnist_cnn_quarter.yaml").string(), o);
+  EXPECT_TRUE(q.network.reprogram);
 }

@@ -53,8 +53,8 @@ int main(void)
                rt.in_elems, rt.out_elems, w->input_bytes, w->classes);
         return 1;
     }
-    printf("infer: %" PRIu32 " layers on %u tile(s); programming %" PRIu32 " crossbars\n", rt.layers, rt.h.tiles,
-           rt.h.program_count);
+    printf("infer: %" PRIu32 " layers on %u tile(s); %" PRIu32 " crossbar programs in %" PRIu32 " group(s)\n",
+           rt.layers, rt.h.tiles, rt.h.program_count, rt.groups);
     if (imcvp_rt_load(&rt))
         return 1;
 
@@ -76,6 +76,7 @@ int main(void)
         mark(IMCVP_MARK_IMAGE_END);
     }
     mark(IMCVP_MARK_INFER_END);
-    printf("infer: %" PRIu32 " images done\n", rt.images);
+    printf("infer: %" PRIu32 " images done, %" PRIu32 " crossbars programmed (%" PRIu32 " group changes)\n",
+           rt.images, rt.crossbars_programmed, rt.reprogrammings);
     return 0;
 }

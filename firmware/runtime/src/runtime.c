@@ -97,6 +97,9 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
     if (cells % 4)
         FAIL("crossbars of %u x %u cells: the DMA moves whole words, rows x cols must be a multiple of 4", h->rows,
              h->cols);
+    if (h->group_count == 0 || h->group_count > 0xFFFFu)
+        FAIL("%" PRIu32 " groups", h->group_count);
+    rt->groups = h->group_count;
     if (h->layer_count == 0 || h->layer_count > IMCVP_RT_MAX_LAYERS)
         FAIL("%" PRIu32 " layers, this runtime runs 1 to %d", h->layer_count, IMCVP_RT_MAX_LAYERS);
     if (check_tiles(h))
@@ -113,8 +116,8 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
     for (uint32_t i = 0; i < h->program_count; ++i) {
         imcvp_image_program p;
         memcpy(&p, img + h->programs_off + i * sizeof p, sizeof p);
-        if (p.tile >= h->tiles || p.desc.magic != IMCVP_DESC_MAGIC || p.desc.op != IMCVP_OP_PROGRAM ||
-            p.desc.xbar >= h->crossbars_per_tile)
+        if (p.tile >= h->tiles || p.group >= h->group_count || p.desc.magic != IMCVP_DESC_MAGIC ||
+            p.desc.op != IMCVP_OP_PROGRAM || p.desc.xbar >= h->crossbars_per_tile)
             FAIL("program record %" PRIu32 " is not a PROGRAM of a crossbar of the chip", i);
         if (p.levels_off < h->levels_off || (p.levels_off & 3u) ||
             (uint64_t)p.levels_off + cells > (uint64_t)h->levels_off + h->levels_bytes)
@@ -127,6 +130,8 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
         const imcvp_layer_desc *d = &l.desc;
         if (l.tile >= h->tiles)
             FAIL("layer %" PRIu32 " on tile %u of %u", i, l.tile, h->tiles);
+        if (l.group >= h->group_count)
+            FAIL("layer %" PRIu32 " in group %u of %" PRIu32, i, l.group, h->group_count);
         if (d->magic != IMCVP_DESC_MAGIC || d->version != IMCVP_DESC_VERSION || d->op < IMCVP_OP_CONV ||
             d->op > IMCVP_OP_ADD)
             FAIL("layer %" PRIu32 ": bad descriptor (magic, version or op %u)", i, d->op);
@@ -142,6 +147,7 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
         r->tile_addr = IMCVP_TILE_ADDR(l.tile);
         r->desc_off = l.desc_off;
         r->net_layer = l.net_layer;
+        r->group = l.group;
         for (int k = 0; k < 2; ++k) {
             if (l.src_tile[k] == IMCVP_IMAGE_NO_TILE)
                 continue;
@@ -175,12 +181,12 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
     return 0;
 }
 
-int imcvp_rt_load(imcvp_rt *rt)
+/* Writes the levels of every crossbar of `group` (write-and-verify). */
+static int program_group(imcvp_rt *rt, uint32_t group)
 {
     const imcvp_image_header *h = &rt->h;
     const uint32_t image = (uint32_t)(uintptr_t)rt->image;
     const uint32_t cells = (uint32_t)h->rows * h->cols;
-    imcvp_accel_init(h->tiles);
     for (uint32_t t = 0; t < h->tiles; ++t) {
         imcvp_image_tile it;
         memcpy(&it, rt->image + h->tiles_off + t * sizeof it, sizeof it);
@@ -190,14 +196,27 @@ int imcvp_rt_load(imcvp_rt *rt)
             memcpy(&p, rt->image + rec, sizeof p);
             if (p.tile != t)
                 FAIL("program record %" PRIu32 " is listed under tile %" PRIu32 " but names tile %u", i, t, p.tile);
+            if (p.group != group)
+                continue;
             if (imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(t, it.levels_stage_off), image + p.levels_off, cells) ||
                 imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(t, IMCVP_IMAGE_PROGRAM_DESC_OFF),
-                            image + rec + (uint32_t)offsetof(imcvp_image_program, desc), IMCVP_LAYER_DESC_SIZE) ||
+                               image + rec + (uint32_t)offsetof(imcvp_image_program, desc), IMCVP_LAYER_DESC_SIZE) ||
                 imcvp_tile_run(IMCVP_TILE_ADDR(t), IMCVP_IMAGE_PROGRAM_DESC_OFF, "PROGRAM of crossbar", p.desc.xbar))
                 return -1;
             rt->crossbars_programmed++;
         }
     }
+    rt->resident_group = group;
+    return 0;
+}
+
+int imcvp_rt_load(imcvp_rt *rt)
+{
+    const imcvp_image_header *h = &rt->h;
+    const uint32_t image = (uint32_t)(uintptr_t)rt->image;
+    imcvp_accel_init(h->tiles);
+    if (program_group(rt, 0))
+        return -1;
     for (uint32_t i = 0; i < h->layer_count; ++i) {
         const uint32_t rec = h->layers_off + i * (uint32_t)sizeof(imcvp_image_layer);
         imcvp_image_layer l;
@@ -234,6 +253,11 @@ int imcvp_rt_infer(imcvp_rt *rt, const uint8_t *pixels, int32_t *scores)
         return -1;
     for (uint32_t i = 0; i < rt->layers; ++i) {
         const imcvp_rt_layer *l = &rt->layer[i];
+        if (l->group != rt->resident_group) {
+            if (program_group(rt, l->group))
+                return -1;
+            rt->reprogrammings++;
+        }
         for (int k = 0; k < 2; ++k)
             if (l->copy_len[k] && imcvp_dma_copy(l->copy_dst[k], l->copy_src[k], l->copy_len[k]))
                 return -1;

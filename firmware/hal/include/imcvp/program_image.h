@@ -12,8 +12,10 @@
  *
  *   header                    imcvp_image_header
  *   tiles_off:    tiles x     imcvp_image_tile
- *   programs_off: programs x  imcvp_image_program (grouped by tile)
- *   layers_off:   layers x    imcvp_image_layer (execution order)
+ *   programs_off: programs x  imcvp_image_program (grouped by tile, each
+ *                 tile's in group order)
+ *   layers_off:   layers x    imcvp_image_layer (execution order; a Conv/FC
+ *                 layer split over groups has one record per slice)
  *   io_off:       2 x         imcvp_image_io (the input, then the output)
  *   lut_off:      256 x       int32 (pixel value -> input code)
  *   levels_off:   programs x rows x cols uint8 cell levels, then every
@@ -27,7 +29,7 @@
 #include "imcvp/accel.h"
 
 #define IMCVP_IMAGE_MAGIC 0x50434D49u /* "IMCP" in memory order */
-#define IMCVP_IMAGE_VERSION 1
+#define IMCVP_IMAGE_VERSION 2 /* 2: reprogramming groups */
 #define IMCVP_IMAGE_NO_TILE 0xFFFF /* imcvp_image_layer.src_tile: input is local */
 #define IMCVP_IMAGE_LUT_ENTRIES 256
 /* Buffer offset every PROGRAM descriptor is written to (DESC_ADDR): the first
@@ -49,7 +51,10 @@ typedef struct __attribute__((packed)) imcvp_image_header {
   uint32_t buffer_bytes; /* each tile's local buffer */
   uint32_t program_count, layer_count;
   uint32_t tiles_off, programs_off, layers_off, io_off, lut_off, levels_off, levels_bytes;
-  uint32_t reserved1;
+  /* groups of layers whose crossbars are resident together: 1 when every
+   * weight fits the chip; more when firmware rewrites the crossbars
+   * between groups (programs and layers carry their group) */
+  uint32_t group_count;
 } imcvp_image_header;
 
 typedef struct __attribute__((packed)) imcvp_image_tile {
@@ -59,7 +64,7 @@ typedef struct __attribute__((packed)) imcvp_image_tile {
 } imcvp_image_tile;
 
 typedef struct __attribute__((packed)) imcvp_image_program {
-  uint16_t tile, reserved;
+  uint16_t tile, group; /* group: which layers' crossbars this PROGRAM writes */
   uint32_t levels_off;   /* image offset of rows x cols levels, row-major */
   imcvp_layer_desc desc; /* op PROGRAM; param_off = the tile's levels_stage_off */
 } imcvp_image_program;
@@ -72,6 +77,7 @@ typedef struct __attribute__((packed)) imcvp_image_layer {
   uint16_t src_tile[2];
   uint32_t src_off[2];
   uint32_t params_off, param_count; /* image offset of param_count imcvp_requant, to desc.param_off */
+  uint16_t group, reserved;         /* its crossbars must hold this group's levels */
   imcvp_layer_desc desc;
 } imcvp_image_layer;
 
@@ -90,7 +96,7 @@ typedef struct __attribute__((packed)) imcvp_image_io {
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_header) == 72, "image header layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_tile) == 16, "image tile layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_program) == 8 + IMCVP_LAYER_DESC_SIZE, "image program layout");
-IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_layer) == 28 + IMCVP_LAYER_DESC_SIZE, "image layer layout");
+IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_layer) == 32 + IMCVP_LAYER_DESC_SIZE, "image layer layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_io) == 16, "image io layout");
 #undef IMCVP_IMAGE_ASSERT_
 

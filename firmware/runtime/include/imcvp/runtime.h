@@ -5,13 +5,18 @@
  *   imcvp_rt_open()  checks the program image (magic, version, sizes, CRC32,
  *                    every record) and that the tiles present match the chip
  *                    it was compiled for;
- *   imcvp_rt_load()  programs every crossbar (PROGRAM, write-and-verify) and
- *                    writes each layer's descriptor and requantization
- *                    constants into the tile buffers, all by DMA;
+ *   imcvp_rt_load()  programs the crossbars of the first group (PROGRAM,
+ *                    write-and-verify) and writes each layer's descriptor and
+ *                    requantization constants into the tile buffers, all by
+ *                    DMA;
  *   imcvp_rt_infer() per image: pixels -> input codes (the image's table) ->
  *                    DMA into the input tile; each layer in order: DMA its
  *                    inputs held on another tile, START, sleep (wfi) until the
  *                    tile's interrupt; DMA the output back and decode it.
+ *                    An image compiled for a chip too small for the network
+ *                    has several groups: before a layer of another group
+ *                    than the one resident, the runtime rewrites that
+ *                    group's crossbars (the reprogramming baseline).
  *
  * Errors print one line "imcvp runtime: ..." on the console and return
  * nonzero; nothing is retried. docs/accelerator.md "Running a network".
@@ -39,6 +44,7 @@ typedef struct imcvp_rt_layer {
     uint32_t copy_dst[2]; /* its bus address on this tile */
     uint32_t copy_len[2]; /* bytes, rounded up to 4 */
     uint16_t net_layer;
+    uint16_t group;
 } imcvp_rt_layer;
 
 typedef struct imcvp_rt {
@@ -48,8 +54,11 @@ typedef struct imcvp_rt {
     uint32_t in_elems, out_elems;
     uint32_t layers;
     imcvp_rt_layer layer[IMCVP_RT_MAX_LAYERS];
+    uint32_t groups;         /* h.group_count */
+    uint32_t resident_group; /* whose levels the crossbars hold */
     /* counters */
     uint32_t crossbars_programmed;
+    uint32_t reprogrammings; /* group changes after the load */
     uint32_t images;
 } imcvp_rt;
 
