@@ -16,6 +16,7 @@
 #include "compiler/placement.hpp"
 #include "compiler/program_image.hpp"
 #include "imcvp/workload.h"
+#include "models/noc/mesh_noc.hpp"
 #include "models/tile/tile.hpp"
 #include "platform/platform.hpp"
 
@@ -30,7 +31,7 @@ uint32_t align_up(uint64_t v, uint64_t a) { return static_cast<uint32_t>((v + a 
 // The energy breakdown of the report: which category each ledger event
 // belongs to (docs/accelerator.md "Running a network").
 constexpr const char* kCategories[] = {"cell_array", "dac", "adc", "shift_add", "accumulate_activation",
-                                       "buffers", "dma_bus", "host_cpu", "programming", "other"};
+                                       "buffers", "dma_bus", "host_cpu", "programming", "noc", "other"};
 constexpr size_t kCategoryCount = sizeof kCategories / sizeof kCategories[0];
 using Breakdown = std::array<double, kCategoryCount>;
 
@@ -50,7 +51,8 @@ size_t category(const std::string& block, const std::string& event) {
   if (ends_with(block, ".buffer")) return 5;
   if (block == "dma" || block == "bus") return 6;
   if (block == "cpu") return 7;
-  return 9;
+  if (block == kNocEnergyBlock) return 9;
+  return 10;
 }
 Breakdown breakdown(const EnergyLedger& l) {
   Breakdown b{};

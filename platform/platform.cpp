@@ -28,6 +28,7 @@
 #include "platform/exit_codes.hpp"
 #include "platform/json_writer.hpp"
 #include "platform/network_run.hpp"
+#include "platform/noc_fabric.hpp"
 #include "compiler/placement.hpp"
 #include "models/trace/vcd_file.hpp"
 
@@ -81,6 +82,7 @@ struct Platform::Impl {
   Rv32Cpu cpu;
   std::unique_ptr<DmaEngine> dma;            // accelerator (accelerator.tiles > 0)
   std::unique_ptr<Memory> workload_mem;      // with a network (imcvp/workload.h)
+  std::unique_ptr<NocFabric> noc;            // accelerator.noc: the mesh the DMA's bursts cross
   std::vector<std::unique_ptr<Tile>> tiles;
   std::unique_ptr<GdbStub> gdb;
   std::unique_ptr<VcdFile> vcd;
@@ -220,6 +222,14 @@ struct Platform::Impl {
       irqs.push_back(&tiles.back()->irq);
     }
     cpu.set_external_irqs(std::move(irqs));
+    if (a.noc) {
+      try {
+        noc = std::make_unique<NocFabric>(a.noc_mesh, a.tiles, a.noc_memory_node, &ledger);
+      } catch (const std::exception& e) {
+        throw PlatformError("accelerator." + std::string(e.what()) + " (" + sc.file + ")");
+      }
+      dma->set_interconnect(noc.get());
+    }
     if (net) {
       std::vector<const Tile*> ts;
       for (const auto& t : tiles) ts.push_back(t.get());
@@ -253,6 +263,8 @@ struct Platform::Impl {
         vcd->trace(t->busy, std::string(t->name()) + ".busy");
         vcd->trace(t->irq, std::string(t->name()) + ".irq");
       }
+      if (noc)
+        for (const auto& l : noc->link_signals()) vcd->trace(*l.busy, l.name);
     }
   }
 
@@ -387,6 +399,7 @@ struct Platform::Impl {
         .end_object();
     j.begin_object("uart").value("bytes", uart.byte_count()).value("output", r.uart_output).end_object();
     if (dma) write_accelerator(j);
+    if (noc) noc->write_json(j);
     if (net) net->write_json(j);
     j.begin_object("energy").value("total_pj", ledger.total_pj());
     j.begin_object("blocks");

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -245,6 +246,63 @@ void read_crossbar(YamlMap m, const std::optional<YamlValue>& section, bool idea
 }
 
 // Unset fields: the models' own defaults (TileParams, DmaParams), applied by the platform.
+// accelerator.noc: the mesh's fields over MeshParams{}, checked with
+// check_mesh_params() at the field; then the node count and the memory node.
+void read_noc(YamlMap m, const YamlValue& section, AcceleratorConfig& a) {
+  MeshParams& p = a.noc_mesh;
+  std::map<std::string, YamlValue> seen;
+  auto u = [&](const char* key, unsigned& field) {
+    if (auto v = m.get(key)) {
+      field = v->as_uint32(1, 1u << 16);
+      seen.emplace(key, *v);
+    }
+  };
+  u("width", p.width);
+  u("height", p.height);
+  u("flit_bytes", p.flit_bytes);
+  u("router_pipeline_cycles", p.router_pipeline_cycles);
+  u("link_cycles", p.link_cycles);
+  if (auto v = m.get("header_flits")) {
+    p.header_flits = v->as_uint32(0, 1u << 16);
+    seen.emplace("header_flits", *v);
+  }
+  if (auto v = m.get("clock")) {
+    p.clock_ns = v->as_time_s(Sign::Positive) * 1e9;
+    seen.emplace("clock_ns", *v);
+  }
+  if (auto v = m.get("router_energy_pj_per_flit")) {
+    p.router_energy_pj_per_flit = v->as_double(Sign::NonNegative);
+    seen.emplace("router_energy_pj_per_flit", *v);
+  }
+  if (auto v = m.get("link_energy_pj_per_flit")) {
+    p.link_energy_pj_per_flit = v->as_double(Sign::NonNegative);
+    seen.emplace("link_energy_pj_per_flit", *v);
+  }
+  std::optional<YamlValue> mem = m.get("memory_node");
+  m.finish();
+  if (auto e = check_mesh_params(p)) {
+    auto it = seen.find(e->field);
+    if (it != seen.end()) it->second.fail(e->problem);
+    section.fail(e->field + ": " + e->problem);
+  }
+  const unsigned nodes = p.nodes();
+  if (nodes < a.tiles + 1)
+    section.fail("a " + std::to_string(p.width) + " x " + std::to_string(p.height) + " mesh has " +
+                 std::to_string(nodes) + " nodes; " + std::to_string(a.tiles) +
+                 " tiles and the memory interface need " + std::to_string(a.tiles + 1));
+  a.noc_memory_node = nodes - 1;
+  if (mem) {
+    const std::vector<YamlValue> xy = mem->as_list();
+    if (xy.size() != 2) mem->fail("must be [x, y], the mesh coordinates of the memory interface");
+    const unsigned x = xy[0].as_uint32(0, p.width - 1), y = xy[1].as_uint32(0, p.height - 1);
+    a.noc_memory_node = x + y * p.width;
+    if (a.noc_memory_node < a.tiles)
+      mem->fail("node (" + std::to_string(x) + "," + std::to_string(y) + ") is tile " +
+                std::to_string(a.noc_memory_node) + "'s; tiles take nodes 0.." + std::to_string(a.tiles - 1) +
+                " (x + y * width)");
+  }
+}
+
 void read_accelerator(YamlMap m, AcceleratorConfig& a) {
   a = AcceleratorConfig{};
   if (auto v = m.get("tiles")) a.tiles = v->as_uint32(0, IMCVP_TILE_MAX_TILES);
@@ -268,6 +326,11 @@ void read_accelerator(YamlMap m, AcceleratorConfig& a) {
   if (auto v = dma.get("burst_overhead")) a.dma_burst_overhead_ns = v->as_time_s(Sign::NonNegative) * 1e9;
   if (auto v = dma.get("energy_pj_per_byte")) a.dma_energy_pj_per_byte = v->as_double(Sign::NonNegative);
   dma.finish();
+  if (std::optional<YamlValue> noc = m.get("noc"); noc && !noc->is_null()) {
+    if (a.tiles == 0) noc->fail("a NoC needs the accelerator (accelerator.tiles > 0)");
+    a.noc = true;
+    read_noc(noc->as_map(), *noc, a);
+  }
   m.finish();
 }
 

@@ -12,6 +12,7 @@
 #include "compiler/compile.hpp"  // compiler::CompileOptions: one definition of the compile defaults
 #include "models/cpu/cpu_params.hpp"
 #include "models/crossbar/crossbar_params.hpp"
+#include "models/noc/noc_params.hpp"
 
 namespace imcvp {
 
@@ -62,6 +63,13 @@ struct AcceleratorConfig {
   // that and then those fields again (a field written always wins). Checked
   // with check_crossbar_params(). docs/scenario.md.
   CrossbarParams crossbar;
+  // accelerator.noc present: the tiles and the memory interface sit on a
+  // mesh NoC and DMA bursts between them cross it (docs/noc.md). `noc_mesh`
+  // is MeshParams{} with the fields set there; tile n is node n, the memory
+  // interface node noc_memory_node (default: the last node).
+  bool noc = false;
+  MeshParams noc_mesh;
+  unsigned noc_memory_node = 0;
   std::optional<unsigned> dma_burst_bytes;   // DmaParams::burst_bytes
   std::optional<double> dma_setup_ns;        // DmaParams::setup_ns
   std::optional<double> dma_burst_overhead_ns;    // DmaParams::burst_overhead_ns

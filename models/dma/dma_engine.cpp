@@ -174,9 +174,21 @@ bool DmaEngine::burst(tlm::tlm_command cmd, uint64_t addr, unsigned char* data, 
   return t.is_response_ok();
 }
 
-uint32_t DmaEngine::move(uint64_t src, uint64_t dst, unsigned len, sc_time& delay) {
+uint32_t DmaEngine::move(uint64_t src, uint64_t dst, unsigned len, sc_time& delay, sc_time& done) {
   if (!burst(tlm::TLM_READ_COMMAND, src, m_buf.data(), len, delay)) return IMCVP_DMA_ERR_BUS_READ;
-  if (!burst(tlm::TLM_WRITE_COMMAND, dst, m_buf.data(), len, delay)) return IMCVP_DMA_ERR_BUS_WRITE;
+  const sc_time now = sc_core::sc_time_stamp();
+  const std::optional<sc_time> arrival = m_interconnect ? m_interconnect->carry(src, dst, len, now + delay)
+                                                        : std::nullopt;
+  if (!arrival) {
+    if (!burst(tlm::TLM_WRITE_COMMAND, dst, m_buf.data(), len, delay)) return IMCVP_DMA_ERR_BUS_WRITE;
+    done = std::max(done, delay);
+    return IMCVP_DMA_ERR_NONE;
+  }
+  // Over the interconnect: the write happens at the destination when the
+  // burst arrives; the engine issues the next burst meanwhile.
+  sc_time write_at = *arrival > now ? *arrival - now : sc_core::SC_ZERO_TIME;
+  if (!burst(tlm::TLM_WRITE_COMMAND, dst, m_buf.data(), len, write_at)) return IMCVP_DMA_ERR_BUS_WRITE;
+  done = std::max(done, write_at);
   return IMCVP_DMA_ERR_NONE;
 }
 
@@ -185,6 +197,7 @@ void DmaEngine::run() {
     wait(m_start_event);
     // Bursts are issued with a local time offset from now (= the START time).
     sc_time delay = sc_time(m_params.setup_ns, sc_core::SC_NS);
+    sc_time done = delay;
     const sc_time overhead(m_params.burst_overhead_ns, sc_core::SC_NS);
     uint32_t err = IMCVP_DMA_ERR_NONE;
     uint64_t err_addr = 0;
@@ -193,7 +206,7 @@ void DmaEngine::run() {
     while (moved < m_run_len) {
       const unsigned n = unsigned(std::min<uint64_t>(m_params.burst_bytes, m_run_len - moved));
       delay += overhead;
-      err = move(m_run_src + moved, m_run_dst + moved, n, delay);
+      err = move(m_run_src + moved, m_run_dst + moved, n, delay, done);
       if (err != IMCVP_DMA_ERR_NONE) {
         err_addr = (err == IMCVP_DMA_ERR_BUS_READ ? m_run_src : m_run_dst) + moved;
         break;
@@ -203,7 +216,7 @@ void DmaEngine::run() {
     }
     m_stats.bytes += moved;
     if (m_ledger) m_ledger->charge(name(), "transfer_byte", moved, m_params.energy_pj_per_byte);
-    wait(delay);
+    wait(std::max(delay, done));
     finish(err, err_addr, sc_core::sc_time_stamp());
   }
 }

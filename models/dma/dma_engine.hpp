@@ -22,6 +22,7 @@
 
 #include "imcvp/memory_map.h"
 #include "models/bus/register_bank.hpp"
+#include "models/dma/dma_interconnect.hpp"
 #include "models/bus/timed_signal_driver.hpp"
 
 namespace imcvp {
@@ -57,6 +58,8 @@ class DmaEngine : public sc_core::sc_module {
             EnergyLedger* ledger = nullptr);
 
   const DmaStats& stats() const { return m_stats; }
+  // Bursts between two nodes of `ic` travel over it (nullptr: the bus only).
+  void set_interconnect(DmaInterconnect* ic) { m_interconnect = ic; }
   const DmaParams& params() const { return m_params; }
   uint32_t status() const { return m_status; }
   uint32_t error_code() const { return m_error; }
@@ -67,8 +70,10 @@ class DmaEngine : public sc_core::sc_module {
   void invalidate(sc_dt::uint64 start, sc_dt::uint64 end);
   void start(const sc_core::sc_time& at);
   void run();  // SC_THREAD
-  // Moves one burst; returns an IMCVP_DMA_ERR_* code (0 = ok).
-  uint32_t move(uint64_t src, uint64_t dst, unsigned len, sc_core::sc_time& delay);
+  // Moves one burst; returns an IMCVP_DMA_ERR_* code (0 = ok). `delay`: the
+  // engine's issue time (local offset), advanced by the read (and, on the
+  // bus, the write); `done`: raised to when the burst's write has landed.
+  uint32_t move(uint64_t src, uint64_t dst, unsigned len, sc_core::sc_time& delay, sc_core::sc_time& done);
   bool burst(tlm::tlm_command cmd, uint64_t addr, unsigned char* data, unsigned len,
              sc_core::sc_time& delay);
   void finish(uint32_t error, uint64_t error_addr, const sc_core::sc_time& at);
@@ -76,6 +81,7 @@ class DmaEngine : public sc_core::sc_module {
 
   DmaParams m_params;
   EnergyLedger* m_ledger;
+  DmaInterconnect* m_interconnect = nullptr;
   RegisterBank m_regs;
   TimedSignalDriver<bool> m_irq_driver;
 

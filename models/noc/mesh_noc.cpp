@@ -96,8 +96,11 @@ NocTransfer MeshNoc::transfer(unsigned src, unsigned dst, uint64_t bytes, double
   inj_flits_[src] += flits;
   for_each_xy_link(p_, src, dst, [&](const Link& l) {
     const unsigned i = link_index(l);
-    t = occupy(link_free_[i], t + router) + link;  // head at the next router
+    const uint64_t on = occupy(link_free_[i], t + router);
+    t = on + link;  // head at the next router
     link_flits_[i] += flits;
+    if (observer_)
+      observer_(i, static_cast<double>(on) * p_.clock_ns, static_cast<double>(on + flits) * p_.clock_ns);
   });
   t = occupy(ej_free_[dst], t);  // head delivered to dst's interface
   ej_flits_[dst] += flits;

@@ -22,6 +22,7 @@
 //    "noc", events "router_flit" and "link_flit".
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,12 @@ class MeshNoc {
   const MeshParams& params() const { return p_; }
   unsigned nodes() const { return p_.nodes(); }
   void set_energy_ledger(EnergyLedger* ledger) { ledger_ = ledger; }
+  // Called for every link a packet occupies, with the link's index
+  // (link_index()) and the interval [start_ns, end_ns) it carries the
+  // packet's flits; for waveforms (platform/noc_fabric.cpp). Per link, the
+  // calls come in time order. Empty: no calls.
+  using LinkObserver = std::function<void(unsigned link, double start_ns, double end_ns)>;
+  void set_link_observer(LinkObserver observer) { observer_ = std::move(observer); }
 
   // Sends `bytes` from node src to node dst, the packet ready at start_ns;
   // costs O(hops). src == dst: the packet goes from the injection to the
@@ -117,6 +124,7 @@ class MeshNoc {
 
   MeshParams p_;
   EnergyLedger* ledger_ = nullptr;
+  LinkObserver observer_;
   // Per resource: the first cycle at which it is free, and flits carried.
   std::vector<uint64_t> link_free_;  // by link_index
   std::vector<uint64_t> link_flits_;

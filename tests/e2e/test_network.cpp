@@ -94,6 +94,29 @@ TEST(Network, MlpOnTwoTilesEqualsGolden) {
   EXPECT_NE(r.net.find("\"tile\": 1"), std::string::npos) << r.net;
 }
 
+// The same MLP with its tiles and the memory interface on a 2 x 2 mesh NoC:
+// the DMA's bursts become packets (memory at node (1,1), tiles at (0,0) and
+// (1,0)), the results do not change, and the report and the VCD show the
+// traffic, including tile 0 -> tile 1 over link (0,0)->E.
+TEST(Network, MlpOverTheMeshNocEqualsGolden) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const NetRun r = run_net("mlp_noc", "fmnist_mlp", 50,
+                           "  tiles: 2\n  tile:\n    crossbars: 128\n    ideal_crossbar: true\n"
+                           "  noc: {width: 2, height: 2}\n");
+  ASSERT_EQ(r.result.code, 0) << r.result.output;
+  EXPECT_EQ(num(r.net, "logits_equal_golden"), 50);
+  const std::string report = read_file(r.out / "report.json");
+  const std::string noc = report.substr(report.find("\"noc\": {"));
+  EXPECT_NE(noc.find("\"memory_node\": \"(1,1)\""), std::string::npos) << noc;
+  EXPECT_GT(num(noc, "packets"), 0.0);
+  EXPECT_GT(num(noc, "flit_hops"), num(noc, "flits"));  // most packets cross two links
+  EXPECT_NE(noc.find("\"link\": \"(0,0)->E\""), std::string::npos) << noc;
+  EXPECT_GT(num(r.net, "noc"), 0.0);  // energy per inference
+  const std::string vcd = read_file(r.out / "run.vcd");
+  EXPECT_NE(vcd.find("$scope module noc $end"), std::string::npos);
+  EXPECT_NE(vcd.find(" x0_y0_E "), std::string::npos);
+}
+
 TEST(Network, ResnetWithResidualAddsEqualsGolden) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   const NetRun r = run_net("resnet", "fmnist_resnet", 200, kIdealOneTile);

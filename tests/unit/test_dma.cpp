@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include <systemc>
@@ -71,6 +73,17 @@ Harness& harness() {
   static Harness h;
   return h;
 }
+
+// Carries bursts from ram to ram2 with a fixed flight time, recording them.
+struct FixedFlight : DmaInterconnect {
+  sc_time flight = sc_time(500, SC_NS);
+  std::vector<std::pair<sc_time, unsigned>> sent;  // (time, bytes)
+  std::optional<sc_time> carry(uint64_t src, uint64_t dst, unsigned len, const sc_time& at) override {
+    if (!(src >= kRam && src < kRam + kRamSize && dst >= kRam2)) return std::nullopt;
+    sent.emplace_back(at, len);
+    return at + flight;
+  }
+};
 
 }  // namespace
 
@@ -165,6 +178,34 @@ TEST(Dma, StartWhileBusyIsRefused) {
   h.wait_idle();
   EXPECT_EQ(h.r(IMCVP_DMA_STATUS), uint32_t(IMCVP_DMA_STATUS_DONE));
   h.w(IMCVP_DMA_IRQ_STATUS, 0xffffffff);
+}
+
+// With an interconnect the engine sends its bursts one after the other
+// without waiting for each to land, and finishes when the last one has.
+TEST(Dma, BurstsOverAnInterconnectFinishWhenTheLastArrives) {
+  Harness& h = harness();
+  FixedFlight ic;
+  h.dma.set_interconnect(&ic);
+  std::vector<uint8_t> src(256);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = uint8_t(i * 5 + 1);
+  ASSERT_EQ(h.cpu.debug(tlm::TLM_WRITE_COMMAND, kRam, src.data(), unsigned(src.size())), src.size());
+  h.start(uint32_t(kRam), uint32_t(kRam2), 256);
+  const sc_time took = h.wait_idle();
+  h.dma.set_interconnect(nullptr);
+  ASSERT_EQ(ic.sent.size(), 256u / DmaParams{}.burst_bytes);
+  for (size_t i = 1; i < ic.sent.size(); ++i) EXPECT_LT(ic.sent[i].first, ic.sent[i - 1].first + ic.flight);  // pipelined
+  EXPECT_GE(took, ic.flight);
+  EXPECT_LT(took, ic.flight * 2.0);
+  std::vector<uint8_t> dst(256);
+  ASSERT_EQ(h.cpu.debug(tlm::TLM_READ_COMMAND, kRam2, dst.data(), 256u), 256u);
+  EXPECT_EQ(dst, src);
+  // ram -> ram stays on the bus: the interconnect is not asked
+  h.dma.set_interconnect(&ic);
+  ic.sent.clear();
+  h.start(uint32_t(kRam), uint32_t(kRam + 0x1000), 64);
+  h.wait_idle();
+  h.dma.set_interconnect(nullptr);
+  EXPECT_TRUE(ic.sent.empty());
 }
 
 IMCVP_TEST_SC_MAIN()

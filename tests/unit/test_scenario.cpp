@@ -861,3 +861,45 @@ TEST(Scenario, CommittedScenariosLoad) {
   const Scenario q = load_scenario((source_dir() / "scenarios" / "fmnist_cnn_quarter.yaml").string(), o);
   EXPECT_TRUE(q.network.reprogram);
 }
+
+// ---- accelerator.noc ------------------------------------------------------------
+
+TEST_F(ScratchScenario, NocOffByDefaultAndItsFieldsRead) {
+  const Scenario off = load_scenario(write("s.yaml", "firmware: fw.elf\naccelerator: {tiles: 2}\n"));
+  EXPECT_FALSE(off.accelerator.noc);
+  const Scenario s = load_scenario(write(
+      "s.yaml",
+      "firmware: fw.elf\naccelerator:\n  tiles: 5\n  noc:\n    width: 3\n    height: 2\n    flit_bytes: 8\n"
+      "    clock: 500 ps\n    router_pipeline_cycles: 3\n    link_cycles: 2\n    header_flits: 0\n"
+      "    router_energy_pj_per_flit: 1.5\n    link_energy_pj_per_flit: 0.5\n"));
+  const MeshParams& m = s.accelerator.noc_mesh;
+  EXPECT_TRUE(s.accelerator.noc);
+  EXPECT_EQ(m.width, 3u);
+  EXPECT_EQ(m.height, 2u);
+  EXPECT_EQ(m.flit_bytes, 8u);
+  EXPECT_DOUBLE_EQ(m.clock_ns, 0.5);
+  EXPECT_EQ(m.router_pipeline_cycles, 3u);
+  EXPECT_EQ(m.link_cycles, 2u);
+  EXPECT_EQ(m.header_flits, 0u);
+  EXPECT_DOUBLE_EQ(m.router_energy_pj_per_flit, 1.5);
+  EXPECT_DOUBLE_EQ(m.link_energy_pj_per_flit, 0.5);
+  EXPECT_EQ(s.accelerator.noc_memory_node, 5u);  // the last node
+  const Scenario d = load_scenario(write("s.yaml", "firmware: fw.elf\naccelerator:\n  tiles: 2\n  noc: {memory_node: [3, 0]}\n"));
+  EXPECT_EQ(d.accelerator.noc_memory_node, 3u);
+  EXPECT_EQ(d.accelerator.noc_mesh.width, MeshParams{}.width);
+}
+
+TEST_F(ScratchScenario, NocErrorsNameTheField) {
+  EXPECT_NE(error_after_firmware("accelerator:\n  tiles: 4\n  noc: {width: 2, height: 2}\n")
+                .find("accelerator.noc: a 2 x 2 mesh has 4 nodes; 4 tiles and the memory interface need 5"),
+            std::string::npos);
+  EXPECT_NE(error_after_firmware("accelerator:\n  tiles: 2\n  noc: {memory_node: [1, 0]}\n")
+                .find("accelerator.noc.memory_node: node (1,0) is tile 1's"),
+            std::string::npos);
+  EXPECT_NE(error_after_firmware("accelerator:\n  tiles: 1\n  noc:\n    flit_bytes: 0\n").find("accelerator.noc.flit_bytes"),
+            std::string::npos);
+  EXPECT_NE(error_after_firmware("accelerator:\n  noc: {width: 2}\n").find("a NoC needs the accelerator"),
+            std::string::npos);
+  EXPECT_NE(error_after_firmware("accelerator:\n  tiles: 1\n  noc: {widht: 2}\n").find("did you mean 'width'"),
+            std::string::npos);
+}
