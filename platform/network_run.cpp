@@ -116,6 +116,7 @@ struct NetworkRun::Impl {
   std::thread reference_thread;
   std::vector<int32_t> golden_logits;  // images x classes
   std::vector<int> golden_pred, float_pred;
+  bool estimate = false;  // accelerator.tile.mode: estimate
 
   // marks
   std::optional<sc_core::sc_time> t_load, t_infer, t_end, t_last_image;
@@ -214,7 +215,10 @@ struct NetworkRun::Impl {
     for (size_t i = 0; i < q.net.layers.size(); ++i)
       cells_used += compiler::cells_used(q.net.layers[i], chip.crossbar);
 
-    if (cfg.reference) reference_thread = std::thread([this] { run_references(); });
+    // In performance estimation the tiles compute no values: no accuracy to
+    // compare with, so no references either.
+    estimate = s.accelerator.estimate;
+    if (cfg.reference && !estimate) reference_thread = std::thread([this] { run_references(); });
   }
 
   ~Impl() {
@@ -336,7 +340,7 @@ void NetworkRun::finish(const uint8_t* memory, const std::vector<const Tile*>& t
     ++d.done;
     std::memcpy(scores.data(), rec + sizeof r, 4 * d.classes);
     if (r.prediction == d.images.labels[i]) ++d.correct;
-    if (d.cfg.reference) {
+    if (d.cfg.reference && !d.estimate) {
       if (d.golden_pred[i] == d.images.labels[i]) ++d.golden_correct;
       if (d.float_pred[i] == d.images.labels[i]) ++d.float_correct;
       if (d.golden_pred[i] == r.prediction) ++d.same_pred;
@@ -381,11 +385,12 @@ void NetworkRun::write_json(JsonWriter& j) const {
       .value("onnx", d.cfg.compile.onnx_path.substr(d.cfg.compile.onnx_path.find_last_of('/') + 1))
       .value("first_image", d.cfg.first_image)
       .value("images", d.cfg.images)
-      .value("images_done", d.done);
-  j.begin_object("accuracy")
-      .value("platform_correct", d.correct)
-      .value("platform_percent", d.percent(d.correct, d.done));
-  if (d.cfg.reference) {
+      .value("images_done", d.done)
+      .value("mode", d.estimate ? "estimate" : "functional");
+  j.begin_object("accuracy");
+  if (!d.estimate)
+    j.value("platform_correct", d.correct).value("platform_percent", d.percent(d.correct, d.done));
+  if (d.cfg.reference && !d.estimate) {
     j.value("golden_correct", d.golden_correct)
         .value("golden_percent", d.percent(d.golden_correct, d.done))
         .value("float_correct", d.float_correct)
@@ -405,6 +410,15 @@ void NetworkRun::write_json(JsonWriter& j) const {
   double busy = 0;
   for (const LayerRow& r : d.layers) busy += r.ns;
   j.value("tiles_busy_per_inference_ns", busy);
+  {
+    uint64_t slots = 0, driven = 0;
+    for (const Tile* t : d.tiles) {
+      slots += t->stats().digit_slots;
+      driven += t->stats().mvm.dac_conversions;
+    }
+    // measured in functional mode; the parameter itself in estimation
+    j.value("input_digit_density", slots ? double(driven) / double(slots) : 0.0);
+  }
   j.begin_array("layers");
   for (size_t i = 0; i < d.layers.size(); ++i) {
     const LayerRow& r = d.layers[i];
@@ -475,9 +489,12 @@ void NetworkRun::print_table(std::ostream& out) const {
   const double ns = d.per_inference_ns();
   s << "\n== network " << d.compiled.network.net.layers.size() << " layers, " << d.done << " of " << d.cfg.images
     << " images done ==\n";
-  std::snprintf(line, sizeof line, "  accuracy       platform %.2f %%", d.percent(d.correct, d.done));
+  if (d.estimate)
+    std::snprintf(line, sizeof line, "  accuracy       not measured: performance estimation computes no values");
+  else
+    std::snprintf(line, sizeof line, "  accuracy       platform %.2f %%", d.percent(d.correct, d.done));
   s << line;
-  if (d.cfg.reference) {
+  if (d.cfg.reference && !d.estimate) {
     std::snprintf(line, sizeof line, ", golden %.2f %%, float %.2f %% (logits equal to golden: %llu of %llu)",
                   d.percent(d.golden_correct, d.done), d.percent(d.float_correct, d.done),
                   (unsigned long long)d.same_logits, (unsigned long long)d.done);

@@ -130,6 +130,8 @@ struct Platform::Impl {
     if (a.crossbars) t.crossbars = *a.crossbars;
     if (a.buffer_bytes) t.buffer_bytes = *a.buffer_bytes;
     t.crossbar = a.crossbar;
+    t.estimate = a.estimate;
+    if (a.estimate_input_density) t.estimate_input_density = *a.estimate_input_density;
     return t;
   }
   static std::unique_ptr<NetworkRun> make_network(const Scenario& s) {

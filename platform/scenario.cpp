@@ -308,6 +308,12 @@ void read_accelerator(YamlMap m, AcceleratorConfig& a) {
   if (auto v = m.get("tiles")) a.tiles = v->as_uint32(0, IMCVP_TILE_MAX_TILES);
   YamlMap tile = m.section("tile");
   if (auto v = tile.get("crossbars")) a.crossbars = v->as_uint32(1, 1024);
+  if (auto v = tile.get("mode")) a.estimate = v->as_choice({"functional", "estimate"}, "tile mode") == 1;
+  if (auto v = tile.get("estimate_input_density")) {
+    const double d = v->as_double(Sign::NonNegative);
+    if (d > 1.0) v->fail("must be a fraction 0..1, got " + std::to_string(d));
+    a.estimate_input_density = d;
+  }
   if (auto v = tile.get("buffer_size")) {
     a.buffer_bytes = static_cast<uint32_t>(v->as_size(4, IMCVP_TILE_BUF_MAX));
     if (*a.buffer_bytes % 4 != 0)

@@ -58,6 +58,8 @@ struct AcceleratorConfig {
   std::optional<unsigned> crossbars;         // TileParams::crossbars
   std::optional<uint32_t> buffer_bytes;      // TileParams::buffer_bytes
   bool ideal_crossbar = false;               // tile.ideal_crossbar; already applied to `crossbar`
+  bool estimate = false;                     // tile.mode: estimate (TileParams::estimate)
+  std::optional<double> estimate_input_density;  // TileParams::estimate_input_density
   // Every crossbar macro's parameters: CrossbarParams{} with the fields set
   // under accelerator.tile.crossbar; when ideal_crossbar, ideal_crossbar() of
   // that and then those fields again (a field written always wins). Checked

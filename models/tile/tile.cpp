@@ -371,14 +371,7 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
     if (r.shift < 1 || r.shift > 62)
       throw Fail{IMCVP_TILE_ERR_REQUANT, "requantization shift " + std::to_string(r.shift)};
 
-  // Inputs of the whole layer, then windows (im2col) in weight-row order
-  // k = (c * kh + ky) * kw + kx; zero padding.
-  std::vector<int32_t> in(in_size);
-  for (uint64_t i = 0; i < in_size; ++i) in[i] = load(d.in_off, d.in_fmt, i);
   const unsigned positions = fc ? 1 : oh * ow;
-  std::vector<int32_t> x(size_t(row_groups) * R, 0), xpos(x.size()), xneg(x.size());
-  std::vector<int64_t> col(p.cols), acc(oc);
-  std::vector<int32_t> out(out_size);
   const unsigned passes = in_signed ? 2 : 1;
   MvmStats layer;
   double ns = 0;
@@ -389,6 +382,86 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
     xbar_ns = std::max(xbar_ns, mvm_latency_ns(p, dac_bits, outs * per));
   }
   uint64_t combined_cols = 0;
+  if (m_params.estimate) {
+    // The events of every window, pass and crossbar without the numbers.
+    const unsigned steps = mvm_steps(p, dac_bits);
+    const uint64_t windows = uint64_t(positions) * passes;
+    double active = 0;  // expected rows driven, summed over MVMs and steps
+    for (unsigned rg = 0; rg < row_groups; ++rg) {
+      const uint64_t rows = std::min<uint64_t>(R, K - uint64_t(rg) * R);
+      for (unsigned cg = 0; cg < col_groups; ++cg) {
+        const unsigned cols = std::min(opx, oc - cg * opx) * per;
+        const double a = m_params.estimate_input_density * double(rows) * steps * double(windows);
+        active += a;
+        layer.cell_reads += uint64_t(std::llround(a * cols));
+        layer.adc_conversions += uint64_t(steps) * cols * windows;
+        m_stats.digit_slots += rows * steps * windows;
+        combined_cols += uint64_t(cols) * windows;
+      }
+    }
+    layer.active_rows = uint64_t(std::llround(active));
+    layer.dac_conversions = layer.active_rows;
+    m_stats.mvms += uint64_t(row_groups) * col_groups * windows;
+    m_stats.windows += positions;
+  } else {
+    const std::vector<int32_t> out = mvm_windows(d, row_groups, col_groups, dac_bits, passes, positions, rq,
+                                                 layer, combined_cols);
+    for (uint64_t i = 0; i < out_size; ++i) store(d.out_off, d.out_fmt, i, out[i]);
+  }
+  m_stats.mvm += layer;
+  m_stats.adc_clipped += layer.adc_clipped;
+
+  // Latency per window: buffer read of the window, the crossbars (in
+  // parallel; twice for signed inputs), shift-add, accumulation across row
+  // groups, activation, buffer write. Not overlapped (conservative).
+  const uint64_t win_bytes = K * fmt_bytes(d.in_fmt);
+  const uint64_t accum = uint64_t(oc) * (row_groups * passes > 1 ? row_groups * passes - 1 : 0);
+  const double per_window =
+      cycles_ns(win_bytes, m_params.buffer_bytes_per_cycle) + passes * xbar_ns +
+      cycles_ns(uint64_t(col_groups) * row_groups * passes * opx * per, m_params.shift_add_lanes) +
+      (accum ? cycles_ns(accum, m_params.accumulate_lanes) : 0.0) +
+      cycles_ns(oc, m_params.activation_lanes) +
+      cycles_ns(uint64_t(oc) * fmt_bytes(d.out_fmt), m_params.buffer_bytes_per_cycle);
+  ns += per_window * positions;
+  if (m_ledger) {
+    const std::string me = name();
+    m_ledger->charge(me + ".crossbar", "cell_read", layer.cell_reads, p.cell_read_energy_pj);
+    m_ledger->charge(me + ".crossbar", "dac", layer.dac_conversions, p.dac_energy_pj);
+    m_ledger->charge(me + ".crossbar", "adc", layer.adc_conversions, p.adc_energy_pj);
+    m_ledger->charge(me + ".shift_add", "combine", combined_cols, m_params.shift_add_pj);
+    m_ledger->charge(me + ".accumulator", "add", accum * positions, m_params.accumulate_pj);
+    m_ledger->charge(me + ".activation", "requantize", out_size, m_params.activation_pj);
+    m_ledger->charge(me + ".buffer", "read_byte", win_bytes * positions + oc * sizeof(imcvp_requant),
+                     m_params.buffer_pj_per_byte);
+    m_ledger->charge(me + ".buffer", "write_byte", out_size * fmt_bytes(d.out_fmt),
+                     m_params.buffer_pj_per_byte);
+  }
+  return ns;
+}
+
+// The functional Conv/FC datapath: every window (im2col in weight-row
+// order), pass and crossbar through the macros, shift-add, accumulation and
+// the activation unit. Returns the output tensor (CHW).
+std::vector<int32_t> Tile::mvm_windows(const imcvp_layer_desc& d, unsigned row_groups,
+                                       unsigned col_groups, unsigned dac_bits, unsigned passes,
+                                       unsigned positions, const std::vector<imcvp_requant>& rq, MvmStats& layer,
+                                       uint64_t& combined_cols) {
+  const CrossbarParams& p = m_params.crossbar;
+  const bool fc = d.op == IMCVP_OP_FC;
+  const unsigned ic = d.in_c, ih = d.in_h, iw = d.in_w, oc = d.out_c;
+  const unsigned kh = fc ? 1 : d.kernel_h, kw = fc ? 1 : d.kernel_w, sh = fc ? 1 : d.stride_h,
+                 sw = fc ? 1 : d.stride_w, ph = fc ? 0 : d.pad_h, pw = fc ? 0 : d.pad_w, ow = d.out_w;
+  const uint64_t in_size = uint64_t(ic) * ih * iw;
+  const uint64_t out_size = uint64_t(oc) * positions;
+  const unsigned R = p.rows, opx = p.max_outputs(), per = p.cols_per_output();
+  const uint64_t K = fc ? in_size : uint64_t(ic) * kh * kw;
+  // Inputs of the whole layer, then windows (im2col) in weight-row order
+  // k = (c * kh + ky) * kw + kx; zero padding.
+  std::vector<int32_t> in(in_size);
+  for (uint64_t i = 0; i < in_size; ++i) in[i] = load(d.in_off, d.in_fmt, i);
+  std::vector<int32_t> x(size_t(row_groups) * R, 0), xpos(x.size()), xneg(x.size());
+  std::vector<int64_t> col(p.cols), acc(oc);
+  std::vector<int32_t> out(out_size);
   for (unsigned pos = 0; pos < positions; ++pos) {
     const unsigned oy = fc ? 0 : pos / ow, ox = fc ? 0 : pos % ow;
     if (fc) {
@@ -427,6 +500,7 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
           }
           layer += ms;
           ++m_stats.mvms;
+          m_stats.digit_slots += std::min<uint64_t>(R, K - uint64_t(rg) * R) * ms.steps;
           std::vector<int64_t> y(outs, 0);
           m_shift_add.combine(col.data(), outs, xsum, y.data());
           combined_cols += uint64_t(outs) * per;
@@ -439,36 +513,7 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
           m_act.requantize(acc[o], rq[o].bias, rq[o].multiplier, rq[o].shift, d.out_min, d.out_max);
     ++m_stats.windows;
   }
-  for (uint64_t i = 0; i < out_size; ++i) store(d.out_off, d.out_fmt, i, out[i]);
-  m_stats.mvm += layer;
-  m_stats.adc_clipped += layer.adc_clipped;
-
-  // Latency per window: buffer read of the window, the crossbars (in
-  // parallel; twice for signed inputs), shift-add, accumulation across row
-  // groups, activation, buffer write. Not overlapped (conservative).
-  const uint64_t win_bytes = K * fmt_bytes(d.in_fmt);
-  const uint64_t accum = uint64_t(oc) * (row_groups * passes > 1 ? row_groups * passes - 1 : 0);
-  const double per_window =
-      cycles_ns(win_bytes, m_params.buffer_bytes_per_cycle) + passes * xbar_ns +
-      cycles_ns(uint64_t(col_groups) * row_groups * passes * opx * per, m_params.shift_add_lanes) +
-      (accum ? cycles_ns(accum, m_params.accumulate_lanes) : 0.0) +
-      cycles_ns(oc, m_params.activation_lanes) +
-      cycles_ns(uint64_t(oc) * fmt_bytes(d.out_fmt), m_params.buffer_bytes_per_cycle);
-  ns += per_window * positions;
-  if (m_ledger) {
-    const std::string me = name();
-    m_ledger->charge(me + ".crossbar", "cell_read", layer.cell_reads, p.cell_read_energy_pj);
-    m_ledger->charge(me + ".crossbar", "dac", layer.dac_conversions, p.dac_energy_pj);
-    m_ledger->charge(me + ".crossbar", "adc", layer.adc_conversions, p.adc_energy_pj);
-    m_ledger->charge(me + ".shift_add", "combine", combined_cols, m_params.shift_add_pj);
-    m_ledger->charge(me + ".accumulator", "add", accum * positions, m_params.accumulate_pj);
-    m_ledger->charge(me + ".activation", "requantize", out_size, m_params.activation_pj);
-    m_ledger->charge(me + ".buffer", "read_byte", win_bytes * positions + oc * sizeof(imcvp_requant),
-                     m_params.buffer_pj_per_byte);
-    m_ledger->charge(me + ".buffer", "write_byte", out_size * fmt_bytes(d.out_fmt),
-                     m_params.buffer_pj_per_byte);
-  }
-  return ns;
+  return out;
 }
 
 double Tile::exec_pool(const imcvp_layer_desc& d) {

@@ -61,6 +61,19 @@ struct TileParams {
   double activation_pj = 3.2;  // per output requantized (multiply + round add)
   double pool_pj = 0.1;        // per window element compared or added
   sc_core::sc_time reg_latency = sc_core::SC_ZERO_TIME;  // per register / buffer access
+  // Performance estimation: Conv/FC layers charge every timing and energy
+  // event of the functional model without computing a value (their output
+  // tensors are left as they were). The one data-dependent count, the rows a
+  // read step drives (nonzero input digit: DAC conversions and cell reads),
+  // becomes its expectation: estimate_input_density x the rows the layer
+  // uses x the steps. Everything else (MVMs, ADC conversions, shift-add,
+  // accumulation, activation, buffer bytes, latency) is counted exactly.
+  bool estimate = false;
+  // Fraction of (row, read step) pairs with a nonzero input digit. 0.2: about
+  // what the Fashion-MNIST networks measure in functional runs (the CNN
+  // 0.18; TileStats::digit_slots, docs/accelerator.md "Performance
+  // estimation"); a uniformly random digit would give 0.5.
+  double estimate_input_density = 0.2;
 };
 
 struct TileStats {
@@ -69,6 +82,10 @@ struct TileStats {
   uint64_t mvms = 0;
   uint64_t windows = 0;
   uint64_t adc_clipped = 0;
+  // (row, read step) pairs of the layers' rows over all MVMs: the rows a
+  // step could drive; mvm.dac_conversions / digit_slots is the measured
+  // input digit density (TileParams::estimate_input_density's counterpart).
+  uint64_t digit_slots = 0;
   uint64_t pulses = 0;
   uint64_t cells_failed = 0;
   double busy_ns = 0;
@@ -123,6 +140,9 @@ class Tile : public sc_core::sc_module {
   double execute(const imcvp_layer_desc& d);
   double exec_program(const imcvp_layer_desc& d);
   double exec_mvm(const imcvp_layer_desc& d);
+  std::vector<int32_t> mvm_windows(const imcvp_layer_desc& d, unsigned row_groups, unsigned col_groups,
+                                   unsigned dac_bits, unsigned passes, unsigned positions,
+                                   const std::vector<imcvp_requant>& rq, MvmStats& layer, uint64_t& combined_cols);
   double exec_pool(const imcvp_layer_desc& d);
   double exec_add(const imcvp_layer_desc& d);
   void check_range(uint64_t off, uint64_t bytes, const char* what) const;

@@ -903,3 +903,18 @@ TEST_F(ScratchScenario, NocErrorsNameTheField) {
   EXPECT_NE(error_after_firmware("accelerator:\n  tiles: 1\n  noc: {widht: 2}\n").find("did you mean 'width'"),
             std::string::npos);
 }
+
+TEST_F(ScratchScenario, TileModeAndEstimateDensity) {
+  const Scenario f = load_scenario(write("s.yaml", "firmware: fw.elf\naccelerator: {tiles: 1}\n"));
+  EXPECT_FALSE(f.accelerator.estimate);
+  EXPECT_FALSE(f.accelerator.estimate_input_density.has_value());
+  const Scenario e = load_scenario(write(
+      "s.yaml", "firmware: fw.elf\naccelerator:\n  tiles: 1\n  tile: {mode: estimate, estimate_input_density: 0.3}\n"));
+  EXPECT_TRUE(e.accelerator.estimate);
+  EXPECT_DOUBLE_EQ(*e.accelerator.estimate_input_density, 0.3);
+  EXPECT_NE(error_after_firmware("accelerator:\n  tiles: 1\n  tile: {mode: fast}\n").find("accelerator.tile.mode"),
+            std::string::npos);
+  EXPECT_NE(error_after_firmware("accelerator:\n  tiles: 1\n  tile: {estimate_input_density: 1.5}\n")
+                .find("accelerator.tile.estimate_input_density: must be a fraction 0..1"),
+            std::string::npos);
+}
