@@ -47,7 +47,7 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
   std::vector<int> tile_of_tensor(n.tensors.size(), -1);
   // (tile, crossbar) slots that hold weights in some group
   std::vector<std::vector<bool>> slot(chip.tiles, std::vector<bool>(cpt, false));
-  unsigned group = 0, tile = 0, next = 0;
+  unsigned group = 0, tile = 0, next = 0, placed = 0;
   auto new_group = [&](unsigned t) {
     ++group;
     tile = t;
@@ -73,10 +73,14 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
         throw CompileError("layer " + l.name + " needs " + std::to_string(need) + " crossbars (" +
                            std::to_string(rg) + " row groups x " + std::to_string(lp.col_groups) +
                            " column groups), a tile has " + std::to_string(cpt));
-      if (next + need > cpt) {
+      if (options.spread && placed > 0 && tile + 1 < chip.tiles) {
+        ++tile;
+        next = 0;
+      } else if (next + need > cpt) {
         ++tile;
         next = 0;
       }
+      ++placed;
       if (tile >= chip.tiles)
         throw CompileError("network needs " + std::to_string(total) + " crossbars, which do not pack into " +
                            std::to_string(chip.tiles) + " tiles x " + std::to_string(cpt) +

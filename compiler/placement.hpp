@@ -60,6 +60,11 @@ struct PlacementOptions {
   // A network that needs more crossbars than the chip has: split and group
   // it (true) or fail with the counts (false).
   bool reprogram = false;
+  // Spatial placement for a layer pipeline: every Conv/FC layer after the
+  // first starts on the next tile while tiles remain (then they pack into
+  // the last ones), so that each tile is one pipeline stage and a stage
+  // feeds the next, tile n to tile n + 1. false: pack tiles in order.
+  bool spread = false;
 };
 
 struct Placement {

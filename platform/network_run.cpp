@@ -125,6 +125,7 @@ struct NetworkRun::Impl {
   ProgramSnapshot p_load, p_infer, p_end;
   uint64_t image_marks = 0;
   double lat_min_ns = 0, lat_max_ns = 0;
+  double first_image_ns = 0;  // INFER_BEGIN to the first IMAGE_END
 
   // results
   uint64_t done = 0, correct = 0, golden_correct = 0, float_correct = 0, same_pred = 0, same_logits = 0;
@@ -148,6 +149,7 @@ struct NetworkRun::Impl {
     try {
       compiler::PlacementOptions po;
       po.reprogram = cfg.reprogram;
+      po.spread = cfg.pipelined;
       placement = compiler::place(q, chip, po);
       image = compiler::build_program_image(q, placement);
     } catch (const std::exception& e) {
@@ -201,6 +203,7 @@ struct NetworkRun::Impl {
     h.result_off = align_up(uint64_t{h.input_off} + uint64_t{h.input_count} * h.input_stride, 64);
     h.classes = classes;
     h.result_stride = uint32_t(sizeof(imcvp_result) + 4u * classes);
+    h.flags = cfg.pipelined ? IMCVP_WORKLOAD_PIPELINED : 0;
     const uint64_t total = uint64_t{h.result_off} + uint64_t{h.input_count} * h.result_stride;
     if (total > IMCVP_WORKLOAD_MAX_SIZE)
       throw fail("network.images", std::to_string(cfg.images) + " images need " + std::to_string(total) +
@@ -269,6 +272,7 @@ struct NetworkRun::Impl {
       case IMCVP_MARK_IMAGE_END:
         if (t_last_image) {
           const double ns = (at - *t_last_image).to_seconds() * 1e9;
+          if (!image_marks) first_image_ns = ns;
           lat_min_ns = image_marks ? std::min(lat_min_ns, ns) : ns;
           lat_max_ns = image_marks ? std::max(lat_max_ns, ns) : ns;
         }
@@ -434,6 +438,7 @@ void NetworkRun::write_json(JsonWriter& j) const {
         .end_object();
   }
   j.end_array().end_object();
+  if (d.cfg.pipelined) write_pipeline(j);
   const Breakdown e = d.per_inference_energy();
   const double total = sum(e);
   j.begin_object("energy_per_inference_pj").value("total", total);
@@ -480,6 +485,35 @@ void NetworkRun::write_json(JsonWriter& j) const {
       .value("cells_used_percent", d.percent(d.cells_used, uint64_t(d.placement.crossbars_needed) * xbar_cells))
       .end_object();
   j.end_object();
+}
+
+// Pipelined execution: the stages (tiles), each one's busy time per image,
+// the bottleneck stage and its slowest layer, throughput and latency.
+void NetworkRun::write_pipeline(JsonWriter& j) const {
+  const Impl& d = *impl_;
+  std::map<unsigned, double> stage_ns;
+  for (const LayerRow& r : d.layers) stage_ns[r.tile] += r.ns;
+  unsigned bottleneck = 0;
+  double worst = -1;
+  for (const auto& [t, ns] : stage_ns)
+    if (ns > worst) {
+      worst = ns;
+      bottleneck = t;
+    }
+  const LayerRow* slowest = nullptr;
+  for (const LayerRow& r : d.layers)
+    if (r.tile == bottleneck && (!slowest || r.ns > slowest->ns)) slowest = &r;
+  const uint64_t n = d.image_marks;
+  j.begin_object("pipeline")
+      .value("stages", uint64_t(stage_ns.size()))
+      .value("first_image_latency_ns", d.first_image_ns)
+      .value("interval_ns", n > 1 ? (d.infer_ns() - d.first_image_ns) / double(n - 1) : 0.0)
+      .value("throughput_per_s", d.infer_ns() > 0 ? double(n) / (d.infer_ns() * 1e-9) : 0.0)
+      .value("bottleneck_tile", bottleneck)
+      .value("bottleneck_layer", slowest ? slowest->name : std::string());
+  j.begin_array("stage_busy_ns");
+  for (const auto& [t, ns] : stage_ns) j.begin_object().value("tile", t).value("ns", ns).end_object();
+  j.end_array().end_object();
 }
 
 void NetworkRun::print_table(std::ostream& out) const {

@@ -63,6 +63,7 @@ class NetworkRun {
 
  private:
   void record_mark(uint32_t m, const sc_core::sc_time& at, const EnergyLedger* ledger);
+  void write_pipeline(JsonWriter& j) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

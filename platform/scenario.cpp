@@ -384,6 +384,7 @@ NetworkFields read_network(const std::optional<YamlValue>& section, const fs::pa
   }
   if (auto v = m.get("reference")) n.reference = v->as_bool();
   if (auto v = m.get("reprogram")) n.reprogram = v->as_bool();
+  if (auto v = m.get("execution")) n.pipelined = v->as_choice({"latency", "pipelined"}, "execution mode") == 1;
   f.program_image = m.get("program_image");
   if (f.program_image) n.program_image = read_path(*f.program_image, folder, "the program image file");
   m.finish();

@@ -96,6 +96,9 @@ struct NetworkConfig {
   // A network larger than the chip: split its layers into groups that fit
   // and rewrite the crossbars between groups (true), or fail (false).
   bool reprogram = false;
+  // network.execution: latency (one image at a time) or pipelined (every
+  // tile a stage, images streaming through; placement spreads the layers).
+  bool pipelined = false;
   // Resolved path of a ready program image to load instead of compiling the
   // network; empty: compile.
   std::string program_image;

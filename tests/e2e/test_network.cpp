@@ -277,6 +277,40 @@ TEST(Network, EstimationAgreesWithFunctionalWithinOnePercent) {
   }
 }
 
+// Spatial mapping with pipelined execution: the CNN's weight layers on four
+// tiles of a mesh, one stage each, images streaming through. Same logits as
+// the golden reference, more images per second than one image at a time, and
+// the report names the stages and the bottleneck (conv1's 784 windows).
+TEST(Network, PipelinedCnnStreamsImagesThroughFourTiles) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string chip = "  tiles: 4\n  tile:\n    crossbars: 64\n    ideal_crossbar: true\n  noc: {width: 3, height: 2}\n";
+  const NetRun lat = run_net("exec_latency", "fmnist_cnn", 40, chip, "  execution: latency\n");
+  const NetRun pipe = run_net("exec_pipelined", "fmnist_cnn", 40, chip, "  execution: pipelined\n");
+  ASSERT_EQ(lat.result.code, 0) << lat.result.output;
+  ASSERT_EQ(pipe.result.code, 0) << pipe.result.output;
+  EXPECT_EQ(num(pipe.net, "logits_equal_golden"), 40);
+  EXPECT_EQ(num(lat.net, "logits_equal_golden"), 40);
+  const std::string p = pipe.net.substr(pipe.net.find("\"pipeline\""));
+  EXPECT_EQ(num(p, "stages"), 4);
+  EXPECT_NE(p.find("\"bottleneck_layer\": \"/features/features.0/Conv\""), std::string::npos) << p;
+  EXPECT_GT(num(p, "throughput_per_s"), 1.1 * num(lat.net, "throughput_per_s"));
+  EXPECT_GT(num(p, "first_image_latency_ns"), num(p, "interval_ns"));  // an image crosses every stage
+  EXPECT_LT(num(p, "interval_ns"), num(lat.net, "per_inference_ns"));
+}
+
+// The ResNet's residual adds read tensors from two stages back: pipelined
+// execution refuses it with a message instead of computing wrong results.
+TEST(Network, PipelinedExecutionRefusesNonChainNetworks) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const NetRun r = run_net("exec_resnet", "fmnist_resnet", 5, "  tiles: 4\n  tile:\n    ideal_crossbar: true\n",
+                           "  execution: pipelined\n");
+  EXPECT_EQ(r.result.code, 1) << r.result.output;
+  const std::string uart = read_file(r.out / "uart.log");
+  EXPECT_NE(uart.find("imcvp runtime: pipelined execution: layer 3 on tile 2 reads a tensor from a tile other than 1"),
+            std::string::npos)
+      << uart;
+}
+
 // A program image damaged after the compiler wrote it: the firmware's CRC
 // check rejects it with a message and the run ends with a firmware failure.
 TEST(Network, FirmwareRejectsACorruptProgramImage) {

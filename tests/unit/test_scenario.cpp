@@ -918,3 +918,12 @@ TEST_F(ScratchScenario, TileModeAndEstimateDensity) {
                 .find("accelerator.tile.estimate_input_density: must be a fraction 0..1"),
             std::string::npos);
 }
+
+TEST_F(ScratchScenario, NetworkExecutionMode) {
+  std::ofstream(dir_ / "n.onnx") << "x";
+  const std::string head = "firmware: fw.elf\naccelerator: {tiles: 2}\nnetwork:\n  onnx: n.onnx\n";
+  EXPECT_FALSE(load_scenario(write("s.yaml", head)).network.pipelined);
+  EXPECT_TRUE(load_scenario(write("s.yaml", head + "  execution: pipelined\n")).network.pipelined);
+  EXPECT_NE(error_of(write("s.yaml", head + "  execution: pipelind\n")).find("did you mean 'pipelined'"),
+            std::string::npos);
+}

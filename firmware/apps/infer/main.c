@@ -15,8 +15,44 @@
 #include "imcvp/workload.h"
 
 static imcvp_rt rt;
+static const imcvp_workload *w;
+
+static imcvp_result *result(uint32_t i)
+{
+    return (imcvp_result *)(uintptr_t)(IMCVP_WORKLOAD_BASE + w->result_off + i * w->result_stride);
+}
 
 static void mark(uint32_t m) { imcvp_write32(IMCVP_SIMCTRL_BASE + IMCVP_SIMCTRL_MARK, m); }
+
+/* the first largest score, the record DONE, the IMAGE_END mark */
+static void finish_image(uint32_t i)
+{
+    imcvp_result *r = result(i);
+    const int32_t *scores = (const int32_t *)(r + 1);
+    int32_t best = 0;
+    for (uint32_t c = 1; c < w->classes; ++c)
+        if (scores[c] > scores[best])
+            best = (int32_t)c;
+    r->prediction = best;
+    r->status = IMCVP_RESULT_DONE;
+    mark(IMCVP_MARK_IMAGE_END);
+}
+
+/* pipelined execution's callbacks */
+static const uint8_t *stream_input(uint32_t i, void *ctx)
+{
+    (void)ctx;
+    return (const uint8_t *)(uintptr_t)(IMCVP_WORKLOAD_BASE + w->input_off + i * w->input_stride);
+}
+static int stream_output(uint32_t i, const int32_t *scores, void *ctx)
+{
+    (void)ctx;
+    int32_t *dst = (int32_t *)(result(i) + 1);
+    for (uint32_t c = 0; c < w->classes; ++c)
+        dst[c] = scores[c];
+    finish_image(i);
+    return 0;
+}
 
 /* [off, off + len) inside the workload memory of `size` bytes */
 static int inside(uint32_t off, uint64_t len, uint32_t size) { return (uint64_t)off + len <= size; }
@@ -29,7 +65,7 @@ int main(void)
         return 1;
     }
     const uint8_t *base = (const uint8_t *)(uintptr_t)IMCVP_WORKLOAD_BASE;
-    const imcvp_workload *w = (const imcvp_workload *)base;
+    w = (const imcvp_workload *)base;
     if (w->magic != IMCVP_WORKLOAD_MAGIC || w->version != IMCVP_WORKLOAD_VERSION ||
         w->header_bytes != sizeof *w) {
         printf("infer: workload memory: bad header (magic 0x%08" PRIx32 ", version %u)\n", w->magic, w->version);
@@ -53,27 +89,30 @@ int main(void)
                rt.in_elems, rt.out_elems, w->input_bytes, w->classes);
         return 1;
     }
-    printf("infer: %" PRIu32 " layers on %u tile(s); %" PRIu32 " crossbar programs in %" PRIu32 " group(s)\n",
-           rt.layers, rt.h.tiles, rt.h.program_count, rt.groups);
+    const int pipelined = (w->flags & IMCVP_WORKLOAD_PIPELINED) != 0;
+    if (pipelined && imcvp_rt_pipeline_check(&rt))
+        return 1;
+    printf("infer: %" PRIu32 " layers on %u tile(s); %" PRIu32 " crossbar programs in %" PRIu32 " group(s)%s\n",
+           rt.layers, rt.h.tiles, rt.h.program_count, rt.groups, pipelined ? "; pipelined" : "");
     if (imcvp_rt_load(&rt))
         return 1;
 
     printf("infer: running %" PRIu32 " images\n", w->input_count);
     mark(IMCVP_MARK_INFER_BEGIN);
-    for (uint32_t i = 0; i < w->input_count; ++i) {
-        imcvp_result *r = (imcvp_result *)(uintptr_t)(IMCVP_WORKLOAD_BASE + w->result_off + i * w->result_stride);
-        int32_t *scores = (int32_t *)(r + 1);
-        if (imcvp_rt_infer(&rt, base + w->input_off + i * w->input_stride, scores)) {
-            printf("infer: image %" PRIu32 " failed\n", i);
+    if (pipelined) {
+        const imcvp_rt_stream io = {stream_input, stream_output, 0};
+        if (imcvp_rt_run_pipelined(&rt, w->input_count, &io)) {
+            printf("infer: pipelined run failed after %" PRIu32 " images\n", rt.images);
             return 1;
         }
-        int32_t best = 0;
-        for (uint32_t c = 1; c < w->classes; ++c)
-            if (scores[c] > scores[best])
-                best = (int32_t)c;
-        r->prediction = best;
-        r->status = IMCVP_RESULT_DONE;
-        mark(IMCVP_MARK_IMAGE_END);
+    } else {
+        for (uint32_t i = 0; i < w->input_count; ++i) {
+            if (imcvp_rt_infer(&rt, stream_input(i, 0), (int32_t *)(result(i) + 1))) {
+                printf("infer: image %" PRIu32 " failed\n", i);
+                return 1;
+            }
+            finish_image(i);
+        }
     }
     mark(IMCVP_MARK_INFER_END);
     printf("infer: %" PRIu32 " images done, %" PRIu32 " crossbars programmed (%" PRIu32 " group changes)\n",

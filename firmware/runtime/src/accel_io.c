@@ -47,11 +47,8 @@ void imcvp_accel_init(uint32_t tiles)
  * whatever mstatus.MIE says). */
 static void wait_irq(volatile uint32_t *count, uint32_t seen)
 {
-    while (*count == seen) {
-        imcvp_wfi();
-        imcvp_irq_global_enable();
-        imcvp_irq_global_disable();
-    }
+    while (*count == seen)
+        imcvp_wait_event();
 }
 
 int imcvp_dma_copy(uint32_t dst, uint32_t src, uint32_t len)
@@ -71,18 +68,38 @@ int imcvp_dma_copy(uint32_t dst, uint32_t src, uint32_t len)
     return 0;
 }
 
+void imcvp_tile_start(uint32_t tile, uint32_t desc_off)
+{
+    imcvp_write32(IMCVP_TILE_ADDR(tile) + IMCVP_TILE_DESC_ADDR, desc_off);
+    imcvp_write32(IMCVP_TILE_ADDR(tile) + IMCVP_TILE_CTRL, IMCVP_TILE_CTRL_START);
+}
+
+uint32_t imcvp_tile_irqs(uint32_t tile) { return tile_irqs[tile]; }
+
+void imcvp_wait_event(void)
+{
+    imcvp_wfi();
+    imcvp_irq_global_enable();
+    imcvp_irq_global_disable();
+}
+
+int imcvp_tile_check(uint32_t tile, uint32_t desc_off, const char *what, int index)
+{
+    const uint32_t base = IMCVP_TILE_ADDR(tile);
+    if (imcvp_read32(base + IMCVP_TILE_STATUS) & IMCVP_TILE_STATUS_ERROR) {
+        uint32_t e = imcvp_read32(base + IMCVP_TILE_ERROR);
+        printf("imcvp runtime: %s %d on tile %" PRIu32 " (descriptor at buffer offset 0x%" PRIx32
+               ") failed: tile error %" PRIu32 "\n", what, index, tile, desc_off, e);
+        return (int)e;
+    }
+    return 0;
+}
+
 int imcvp_tile_run(uint32_t tile_addr, uint32_t desc_off, const char *what, int index)
 {
     uint32_t t = (tile_addr - IMCVP_TILE_BASE) / IMCVP_TILE_STRIDE;
     uint32_t seen = tile_irqs[t];
-    imcvp_write32(tile_addr + IMCVP_TILE_DESC_ADDR, desc_off);
-    imcvp_write32(tile_addr + IMCVP_TILE_CTRL, IMCVP_TILE_CTRL_START);
+    imcvp_tile_start(t, desc_off);
     wait_irq(&tile_irqs[t], seen);
-    if (imcvp_read32(tile_addr + IMCVP_TILE_STATUS) & IMCVP_TILE_STATUS_ERROR) {
-        uint32_t e = imcvp_read32(tile_addr + IMCVP_TILE_ERROR);
-        printf("imcvp runtime: %s %d on tile %" PRIu32 " (descriptor at buffer offset 0x%" PRIx32
-               ") failed: tile error %" PRIu32 "\n", what, index, t, desc_off, e);
-        return (int)e;
-    }
-    return 0;
+    return imcvp_tile_check(t, desc_off, what, index);
 }

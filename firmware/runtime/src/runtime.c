@@ -148,6 +148,7 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
         r->desc_off = l.desc_off;
         r->net_layer = l.net_layer;
         r->group = l.group;
+        r->tile = l.tile;
         for (int k = 0; k < 2; ++k) {
             if (l.src_tile[k] == IMCVP_IMAGE_NO_TILE)
                 continue;
@@ -231,7 +232,8 @@ int imcvp_rt_load(imcvp_rt *rt)
     return 0;
 }
 
-int imcvp_rt_infer(imcvp_rt *rt, const uint8_t *pixels, int32_t *scores)
+/* pixels -> input codes (the image's table) -> DMA into the input tensor */
+static int load_input(imcvp_rt *rt, const uint8_t *pixels)
 {
     const uint32_t n = rt->in_elems;
     switch (fmt_bytes(rt->in.fmt)) {
@@ -248,25 +250,16 @@ int imcvp_rt_infer(imcvp_rt *rt, const uint8_t *pixels, int32_t *scores)
             ((int32_t *)in_stage)[i] = lut[pixels[i]];
         break;
     }
-    if (imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(rt->in.tile, rt->in.buf_off), (uint32_t)(uintptr_t)in_stage,
-                    round4(n * fmt_bytes(rt->in.fmt))))
-        return -1;
-    for (uint32_t i = 0; i < rt->layers; ++i) {
-        const imcvp_rt_layer *l = &rt->layer[i];
-        if (l->group != rt->resident_group) {
-            if (program_group(rt, l->group))
-                return -1;
-            rt->reprogrammings++;
-        }
-        for (int k = 0; k < 2; ++k)
-            if (l->copy_len[k] && imcvp_dma_copy(l->copy_dst[k], l->copy_src[k], l->copy_len[k]))
-                return -1;
-        if (imcvp_tile_run(l->tile_addr, l->desc_off, "layer", l->net_layer))
-            return -1;
-    }
+    return imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(rt->in.tile, rt->in.buf_off), (uint32_t)(uintptr_t)in_stage,
+                          round4(n * fmt_bytes(rt->in.fmt)));
+}
+
+/* DMA the output tensor out and decode it into scores */
+static int read_output(imcvp_rt *rt, int32_t *scores)
+{
     const uint32_t m = rt->out_elems;
     if (imcvp_dma_copy((uint32_t)(uintptr_t)out_stage, IMCVP_TILE_BUF_ADDR(rt->out.tile, rt->out.buf_off),
-                    round4(m * fmt_bytes(rt->out.fmt))))
+                       round4(m * fmt_bytes(rt->out.fmt))))
         return -1;
     const int sgn = (rt->out.fmt & IMCVP_FMT_SIGNED) != 0;
     switch (fmt_bytes(rt->out.fmt)) {
@@ -285,6 +278,124 @@ int imcvp_rt_infer(imcvp_rt *rt, const uint8_t *pixels, int32_t *scores)
             scores[i] = ((const int32_t *)out_stage)[i];
         break;
     }
+    return 0;
+}
+
+/* the copies of a layer's inputs held on another tile */
+static int copy_inputs(const imcvp_rt_layer *l)
+{
+    for (int k = 0; k < 2; ++k)
+        if (l->copy_len[k] && imcvp_dma_copy(l->copy_dst[k], l->copy_src[k], l->copy_len[k]))
+            return -1;
+    return 0;
+}
+
+int imcvp_rt_infer(imcvp_rt *rt, const uint8_t *pixels, int32_t *scores)
+{
+    if (load_input(rt, pixels))
+        return -1;
+    for (uint32_t i = 0; i < rt->layers; ++i) {
+        const imcvp_rt_layer *l = &rt->layer[i];
+        if (l->group != rt->resident_group) {
+            if (program_group(rt, l->group))
+                return -1;
+            rt->reprogrammings++;
+        }
+        if (copy_inputs(l) || imcvp_tile_run(l->tile_addr, l->desc_off, "layer", l->net_layer))
+            return -1;
+    }
+    if (read_output(rt, scores))
+        return -1;
     rt->images++;
+    return 0;
+}
+
+#define PFAIL(...)                                                   \
+    do {                                                             \
+        printf("imcvp runtime: pipelined execution: " __VA_ARGS__); \
+        printf("\n");                                                \
+        return -1;                                                   \
+    } while (0)
+
+int imcvp_rt_pipeline_check(imcvp_rt *rt)
+{
+    if (rt->groups != 1)
+        PFAIL("the image has %" PRIu32 " reprogramming groups; a pipeline keeps every weight resident", rt->groups);
+    uint32_t s = 0;
+    rt->stage_first[0] = 0;
+    for (uint32_t i = 0; i < rt->layers; ++i) {
+        const imcvp_rt_layer *l = &rt->layer[i];
+        if (l->tile < s)
+            PFAIL("layer %u on tile %u runs after a layer on tile %" PRIu32 "; stages must follow the tiles in order",
+                  l->net_layer, l->tile, s);
+        while (s < l->tile) {
+            rt->stage_end[s] = i;
+            rt->stage_first[++s] = i;
+        }
+        for (int k = 0; k < 2; ++k)
+            if (l->copy_len[k] && (l->copy_src[k] < IMCVP_TILE_BUF_ADDR(s - 1, 0) ||
+                                   l->copy_src[k] >= IMCVP_TILE_BUF_ADDR(s, 0)))
+                PFAIL("layer %u on tile %" PRIu32 " reads a tensor from a tile other than %" PRIu32
+                      "; only a chain of stages streams", l->net_layer, s, s - 1);
+    }
+    rt->stage_end[s] = rt->layers;
+    rt->stages = s + 1;
+    if (rt->in.tile != 0 || rt->out.tile != s)
+        PFAIL("the input must be on tile 0 and the output on the last stage's tile %" PRIu32, s);
+    return 0;
+}
+
+int imcvp_rt_run_pipelined(imcvp_rt *rt, uint32_t images, const imcvp_rt_stream *io)
+{
+    static int32_t scores[IMCVP_RT_MAX_OUTPUT_BYTES / 4];
+    const uint32_t S = rt->stages;
+    uint32_t next[IMCVP_TILE_MAX_TILES], seen[IMCVP_TILE_MAX_TILES];
+    for (uint32_t t = 0; t + 1 < images + S; ++t) {
+        /* 1. every stage's inputs from the stage before (all tiles idle) */
+        for (uint32_t s = 1; s < S; ++s)
+            if (t >= s && t - s < images)
+                for (uint32_t i = rt->stage_first[s]; i < rt->stage_end[s]; ++i)
+                    if (copy_inputs(&rt->layer[i]))
+                        return -1;
+        /* 2. the next image into stage 0 */
+        if (t < images && load_input(rt, io->input(t, io->ctx)))
+            return -1;
+        /* 3. every busy stage runs its layers; serve the interrupts */
+        uint32_t running = 0;
+        for (uint32_t s = 0; s < S; ++s) {
+            next[s] = rt->stage_end[s];
+            if (t >= s && t - s < images && rt->stage_first[s] < rt->stage_end[s]) {
+                next[s] = rt->stage_first[s];
+                seen[s] = imcvp_tile_irqs(s);
+                imcvp_tile_start(s, rt->layer[next[s]].desc_off);
+                running++;
+            }
+        }
+        while (running) {
+            imcvp_wait_event();
+            for (uint32_t s = 0; s < S; ++s) {
+                if (next[s] >= rt->stage_end[s] || imcvp_tile_irqs(s) == seen[s])
+                    continue;
+                const imcvp_rt_layer *l = &rt->layer[next[s]];
+                if (imcvp_tile_check(s, l->desc_off, "layer", l->net_layer))
+                    return -1;
+                if (++next[s] < rt->stage_end[s]) {
+                    seen[s] = imcvp_tile_irqs(s);
+                    imcvp_tile_start(s, rt->layer[next[s]].desc_off);
+                } else {
+                    running--;
+                }
+            }
+        }
+        /* 4. the last stage's image is done */
+        if (t + 1 >= S) {
+            const uint32_t image = t + 1 - S;
+            if (read_output(rt, scores))
+                return -1;
+            rt->images++;
+            if (io->output(image, scores, io->ctx))
+                return -1;
+        }
+    }
     return 0;
 }

@@ -30,8 +30,12 @@ typedef struct imcvp_workload {
   /* results: input_count imcvp_result records of result_stride bytes, each
    * followed by `classes` int32 scores */
   uint32_t result_off, result_stride, classes;
-  uint32_t reserved[5];
+  uint32_t flags; /* IMCVP_WORKLOAD_* */
+  uint32_t reserved[4];
 } imcvp_workload;
+
+/* imcvp_workload.flags */
+#define IMCVP_WORKLOAD_PIPELINED 0x1 /* stream the images through the tiles as a layer pipeline */
 
 /* imcvp_result.status */
 #define IMCVP_RESULT_EMPTY 0 /* not run (the platform clears every record) */

@@ -45,6 +45,7 @@ typedef struct imcvp_rt_layer {
     uint32_t copy_len[2]; /* bytes, rounded up to 4 */
     uint16_t net_layer;
     uint16_t group;
+    uint16_t tile;
 } imcvp_rt_layer;
 
 typedef struct imcvp_rt {
@@ -55,6 +56,10 @@ typedef struct imcvp_rt {
     uint32_t layers;
     imcvp_rt_layer layer[IMCVP_RT_MAX_LAYERS];
     uint32_t groups;         /* h.group_count */
+    /* pipelined execution (imcvp_rt_pipeline_check): stage s = tile s runs
+     * layers [stage_first[s], stage_end[s]) */
+    uint32_t stages;
+    uint32_t stage_first[IMCVP_TILE_MAX_TILES], stage_end[IMCVP_TILE_MAX_TILES];
     uint32_t resident_group; /* whose levels the crossbars hold */
     /* counters */
     uint32_t crossbars_programmed;
@@ -70,6 +75,22 @@ int imcvp_rt_load(imcvp_rt *rt);
 /* Runs one image of rt->in_elems uint8 pixels; writes rt->out_elems scores.
  * 0: done. */
 int imcvp_rt_infer(imcvp_rt *rt, const uint8_t *pixels, int32_t *scores);
+
+/* Pipelined execution: every tile is one stage of a layer pipeline and
+ * images stream through it, stage s working on image t - s in step t. Each
+ * step: copy every stage's input from the stage before (DMA), load image t
+ * into stage 0, start every busy stage and serve the tiles' interrupts until
+ * each stage has run its layers, read the last stage's output. Needs one
+ * group, layers ordered by tile, and every input held on another tile coming
+ * from the tile just before (a chain of stages); imcvp_rt_pipeline_check()
+ * says why not. */
+typedef struct imcvp_rt_stream {
+    const uint8_t *(*input)(uint32_t image, void *ctx);                 /* pixels of image i */
+    int (*output)(uint32_t image, const int32_t *scores, void *ctx);    /* nonzero: stop */
+    void *ctx;
+} imcvp_rt_stream;
+int imcvp_rt_pipeline_check(imcvp_rt *rt);
+int imcvp_rt_run_pipelined(imcvp_rt *rt, uint32_t images, const imcvp_rt_stream *io);
 
 /* CRC32 (IEEE 802.3, as zlib's crc32) of n bytes. */
 uint32_t imcvp_crc32(const uint8_t *data, uint32_t n);
