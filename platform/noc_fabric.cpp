@@ -13,16 +13,17 @@ NocFabric::NocFabric(const MeshParams& mesh, unsigned tiles, unsigned memory_nod
     throw std::invalid_argument("noc: a " + std::to_string(mesh.width) + " x " + std::to_string(mesh.height) +
                                 " mesh has " + std::to_string(mesh.nodes()) + " nodes; " + std::to_string(tiles) +
                                 " tiles and the memory interface need " + std::to_string(tiles + 1));
-  if (memory_node >= mesh.nodes() || memory_node < tiles)
-    throw std::invalid_argument("noc.memory_node: node " + node_name(mesh, memory_node % mesh.nodes()) +
-                                " is " + (memory_node >= mesh.nodes() ? "outside the mesh" : "tile " +
-                                std::to_string(memory_node) + "'s") + "; tiles take nodes 0.." +
-                                std::to_string(tiles - 1) + " (x + y * width)");
+  if (memory_node >= mesh.nodes())
+    throw std::invalid_argument("noc.memory_node: node " + std::to_string(memory_node) + " is outside the mesh");
+  if (snake_index(mesh, memory_node) < tiles)
+    throw std::invalid_argument("noc.memory_node: node " + node_name(mesh, memory_node) + " is tile " +
+                                std::to_string(snake_index(mesh, memory_node)) + "'s");
 }
 
 unsigned NocFabric::node_of(uint64_t addr) const {
   const uint64_t end = uint64_t{IMCVP_TILE_BASE} + uint64_t{tiles_} * IMCVP_TILE_STRIDE;
-  if (addr >= IMCVP_TILE_BASE && addr < end) return unsigned((addr - IMCVP_TILE_BASE) / IMCVP_TILE_STRIDE);
+  if (addr >= IMCVP_TILE_BASE && addr < end)
+    return snake_node(noc_.params(), unsigned((addr - IMCVP_TILE_BASE) / IMCVP_TILE_STRIDE));
   return memory_node_;
 }
 

@@ -1,5 +1,6 @@
 // NocFabric: the mesh NoC (models/noc) on the platform. Tile n's network
-// interface is mesh node n; the memory interface (main memory and the
+// interface is mesh node snake_node(n) (consecutive tiles are neighbours);
+// the memory interface (main memory and the
 // workload memory, reached through the DMA engine) is one more node. DMA
 // bursts between two different nodes travel as NoC packets with the mesh's
 // timing and contention; bursts from memory to memory stay on the bus.

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "imcvp/memory_map.h"
+#include "models/noc/xy_route.hpp"
 #include "platform/units.hpp"
 #include "platform/yaml_reader.hpp"
 
@@ -290,16 +291,16 @@ void read_noc(YamlMap m, const YamlValue& section, AcceleratorConfig& a) {
     section.fail("a " + std::to_string(p.width) + " x " + std::to_string(p.height) + " mesh has " +
                  std::to_string(nodes) + " nodes; " + std::to_string(a.tiles) +
                  " tiles and the memory interface need " + std::to_string(a.tiles + 1));
-  a.noc_memory_node = nodes - 1;
+  a.noc_memory_node = snake_node(p, nodes - 1);  // the node after the tiles' in snake order
   if (mem) {
     const std::vector<YamlValue> xy = mem->as_list();
     if (xy.size() != 2) mem->fail("must be [x, y], the mesh coordinates of the memory interface");
     const unsigned x = xy[0].as_uint32(0, p.width - 1), y = xy[1].as_uint32(0, p.height - 1);
     a.noc_memory_node = x + y * p.width;
-    if (a.noc_memory_node < a.tiles)
+    if (snake_index(p, a.noc_memory_node) < a.tiles)
       mem->fail("node (" + std::to_string(x) + "," + std::to_string(y) + ") is tile " +
-                std::to_string(a.noc_memory_node) + "'s; tiles take nodes 0.." + std::to_string(a.tiles - 1) +
-                " (x + y * width)");
+                std::to_string(snake_index(p, a.noc_memory_node)) +
+                "'s; tile n sits at the n-th node in snake order (row 0 left to right, row 1 right to left, ...)");
   }
 }
 

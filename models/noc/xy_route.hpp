@@ -54,6 +54,19 @@ bool link_exists(const MeshParams& p, const Link& l);
 unsigned link_target(const MeshParams& p, const Link& l);
 // "(x,y)" and "(x,y)->E".
 std::string node_name(const MeshParams& p, unsigned node);
+
+// Boustrophedon ("snake") order: row 0 left to right, row 1 right to left,
+// and so on, so that consecutive positions are neighbouring nodes (one hop).
+// The platform puts tile n at snake_node(n), so that a layer pipeline over
+// tiles 0, 1, 2, ... sends each stage's output one hop.
+inline unsigned snake_node(const MeshParams& p, unsigned i) {
+  const unsigned y = i / p.width, x = i % p.width;
+  return (y % 2 ? p.width - 1 - x : x) + y * p.width;
+}
+inline unsigned snake_index(const MeshParams& p, unsigned node) {
+  const unsigned y = node / p.width, x = node % p.width;
+  return (y % 2 ? p.width - 1 - x : x) + y * p.width;
+}
 std::string link_name(const MeshParams& p, const Link& l);
 
 // Throws std::out_of_range("noc: <role> node <n> is outside the W x H mesh

@@ -95,8 +95,8 @@ TEST(Network, MlpOnTwoTilesEqualsGolden) {
 }
 
 // The same MLP with its tiles and the memory interface on a 2 x 2 mesh NoC:
-// the DMA's bursts become packets (memory at node (1,1), tiles at (0,0) and
-// (1,0)), the results do not change, and the report and the VCD show the
+// the DMA's bursts become packets (tiles at (0,0) and (1,0), the memory
+// interface at (0,1), the last node in snake order), the results do not change, and the report and the VCD show the
 // traffic, including tile 0 -> tile 1 over link (0,0)->E.
 TEST(Network, MlpOverTheMeshNocEqualsGolden) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
@@ -107,9 +107,9 @@ TEST(Network, MlpOverTheMeshNocEqualsGolden) {
   EXPECT_EQ(num(r.net, "logits_equal_golden"), 50);
   const std::string report = read_file(r.out / "report.json");
   const std::string noc = report.substr(report.find("\"noc\": {"));
-  EXPECT_NE(noc.find("\"memory_node\": \"(1,1)\""), std::string::npos) << noc;
+  EXPECT_NE(noc.find("\"memory_node\": \"(0,1)\""), std::string::npos) << noc;
   EXPECT_GT(num(noc, "packets"), 0.0);
-  EXPECT_GT(num(noc, "flit_hops"), num(noc, "flits"));  // most packets cross two links
+  EXPECT_GT(num(noc, "flit_hops"), 0.0);
   EXPECT_NE(noc.find("\"link\": \"(0,0)->E\""), std::string::npos) << noc;
   EXPECT_GT(num(r.net, "noc"), 0.0);  // energy per inference
   const std::string vcd = read_file(r.out / "run.vcd");

@@ -526,3 +526,21 @@ TEST(MeshNoc, SpeedOfManyTransfers) {
 
 // gtest_main provides main(); the SystemC library still wants an sc_main.
 int sc_main(int, char*[]) { return 0; }
+
+// Snake order: consecutive positions one hop apart, every node once.
+TEST(XyRoute, SnakeOrderVisitsNeighbours) {
+  for (const auto& wh : {std::pair<unsigned, unsigned>{3, 2}, {4, 4}, {5, 3}, {1, 4}}) {
+    MeshParams p;
+    p.width = wh.first;
+    p.height = wh.second;
+    std::vector<bool> seen(p.nodes(), false);
+    for (unsigned i = 0; i < p.nodes(); ++i) {
+      const unsigned n = snake_node(p, i);
+      ASSERT_LT(n, p.nodes());
+      EXPECT_FALSE(seen[n]);
+      seen[n] = true;
+      EXPECT_EQ(snake_index(p, n), i);
+      if (i > 0) EXPECT_EQ(xy_hops(p, snake_node(p, i - 1), n), 1u) << p.width << "x" << p.height << " at " << i;
+    }
+  }
+}

@@ -883,7 +883,7 @@ TEST_F(ScratchScenario, NocOffByDefaultAndItsFieldsRead) {
   EXPECT_EQ(m.header_flits, 0u);
   EXPECT_DOUBLE_EQ(m.router_energy_pj_per_flit, 1.5);
   EXPECT_DOUBLE_EQ(m.link_energy_pj_per_flit, 0.5);
-  EXPECT_EQ(s.accelerator.noc_memory_node, 5u);  // the last node
+  EXPECT_EQ(s.accelerator.noc_memory_node, 3u);  // (0,1): the last node in snake order
   const Scenario d = load_scenario(write("s.yaml", "firmware: fw.elf\naccelerator:\n  tiles: 2\n  noc: {memory_node: [3, 0]}\n"));
   EXPECT_EQ(d.accelerator.noc_memory_node, 3u);
   EXPECT_EQ(d.accelerator.noc_mesh.width, MeshParams{}.width);
