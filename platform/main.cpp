@@ -14,6 +14,7 @@
 #include "compiler/program_image.hpp"
 #include "models/tile/tile.hpp"
 #include "platform/exit_codes.hpp"
+#include "platform/compare.hpp"
 #include "platform/platform.hpp"
 #include "platform/scenario.hpp"
 
@@ -29,6 +30,9 @@ Usage:
   imcvp compile NETWORK.onnx [options]
                                       import, quantize and check a network
                                       (see 'imcvp compile --help')
+  imcvp compare DIR... [--csv FILE] [--md FILE]
+                                      join the summary.csv of network runs
+                                      into one CSV and Markdown table
   imcvp --help                        this text
   imcvp --version                     the version
 
@@ -250,6 +254,49 @@ int cmd_compile(int argc, char* argv[]) {
   return 0;
 }
 
+// imcvp compare DIR... [--csv FILE] [--md FILE]: the comparison table of
+// network runs (platform/compare.hpp). Without --csv/--md: Markdown on stdout.
+int cmd_compare(int argc, char* argv[]) {
+  std::vector<std::string> dirs;
+  std::string csv_path, md_path;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << "Usage: imcvp compare DIR... [--csv FILE] [--md FILE]\n\n"
+                   "Joins the summary.csv that every run of a scenario with a network: section\n"
+                   "writes into its output folder: one row per run with the network, mode,\n"
+                   "execution, reprogramming groups, tiles, crossbars (chip, used), accuracy,\n"
+                   "latency and interval per image (ns), throughput (images/s), energy per\n"
+                   "inference (pJ), EDP (J*s) and programming's share of the time. Writes CSV\n"
+                   "and/or Markdown to the files given, else Markdown to stdout.\n";
+      return 0;
+    } else if (a == "--csv" || a == "--md") {
+      if (i + 1 >= argc) return usage_error(a + " needs a file name");
+      (a == "--csv" ? csv_path : md_path) = argv[++i];
+    } else if (!a.empty() && a[0] == '-') {
+      return usage_error("unknown option '" + a + "' for 'imcvp compare'");
+    } else {
+      dirs.push_back(a);
+    }
+  }
+  if (dirs.empty()) return usage_error("'imcvp compare' needs the output folders of network runs");
+  try {
+    const imcvp::SummaryTable t = imcvp::read_summaries(dirs);
+    auto write = [&](const std::string& path, bool md) {
+      std::ofstream f(path);
+      if (md) imcvp::write_markdown(f, t); else imcvp::write_csv(f, t);
+      if (!f) throw imcvp::CompareError("cannot write " + path);
+    };
+    if (!csv_path.empty()) write(csv_path, false);
+    if (!md_path.empty()) write(md_path, true);
+    if (csv_path.empty() && md_path.empty()) imcvp::write_markdown(std::cout, t);
+  } catch (const std::exception& e) {
+    std::cerr << "imcvp: error: " << e.what() << "\n";
+    return imcvp::exit_code::kUsage;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
@@ -272,6 +319,7 @@ int sc_main(int argc, char* argv[]) {
     }
     if (cmd == "run") return cmd_run(argc - 2, argv + 2);
     if (cmd == "compile") return cmd_compile(argc - 2, argv + 2);
+    if (cmd == "compare") return cmd_compare(argc - 2, argv + 2);
     return usage_error("unknown command '" + cmd + "'");
   } catch (const sc_core::sc_report& e) {
     std::cerr << "imcvp: internal error (SystemC): " << e.what() << "\n";

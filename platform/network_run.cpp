@@ -24,7 +24,19 @@ namespace imcvp {
 
 using compiler::CompileError;
 
+const char* const kSummaryHeader =
+    "scenario,network,mode,execution,groups,images,tiles,crossbars,crossbars_used,accuracy_percent,latency_ns,"
+    "interval_ns,throughput_per_s,energy_per_inference_pj,edp_j_s,programming_time_percent";
+
 namespace {
+
+// A CSV field: quoted (quotes doubled) when it holds a comma, quote or newline.
+std::string csv_field(const std::string& v) {
+  if (v.find_first_of(",\"\n") == std::string::npos) return v;
+  std::string q = "\"";
+  for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
 
 uint32_t align_up(uint64_t v, uint64_t a) { return static_cast<uint32_t>((v + a - 1) / a * a); }
 
@@ -514,6 +526,33 @@ void NetworkRun::write_pipeline(JsonWriter& j) const {
   j.begin_array("stage_busy_ns");
   for (const auto& [t, ns] : stage_ns) j.begin_object().value("tile", t).value("ns", ns).end_object();
   j.end_array().end_object();
+}
+
+void NetworkRun::write_summary_csv(std::ostream& out, const std::string& scenario) const {
+  const Impl& d = *impl_;
+  const uint64_t n = d.image_marks;
+  const double total = sum(d.per_inference_energy());
+  const double per = d.per_inference_ns();
+  // latency: one image's way through the network (pipelined: the first
+  // image's, through every stage); interval: time per image in the steady state
+  const double latency = d.cfg.pipelined ? d.first_image_ns : per;
+  const double interval =
+      d.cfg.pipelined ? (n > 1 ? (d.infer_ns() - d.first_image_ns) / double(n - 1) : d.first_image_ns) : per;
+  const ProgramSnapshot load = d.p_infer - d.p_load, run = d.p_end - d.p_infer;
+  const double all_ns = d.load_ns() + d.infer_ns();
+  std::ostringstream acc;  // empty in estimation: no values, no accuracy
+  if (!d.estimate) acc << std::setprecision(4) << std::fixed << d.percent(d.correct, d.done);
+  const std::string net = d.cfg.compile.onnx_path.substr(d.cfg.compile.onnx_path.find_last_of('/') + 1);
+  char row[1024];
+  std::snprintf(row, sizeof row,
+                "%s,%s,%s,%s,%u,%llu,%u,%u,%u,%s,%.1f,%.1f,%.3f,%.1f,%.6g,%.3f\n", csv_field(scenario).c_str(),
+                csv_field(net).c_str(),
+                d.estimate ? "estimate" : "functional", d.cfg.pipelined ? "pipelined" : "latency",
+                d.placement.groups, (unsigned long long)n, d.placement.chip.tiles, d.placement.chip.total_crossbars(),
+                d.placement.crossbars_used, acc.str().c_str(), latency, interval,
+                d.infer_ns() > 0 ? double(n) / (d.infer_ns() * 1e-9) : 0.0, total, total * 1e-12 * interval * 1e-9,
+                all_ns > 0 ? 100.0 * (load.busy_ns + run.busy_ns) / all_ns : 0.0);
+  out << kSummaryHeader << "\n" << row;
 }
 
 void NetworkRun::print_table(std::ostream& out) const {

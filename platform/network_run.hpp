@@ -29,6 +29,9 @@ namespace compiler {
 struct ChipResources;
 }
 
+// The columns of summary.csv (one definition; platform/compare.cpp checks it).
+extern const char* const kSummaryHeader;
+
 class NetworkRun {
  public:
   // Throws PlatformError naming the scenario field (network.onnx, ...) on a
@@ -60,6 +63,9 @@ class NetworkRun {
   void write_json(JsonWriter& j) const;
   // The readable table (terminal and report.txt).
   void print_table(std::ostream& out) const;
+  // summary.csv: a header line and one row of the run's headline figures
+  // (platform/compare.hpp reads and joins them).
+  void write_summary_csv(std::ostream& out, const std::string& scenario) const;
 
  private:
   void record_mark(uint32_t m, const sc_core::sc_time& at, const EnergyLedger* ledger);

@@ -350,6 +350,9 @@ struct Platform::Impl {
       net->print_table(t);
       r.network_table = t.str();
       write_text(out_dir / "network.txt", r.network_table);
+      std::ostringstream csv;
+      net->write_summary_csv(csv, sc.name);
+      write_text(out_dir / "summary.csv", csv.str());
     }
     write_text(out_dir / "uart.log", r.uart_output);
     return r;

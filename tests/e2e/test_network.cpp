@@ -311,6 +311,29 @@ TEST(Network, PipelinedExecutionRefusesNonChainNetworks) {
       << uart;
 }
 
+// Every network run writes summary.csv; `imcvp compare` joins runs into one
+// CSV and Markdown table, and names a folder without one.
+TEST(Network, CompareJoinsTheRunsIntoOneTable) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const NetRun a = run_net("cmp_a", "fmnist_cnn", 5, kIdealOneTile);
+  const NetRun b = run_net("cmp_b", "fmnist_cnn", 5, "  tiles: 1\n  tile:\n    mode: estimate\n");
+  ASSERT_EQ(a.result.code, 0) << a.result.output;
+  ASSERT_EQ(b.result.code, 0) << b.result.output;
+  const fs::path dir = scratch("network_compare");
+  const Result c = run(e2e::imcvp().string() + " compare " + a.out.string() + " " + b.out.string() + " --csv " +
+                       (dir / "t.csv").string() + " --md " + (dir / "t.md").string());
+  ASSERT_EQ(c.code, 0) << c.output;
+  const std::string csv = read_file(dir / "t.csv"), md = read_file(dir / "t.md");
+  EXPECT_EQ(csv.rfind("scenario,network,mode,execution,groups,images,tiles,crossbars,crossbars_used,", 0), 0u) << csv;
+  EXPECT_NE(csv.find("\ncmp_a,fmnist_cnn.onnx,functional,latency,1,5,1,96,58,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\ncmp_b,fmnist_cnn.onnx,estimate,latency,1,5,1,96,58,,"), std::string::npos) << csv;  // no accuracy
+  EXPECT_NE(md.find("| cmp_a | fmnist_cnn.onnx | functional | latency |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| cmp_b | fmnist_cnn.onnx | estimate | latency | 1 | 5 | 1 | 96 | 58 | - |"), std::string::npos) << md;
+  const Result bad = run(e2e::imcvp().string() + " compare " + a.out.string() + " " + dir.string());
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find((dir / "summary.csv").string() + ": cannot read it"), std::string::npos) << bad.output;
+}
+
 // A program image damaged after the compiler wrote it: the firmware's CRC
 // check rejects it with a message and the run ends with a firmware failure.
 TEST(Network, FirmwareRejectsACorruptProgramImage) {
