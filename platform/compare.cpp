@@ -58,20 +58,18 @@ SummaryTable read_summaries(const std::vector<std::string>& dirs) {
   return t;
 }
 
-namespace {
-std::string csv(const std::string& v) {
+std::string csv_field(const std::string& v) {
   if (v.find_first_of(",\"\n") == std::string::npos) return v;
   std::string q = "\"";
   for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
   return q + "\"";
 }
-}  // namespace
 
 void write_csv(std::ostream& out, const SummaryTable& t) {
-  for (size_t i = 0; i < t.header.size(); ++i) out << (i ? "," : "") << csv(t.header[i]);
+  for (size_t i = 0; i < t.header.size(); ++i) out << (i ? "," : "") << csv_field(t.header[i]);
   out << "\n";
   for (const auto& r : t.rows) {
-    for (size_t i = 0; i < r.size(); ++i) out << (i ? "," : "") << csv(r[i]);
+    for (size_t i = 0; i < r.size(); ++i) out << (i ? "," : "") << csv_field(r[i]);
     out << "\n";
   }
 }

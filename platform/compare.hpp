@@ -28,7 +28,9 @@ SummaryTable read_summaries(const std::vector<std::string>& dirs);
 void write_csv(std::ostream& out, const SummaryTable& t);
 void write_markdown(std::ostream& out, const SummaryTable& t);
 
-// One CSV line split into fields (RFC 4180 quoting).
+// One CSV line split into fields (RFC 4180 quoting), and one field quoted
+// (quotes doubled) when it holds a comma, quote or newline.
 std::vector<std::string> split_csv_line(const std::string& line);
+std::string csv_field(const std::string& v);
 
 }  // namespace imcvp

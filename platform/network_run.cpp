@@ -18,6 +18,7 @@
 #include "imcvp/workload.h"
 #include "models/noc/mesh_noc.hpp"
 #include "models/tile/tile.hpp"
+#include "platform/compare.hpp"
 #include "platform/platform.hpp"
 
 namespace imcvp {
@@ -29,14 +30,6 @@ const char* const kSummaryHeader =
     "interval_ns,throughput_per_s,energy_per_inference_pj,edp_j_s,programming_time_percent";
 
 namespace {
-
-// A CSV field: quoted (quotes doubled) when it holds a comma, quote or newline.
-std::string csv_field(const std::string& v) {
-  if (v.find_first_of(",\"\n") == std::string::npos) return v;
-  std::string q = "\"";
-  for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
 
 uint32_t align_up(uint64_t v, uint64_t a) { return static_cast<uint32_t>((v + a - 1) / a * a); }
 

@@ -1,5 +1,7 @@
 #include "models/crossbar/crossbar_params.hpp"
 
+#include "models/common/param_text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -21,13 +23,6 @@ unsigned CrossbarParams::full_range_adc_lsb_log2() const {
 
 namespace {
 
-template <typename T>
-std::string got(const std::string& range, T value) {
-  std::ostringstream s;
-  s << "must be " << range << ", got " << value;
-  return s.str();
-}
-
 bool finite_nonneg(double v) { return std::isfinite(v) && v >= 0.0; }
 
 }  // namespace
@@ -36,51 +31,51 @@ std::optional<CrossbarParamError> check_crossbar_params(const CrossbarParams& p)
   auto err = [](const char* field, std::string problem) {
     return std::optional<CrossbarParamError>(CrossbarParamError{field, std::move(problem)});
   };
-  if (p.rows < 1 || p.rows > 4096) return err("rows", got("1..4096", p.rows));
-  if (p.cols < 1 || p.cols > 4096) return err("cols", got("1..4096", p.cols));
-  if (p.cell_bits < 1 || p.cell_bits > 8) return err("cell_bits", got("1..8", p.cell_bits));
+  if (p.rows < 1 || p.rows > 4096) return err("rows", must_be("1..4096", p.rows));
+  if (p.cols < 1 || p.cols > 4096) return err("cols", must_be("1..4096", p.cols));
+  if (p.cell_bits < 1 || p.cell_bits > 8) return err("cell_bits", must_be("1..8", p.cell_bits));
   if (p.weight_bits < 2 || p.weight_bits > 16)
-    return err("weight_bits", got("2..16", p.weight_bits));
+    return err("weight_bits", must_be("2..16", p.weight_bits));
   if (p.signed_mode != SignedMode::Differential && p.signed_mode != SignedMode::Offset)
     return err("signed_mode", "must be differential or offset");
   if (p.cols < p.cols_per_output())
-    return err("cols", got("at least the columns of one weight (" +
+    return err("cols", must_be("at least the columns of one weight (" +
                                std::to_string(p.cols_per_output()) + ")",
                            p.cols));
-  if (p.dac_bits < 1 || p.dac_bits > 8) return err("dac_bits", got("1..8", p.dac_bits));
+  if (p.dac_bits < 1 || p.dac_bits > 8) return err("dac_bits", must_be("1..8", p.dac_bits));
   if (p.max_column_sum() > (uint64_t{1} << 24))
     return err("rows", "rows x (2^cell_bits - 1) x (2^dac_bits - 1) = " +
                            std::to_string(p.max_column_sum()) +
                            " exceeds 2^24, the largest column sum the model resolves exactly");
-  if (p.adc_bits < 1 || p.adc_bits > 16) return err("adc_bits", got("1..16", p.adc_bits));
-  if (p.adc_lsb_log2 > 24) return err("adc_lsb_log2", got("0..24", p.adc_lsb_log2));
+  if (p.adc_bits < 1 || p.adc_bits > 16) return err("adc_bits", must_be("1..16", p.adc_bits));
+  if (p.adc_lsb_log2 > 24) return err("adc_lsb_log2", must_be("0..24", p.adc_lsb_log2));
   if (p.cols_per_adc < 1 || p.cols_per_adc > p.cols)
-    return err("cols_per_adc", got("1..cols", p.cols_per_adc));
-  if (!(std::isfinite(p.g_on_s) && p.g_on_s > 0)) return err("g_on", got("> 0", p.g_on_s));
+    return err("cols_per_adc", must_be("1..cols", p.cols_per_adc));
+  if (!(std::isfinite(p.g_on_s) && p.g_on_s > 0)) return err("g_on", must_be("> 0", p.g_on_s));
   if (!finite_nonneg(p.g_off_s) || p.g_off_s >= p.g_on_s)
-    return err("g_off", got("0 <= g_off < g_on", p.g_off_s));
+    return err("g_off", must_be("0 <= g_off < g_on", p.g_off_s));
   if (p.variation_dist != VariationDist::Lognormal && p.variation_dist != VariationDist::Gaussian)
     return err("variation_dist", "must be lognormal or gaussian");
   if (!finite_nonneg(p.program_sigma) || p.program_sigma > 10)
-    return err("program_sigma", got("0..10", p.program_sigma));
+    return err("program_sigma", must_be("0..10", p.program_sigma));
   if (!finite_nonneg(p.read_noise_sigma) || p.read_noise_sigma > 10)
-    return err("read_noise_sigma", got("0..10", p.read_noise_sigma));
+    return err("read_noise_sigma", must_be("0..10", p.read_noise_sigma));
   if (!finite_nonneg(p.stuck_at_0_rate) || p.stuck_at_0_rate > 1)
-    return err("stuck_at_0_rate", got("0..1", p.stuck_at_0_rate));
+    return err("stuck_at_0_rate", must_be("0..1", p.stuck_at_0_rate));
   if (!finite_nonneg(p.stuck_at_1_rate) || p.stuck_at_1_rate > 1)
-    return err("stuck_at_1_rate", got("0..1", p.stuck_at_1_rate));
+    return err("stuck_at_1_rate", must_be("0..1", p.stuck_at_1_rate));
   if (p.stuck_at_0_rate + p.stuck_at_1_rate > 1)
-    return err("stuck_at_1_rate", got("at most 1 - stuck_at_0_rate", p.stuck_at_1_rate));
+    return err("stuck_at_1_rate", must_be("at most 1 - stuck_at_0_rate", p.stuck_at_1_rate));
   if (!(std::isfinite(p.verify_tolerance) && p.verify_tolerance > 0))
-    return err("verify_tolerance", got("> 0", p.verify_tolerance));
+    return err("verify_tolerance", must_be("> 0", p.verify_tolerance));
   if (p.max_pulses < 1 || p.max_pulses > 100000)
-    return err("max_pulses", got("1..100000", p.max_pulses));
+    return err("max_pulses", must_be("1..100000", p.max_pulses));
   if (!finite_nonneg(p.pulse_step) || p.pulse_step > 1)
-    return err("pulse_step", got("0..1", p.pulse_step));
+    return err("pulse_step", must_be("0..1", p.pulse_step));
   if (!finite_nonneg(p.pulse_step_sigma) || p.pulse_step_sigma > 1)
-    return err("pulse_step_sigma", got("0..1", p.pulse_step_sigma));
+    return err("pulse_step_sigma", must_be("0..1", p.pulse_step_sigma));
   if (p.write_parallel_cells < 1 || p.write_parallel_cells > p.cols)
-    return err("write_parallel_cells", got("1..cols", p.write_parallel_cells));
+    return err("write_parallel_cells", must_be("1..cols", p.write_parallel_cells));
   const std::pair<const char*, double> costs[] = {
       {"read_cycle", p.read_cycle_ns},       {"cell_read_energy", p.cell_read_energy_pj},
       {"dac_energy", p.dac_energy_pj},       {"adc_energy", p.adc_energy_pj},
@@ -89,7 +84,7 @@ std::optional<CrossbarParamError> check_crossbar_params(const CrossbarParams& p)
       {"verify_energy", p.verify_energy_pj},
   };
   for (const auto& [name, v] : costs)
-    if (!finite_nonneg(v)) return err(name, got(">= 0", v));
+    if (!finite_nonneg(v)) return err(name, must_be(">= 0", v));
   return std::nullopt;
 }
 
