@@ -380,7 +380,10 @@ void NetworkRun::finish(const uint8_t* memory, const std::vector<const Tile*>& t
     }
   }
   d.tiles = tiles;
-  if (d.t_infer && !d.t_end) {  // the firmware stopped early: up to the end of the run
+  // A firmware that stopped early: its phases end with the run.
+  if (!d.t_infer) {
+    d.p_infer = d.p_end = d.programming();  // the load phase got this far
+  } else if (!d.t_end) {
     d.p_end = d.programming();
     d.e_end = breakdown(ledger);
   }

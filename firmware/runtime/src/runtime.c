@@ -333,7 +333,7 @@ int imcvp_rt_pipeline_check(imcvp_rt *rt)
             rt->stage_first[++s] = i;
         }
         for (int k = 0; k < 2; ++k)
-            if (l->copy_len[k] && (l->copy_src[k] < IMCVP_TILE_BUF_ADDR(s - 1, 0) ||
+            if (l->copy_len[k] && (s == 0 || l->copy_src[k] < IMCVP_TILE_BUF_ADDR(s - 1, 0) ||
                                    l->copy_src[k] >= IMCVP_TILE_BUF_ADDR(s, 0)))
                 PFAIL("layer %u on tile %" PRIu32 " reads a tensor from a tile other than %" PRIu32
                       "; only a chain of stages streams", l->net_layer, s, s - 1);
