@@ -161,6 +161,11 @@ struct NetworkRun::Impl {
       throw fail("network", std::string(e.what()) + " (accelerator.tiles and accelerator.tile set the chip" +
                                 (cfg.reprogram ? ")" : "; network.reprogram: true rewrites the crossbars between layer groups)"));
     }
+    if (cfg.pipelined && placement.groups > 1)
+      throw fail("network.execution", "a pipeline keeps every weight resident, but the network needs " +
+                                          std::to_string(placement.crossbars_needed) + " crossbars and the chip has " +
+                                          std::to_string(chip.total_crossbars()) + " (it would run in " +
+                                          std::to_string(placement.groups) + " reprogramming groups)");
     std::vector<uint8_t> image_bytes;
     if (cfg.program_image.empty()) {
       image_bytes = compiler::serialize_program_image(image);

@@ -334,6 +334,19 @@ TEST(Network, CompareJoinsTheRunsIntoOneTable) {
   EXPECT_NE(bad.output.find((dir / "summary.csv").string() + ": cannot read it"), std::string::npos) << bad.output;
 }
 
+// A pipeline needs every weight resident: with reprogramming groups the
+// platform refuses the scenario before it runs.
+TEST(Network, PipelinedExecutionNeedsEveryWeightResident) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const NetRun r = run_net("exec_groups", "fmnist_cnn", 5, "  tiles: 2\n  tile:\n    crossbars: 16\n",
+                           "  execution: pipelined\n  reprogram: true\n");
+  EXPECT_EQ(r.result.code, 2) << r.result.output;
+  EXPECT_NE(r.result.output.find("network.execution: a pipeline keeps every weight resident, but the network needs 58 "
+                                 "crossbars and the chip has 32"),
+            std::string::npos)
+      << r.result.output;
+}
+
 // A program image damaged after the compiler wrote it: the firmware's CRC
 // check rejects it with a message and the run ends with a firmware failure.
 TEST(Network, FirmwareRejectsACorruptProgramImage) {
