@@ -35,9 +35,12 @@ uint32_t align_up(uint64_t v, uint64_t a) { return static_cast<uint32_t>((v + a 
 
 // The energy breakdown of the report: which category each ledger event
 // belongs to (docs/accelerator.md "Running a network").
-constexpr const char* kCategories[] = {"cell_array", "dac", "adc", "shift_add", "accumulate_activation",
-                                       "buffers", "dma_bus", "host_cpu", "programming", "noc", "other"};
-constexpr size_t kCategoryCount = sizeof kCategories / sizeof kCategories[0];
+enum Category : size_t {
+  kCellArray, kDac, kAdc, kShiftAdd, kAccumulateActivation, kBuffers, kDmaBus, kHostCpu, kProgramming, kNoc, kOther,
+  kCategoryCount
+};
+constexpr const char* kCategories[kCategoryCount] = {"cell_array", "dac", "adc", "shift_add", "accumulate_activation",
+                                                     "buffers", "dma_bus", "host_cpu", "programming", "noc", "other"};
 using Breakdown = std::array<double, kCategoryCount>;
 
 bool ends_with(const std::string& s, const char* suffix) {
@@ -46,18 +49,19 @@ bool ends_with(const std::string& s, const char* suffix) {
 }
 size_t category(const std::string& block, const std::string& event) {
   if (ends_with(block, ".crossbar")) {
-    if (event == "cell_read") return 0;
-    if (event == "dac") return 1;
-    if (event == "adc") return 2;
-    if (event == "program_pulse" || event == "program_verify") return 8;
+    if (event == "cell_read") return kCellArray;
+    if (event == "dac") return kDac;
+    if (event == "adc") return kAdc;
+    if (event == "program_pulse" || event == "program_verify") return kProgramming;
   }
-  if (ends_with(block, ".shift_add")) return 3;
-  if (ends_with(block, ".accumulator") || ends_with(block, ".activation") || ends_with(block, ".pooling")) return 4;
-  if (ends_with(block, ".buffer")) return 5;
-  if (block == "dma" || block == "bus") return 6;
-  if (block == "cpu") return 7;
-  if (block == kNocEnergyBlock) return 9;
-  return 10;
+  if (ends_with(block, ".shift_add")) return kShiftAdd;
+  if (ends_with(block, ".accumulator") || ends_with(block, ".activation") || ends_with(block, ".pooling"))
+    return kAccumulateActivation;
+  if (ends_with(block, ".buffer")) return kBuffers;
+  if (block == "dma" || block == "bus") return kDmaBus;
+  if (block == "cpu") return kHostCpu;
+  if (block == kNocEnergyBlock) return kNoc;
+  return kOther;
 }
 Breakdown breakdown(const EnergyLedger& l) {
   Breakdown b{};
@@ -320,7 +324,7 @@ struct NetworkRun::Impl {
     if (!image_marks) return b;
     const Breakdown inf = infer_energy(), load = load_energy();
     for (size_t i = 0; i < kCategoryCount; ++i) b[i] = inf[i] / double(image_marks);
-    b[8] += load[8] / double(image_marks);
+    b[kProgramming] += load[kProgramming] / double(image_marks);
     return b;
   }
   double percent(uint64_t n, uint64_t d) const { return d ? 100.0 * double(n) / double(d) : 0.0; }
