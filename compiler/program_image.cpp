@@ -206,16 +206,21 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
     }
     d.out_off = alloc(l.output, t, l);
     il.group = std::uint16_t(lp.group);
+    // Gives a layer record (with its params) its parameter and descriptor
+    // slots on tile t and appends it to the image.
+    auto emit = [&](ImageLayer&& rec, LayerDesc desc) {
+      if (!rec.params.empty()) {
+        desc.param_off = next_param[t];
+        next_param[t] += std::uint32_t(rec.params.size() * sizeof(RequantEntry));
+      }
+      rec.desc_off = next_desc[t];
+      next_desc[t] += sizeof(LayerDesc);
+      rec.desc = desc;
+      img.layers.push_back(std::move(rec));
+    };
     if (!l.has_weights()) {
       if (!ql.requant.empty()) il.params.push_back({0, ql.requant[0].multiplier, ql.requant[0].shift});
-      if (!il.params.empty()) {
-        d.param_off = next_param[t];
-        next_param[t] += std::uint32_t(il.params.size() * sizeof(RequantEntry));
-      }
-      il.desc_off = next_desc[t];
-      next_desc[t] += sizeof(LayerDesc);
-      il.desc = d;
-      img.layers.push_back(std::move(il));
+      emit(std::move(il), d);
       continue;
     }
     // Conv/FC: one image layer per slice (output channels [c0, c0 + channels)
@@ -255,12 +260,7 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
         }
       for (unsigned o = sl.c0; o < sl.c0 + sl.channels; ++o)
         is.params.push_back({ql.bias.at(o), ql.requant.at(o).multiplier, ql.requant.at(o).shift});
-      ds.param_off = next_param[t];
-      next_param[t] += std::uint32_t(is.params.size() * sizeof(RequantEntry));
-      is.desc_off = next_desc[t];
-      next_desc[t] += sizeof(LayerDesc);
-      is.desc = ds;
-      img.layers.push_back(std::move(is));
+      emit(std::move(is), ds);
     }
   }
   for (unsigned t = 0; t < chip.tiles; ++t) {
