@@ -270,7 +270,7 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
     for (auto& pr : progs[t]) img.programs.push_back(std::move(pr));
   }
   auto io = [&](int id) {
-    ImageIo r;
+    ImageIo r{};
     const auto h = home[std::size_t(id)];
     if (h.first == 0xFFFF) throw CompileError("tensor " + n.tensors[std::size_t(id)].name + " is not used by any layer");
     r.tile = std::uint16_t(h.first);
@@ -324,10 +324,7 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
   h.image_bytes = std::uint32_t(total);
   Writer w;
   w.put(&h, sizeof h);
-  for (const auto& t : img.tiles) {
-    const imcvp_image_tile rec{t.first_program, t.program_count, t.levels_stage_off, t.buffer_used};
-    w.put(&rec, sizeof rec);
-  }
+  for (const ImageTile& t : img.tiles) w.put(&t, sizeof t);
   for (std::size_t i = 0; i < img.programs.size(); ++i) {
     const auto& pr = img.programs[i];
     if (pr.levels.size() != cells) throw CompileError("program image: crossbar levels of the wrong size");
@@ -357,17 +354,7 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
     params_at += l.params.size() * sizeof(RequantEntry);
   }
   w.pad4();
-  for (const ImageIo* io : {&img.input, &img.output}) {
-    imcvp_image_io rec;
-    std::memset(&rec, 0, sizeof rec);
-    rec.tile = io->tile;
-    rec.fmt = io->fmt;
-    rec.buf_off = io->buf_off;
-    rec.c = io->c;
-    rec.h = io->h;
-    rec.w = io->w;
-    w.put(&rec, sizeof rec);
-  }
+  for (const ImageIo* io : {&img.input, &img.output}) w.put(io, sizeof *io);
   w.put(img.input_lut, sizeof img.input_lut);
   for (const auto& pr : img.programs) w.put(pr.levels.data(), cells);
   for (const auto& l : img.layers) w.put(l.params.data(), l.params.size() * sizeof(RequantEntry));
@@ -433,13 +420,8 @@ ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
   section(h.levels_off, h.levels_bytes, "levels and parameters");
   r.at = h.tiles_off;
   img.tiles.resize(c.tiles);
-  for (auto& t : img.tiles) {
-    imcvp_image_tile rec;
-    r.get(&rec, sizeof rec, "tile");
-    t.first_program = rec.first_program;
-    t.program_count = rec.program_count;
-    t.levels_stage_off = rec.levels_stage_off;
-    t.buffer_used = rec.buffer_used;
+  for (ImageTile& t : img.tiles) {
+    r.get(&t, sizeof t, "tile");
     if (std::uint64_t(t.first_program) + t.program_count > nprog) fail("a tile's programs lie outside the program table");
     if (t.buffer_used > c.buffer_bytes) fail("a tile uses more buffer than it has");
   }
@@ -491,14 +473,7 @@ ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
   }
   r.at = h.io_off;
   for (ImageIo* io : {&img.input, &img.output}) {
-    imcvp_image_io rec;
-    r.get(&rec, sizeof rec, "io");
-    io->tile = rec.tile;
-    io->fmt = rec.fmt;
-    io->buf_off = rec.buf_off;
-    io->c = rec.c;
-    io->h = rec.h;
-    io->w = rec.w;
+    r.get(io, sizeof *io, "io");
     if (io->tile >= c.tiles || io->buf_off >= c.buffer_bytes) fail("input/output tensor outside the chip");
   }
   r.at = h.lut_off;

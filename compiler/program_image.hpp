@@ -41,11 +41,11 @@ constexpr std::uint8_t kFmtSigned = IMCVP_FMT_SIGNED;
 std::uint8_t element_format(const ActFormat& f);
 inline unsigned format_bytes(std::uint8_t fmt) { return fmt & 0x07u; }
 
-struct ImageTile {
-  std::uint32_t first_program = 0, program_count = 0;  // into ProgramImage::programs
-  std::uint32_t levels_stage_off = 0;  // buffer offset PROGRAM reads rows x cols levels from
-  std::uint32_t buffer_used = 0;       // bytes of the buffer the allocator used
-};
+// A tile's record and the input/output tensor records are the image's own
+// structs (imcvp/program_image.h): first_program, program_count,
+// levels_stage_off, buffer_used; tile, fmt, buf_off, c, h, w.
+using ImageTile = imcvp_image_tile;
+using ImageIo = imcvp_image_io;
 
 struct ImageProgram {
   std::uint16_t tile = 0;
@@ -67,13 +67,6 @@ struct ImageLayer {
   std::vector<RequantEntry> params;  // to write at desc.param_off
 };
 
-struct ImageIo {
-  std::uint16_t tile = 0;
-  std::uint8_t fmt = 0;
-  std::uint32_t buf_off = 0;
-  std::uint16_t c = 0, h = 0, w = 0;
-};
-
 struct ProgramImage {
   std::uint16_t version = kImageVersion;
   ChipResources chip;
@@ -81,7 +74,7 @@ struct ProgramImage {
   std::vector<ImageTile> tiles;
   std::vector<ImageProgram> programs;  // grouped by tile
   std::vector<ImageLayer> layers;      // execution order; one per slice of a split layer
-  ImageIo input, output;
+  ImageIo input{}, output{};
   std::int32_t input_lut[256] = {};    // pixel -> input code (QuantizedNetwork::input_lut)
 };
 
