@@ -9,15 +9,8 @@ namespace imcvp {
 
 NocFabric::NocFabric(const MeshParams& mesh, unsigned tiles, unsigned memory_node, EnergyLedger* ledger)
     : noc_(mesh, ledger), tiles_(tiles), memory_node_(memory_node) {
-  if (mesh.nodes() < tiles + 1)
-    throw std::invalid_argument("noc: a " + std::to_string(mesh.width) + " x " + std::to_string(mesh.height) +
-                                " mesh has " + std::to_string(mesh.nodes()) + " nodes; " + std::to_string(tiles) +
-                                " tiles and the memory interface need " + std::to_string(tiles + 1));
-  if (memory_node >= mesh.nodes())
-    throw std::invalid_argument("noc.memory_node: node " + std::to_string(memory_node) + " is outside the mesh");
-  if (snake_index(mesh, memory_node) < tiles)
-    throw std::invalid_argument("noc.memory_node: node " + node_name(mesh, memory_node) + " is tile " +
-                                std::to_string(snake_index(mesh, memory_node)) + "'s");
+  if (auto e = check_node_placement(mesh, tiles, memory_node))
+    throw std::invalid_argument(e->field.empty() ? "noc: " + e->problem : "noc." + e->field + ": " + e->problem);
 }
 
 unsigned NocFabric::node_of(uint64_t addr) const {

@@ -286,21 +286,16 @@ void read_noc(YamlMap m, const YamlValue& section, AcceleratorConfig& a) {
     if (it != seen.end()) it->second.fail(e->problem);
     section.fail(e->field + ": " + e->problem);
   }
-  const unsigned nodes = p.nodes();
-  if (nodes < a.tiles + 1)
-    section.fail("a " + std::to_string(p.width) + " x " + std::to_string(p.height) + " mesh has " +
-                 std::to_string(nodes) + " nodes; " + std::to_string(a.tiles) +
-                 " tiles and the memory interface need " + std::to_string(a.tiles + 1));
-  a.noc_memory_node = snake_node(p, nodes - 1);  // the node after the tiles' in snake order
+  a.noc_memory_node = snake_node(p, p.nodes() - 1);  // the node after the tiles' in snake order
   if (mem) {
     const std::vector<YamlValue> xy = mem->as_list();
     if (xy.size() != 2) mem->fail("must be [x, y], the mesh coordinates of the memory interface");
     const unsigned x = xy[0].as_uint32(0, p.width - 1), y = xy[1].as_uint32(0, p.height - 1);
     a.noc_memory_node = x + y * p.width;
-    if (snake_index(p, a.noc_memory_node) < a.tiles)
-      mem->fail("node (" + std::to_string(x) + "," + std::to_string(y) + ") is tile " +
-                std::to_string(snake_index(p, a.noc_memory_node)) +
-                "'s; tile n sits at the n-th node in snake order (row 0 left to right, row 1 right to left, ...)");
+  }
+  if (auto e = check_node_placement(p, a.tiles, a.noc_memory_node)) {
+    if (e->field.empty() || !mem) section.fail(e->problem);
+    mem->fail(e->problem);
   }
 }
 

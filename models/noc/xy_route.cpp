@@ -57,4 +57,19 @@ std::vector<Link> xy_route(const MeshParams& p, unsigned src, unsigned dst) {
   return route;
 }
 
+std::optional<MeshParamError> check_node_placement(const MeshParams& p, unsigned tiles, unsigned memory_node) {
+  if (p.nodes() < tiles + 1)
+    return MeshParamError{"", "a " + std::to_string(p.width) + " x " + std::to_string(p.height) + " mesh has " +
+                                  std::to_string(p.nodes()) + " nodes; " + std::to_string(tiles) +
+                                  " tiles and the memory interface need " + std::to_string(tiles + 1)};
+  if (memory_node >= p.nodes())
+    return MeshParamError{"memory_node", "node " + std::to_string(memory_node) + " is outside the mesh"};
+  if (snake_index(p, memory_node) < tiles)
+    return MeshParamError{"memory_node", "node " + node_name(p, memory_node) + " is tile " +
+                                             std::to_string(snake_index(p, memory_node)) +
+                                             "'s; tile n sits at the n-th node in snake order (row 0 left to "
+                                             "right, row 1 right to left, ...)"};
+  return std::nullopt;
+}
+
 }  // namespace imcvp

@@ -16,6 +16,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,11 @@ inline unsigned snake_index(const MeshParams& p, unsigned node) {
   const unsigned y = node / p.width, x = node % p.width;
   return (y % 2 ? p.width - 1 - x : x) + y * p.width;
 }
+
+// The platform's use of the mesh: `tiles` tiles at snake_node(0..tiles-1)
+// and the memory interface at memory_node. The first problem, if any:
+// field "" (too few nodes) or "memory_node".
+std::optional<MeshParamError> check_node_placement(const MeshParams& p, unsigned tiles, unsigned memory_node);
 std::string link_name(const MeshParams& p, const Link& l);
 
 // Throws std::out_of_range("noc: <role> node <n> is outside the W x H mesh

@@ -540,7 +540,9 @@ TEST(XyRoute, SnakeOrderVisitsNeighbours) {
       EXPECT_FALSE(seen[n]);
       seen[n] = true;
       EXPECT_EQ(snake_index(p, n), i);
-      if (i > 0) EXPECT_EQ(xy_hops(p, snake_node(p, i - 1), n), 1u) << p.width << "x" << p.height << " at " << i;
+      if (i > 0) {
+        EXPECT_EQ(xy_hops(p, snake_node(p, i - 1), n), 1u) << p.width << "x" << p.height << " at " << i;
+      }
     }
   }
 }

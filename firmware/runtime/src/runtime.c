@@ -10,12 +10,15 @@
 #include "imcvp/accel_io.h"
 #include "imcvp/hal.h"
 
-#define FAIL(...)                                           \
+/* One line "imcvp runtime: <what>: ..." and return -1 from the caller. */
+#define RT_FAIL(what, ...)                                  \
     do {                                                    \
-        printf("imcvp runtime: program image: " __VA_ARGS__); \
+        printf("imcvp runtime: " what ": " __VA_ARGS__);    \
         printf("\n");                                       \
         return -1;                                          \
     } while (0)
+#define FAIL(...) RT_FAIL("program image", __VA_ARGS__)
+#define PFAIL(...) RT_FAIL("pipelined execution", __VA_ARGS__)
 
 static int32_t lut[IMCVP_IMAGE_LUT_ENTRIES];
 static uint8_t in_stage[IMCVP_RT_MAX_INPUT_BYTES] __attribute__((aligned(4)));
@@ -310,12 +313,7 @@ int imcvp_rt_infer(imcvp_rt *rt, const uint8_t *pixels, int32_t *scores)
     return 0;
 }
 
-#define PFAIL(...)                                                   \
-    do {                                                             \
-        printf("imcvp runtime: pipelined execution: " __VA_ARGS__); \
-        printf("\n");                                                \
-        return -1;                                                   \
-    } while (0)
+
 
 int imcvp_rt_pipeline_check(imcvp_rt *rt)
 {
