@@ -17,11 +17,18 @@ double since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::size_t count, unsigned threads) {
+  if (!qnet.calibrated)
+    throw CompileError(qnet.net.source + ": the network was quantized without calibration images "
+                       "(for performance estimation only); its accuracy cannot be evaluated");
   if (count == 0 || count > images.count()) count = images.count();
   if (images.image_size() != qnet.net.input_shape().size())
     throw CompileError(qnet.net.source + ": the network input " + qnet.net.input_shape().str() +
                        " does not match the " + std::to_string(images.channels) + "x" + std::to_string(images.height) +
                        "x" + std::to_string(images.width) + " images");
+  const bool labeled = images.has_labels();
+  if (labeled && images.labels.size() != images.count())
+    throw CompileError("evaluate: " + std::to_string(images.count()) + " images but " +
+                       std::to_string(images.labels.size()) + " labels");
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = unsigned(std::min<std::size_t>(threads, std::max<std::size_t>(1, count / 64)));
   std::vector<Accuracy> part(threads);
@@ -33,8 +40,10 @@ Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::siz
       const int pf = argmax(flt.run(images.image(i)));
       const int pg = argmax(golden.run(images.image(i)));
       ++a.images;
-      a.float_correct += pf == images.labels[i];
-      a.golden_correct += pg == images.labels[i];
+      if (labeled) {
+        a.float_correct += pf == images.labels[i];
+        a.golden_correct += pg == images.labels[i];
+      }
       a.agree += pf == pg;
     }
   };
@@ -43,6 +52,7 @@ Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::siz
   work(0);
   for (auto& th : pool) th.join();
   Accuracy sum;
+  sum.labeled = labeled;
   for (const auto& a : part) {
     sum.images += a.images;
     sum.float_correct += a.float_correct;
@@ -63,16 +73,36 @@ CompileReport compile(const CompileOptions& o) {
   }
   r.import_seconds = since(t0);
 
+  const bool synthetic = o.dataset == kDatasetSynthetic;
+  if (!synthetic && o.dataset != kDatasetFashionMnist)
+    throw CompileError("dataset '" + o.dataset + "' is not known (use '" + kDatasetFashionMnist + "' or '" +
+                       kDatasetSynthetic + "')");
+  if (o.calibration_images == 0 && o.eval_images > 0)
+    throw CompileError("eval_images = " + std::to_string(o.eval_images) +
+                       " needs calibration: calibration_images = 0 gives an uncalibrated network (for performance "
+                       "estimation only; set eval_images = 0)");
+  r.dataset = o.dataset;
+  const Shape in = net.input_shape();
+  auto images = [&](Split split, std::size_t count) {
+    if (synthetic)
+      return make_random_images(in.c, in.h, in.w, count, o.synthetic_seed + (split == Split::Test ? 1 : 0));
+    return load_fashion_mnist(split, count, o.dataset_dir);
+  };
+
   t0 = std::chrono::steady_clock::now();
-  if (o.calibration_images == 0) throw CompileError("calibration_images must be at least 1");
-  ImageSet calib = load_fashion_mnist(Split::Train, o.calibration_images, o.dataset_dir);
-  r.calibration_images = calib.count();
-  r.network = quantize(net, calib, calib.count(), o.quant);
+  if (o.calibration_images == 0) {
+    r.calibration_images = 0;
+    r.network = quantize_uncalibrated(std::move(net), o.quant);
+  } else {
+    ImageSet calib = images(Split::Train, o.calibration_images);
+    r.calibration_images = calib.count();
+    r.network = quantize(std::move(net), calib, calib.count(), o.quant);
+  }
   r.quantize_seconds = since(t0);
 
   if (o.eval_images > 0) {
     t0 = std::chrono::steady_clock::now();
-    ImageSet test = load_fashion_mnist(Split::Test, o.eval_images, o.dataset_dir);
+    ImageSet test = images(Split::Test, o.eval_images);
     r.accuracy = evaluate(r.network, test, test.count(), o.threads);
     r.evaluate_seconds = since(t0);
   }
@@ -86,7 +116,7 @@ void print_layer_summary(std::ostream& os, const QuantizedNetwork& q) {
                 n.source.c_str(), n.input_shape().str().c_str(), q.formats[std::size_t(n.input)].str().c_str(),
                 n.layers.size(), q.weight_bits, q.act_bits, q.logit_bits);
   os << buf;
-  std::snprintf(buf, sizeof buf, "  %-3s %-19s %-9s %-9s %-9s %7s %9s  %-16s %-22s %s\n", "#", "kind", "in", "out",
+  std::snprintf(buf, sizeof buf, "  %-3s %-19s %-11s %-11s %-9s %9s %11s  %-16s %-22s %s\n", "#", "kind", "in", "out",
                 "k/s/p", "weights", "MACs", "out format", "requant M/2^S", "layer");
   os << buf;
   std::uint64_t total_w = 0, total_macs = 0;
@@ -97,7 +127,13 @@ void print_layer_summary(std::ostream& os, const QuantizedNetwork& q) {
     if (l.kind == LayerKind::Conv || l.kind == LayerKind::MaxPool || l.kind == LayerKind::AvgPool)
       std::snprintf(geo, sizeof geo, "%dx%d/%d/%d", l.kernel_h, l.kernel_w, l.stride_h, l.pad_h);
     std::string kind = to_string(l.kind);
-    if (l.relu) kind += "+ReLU";
+    if (l.kind == LayerKind::Conv && l.groups > 1)
+      kind += l.groups == l.in.c && l.groups == l.out.c ? "/dw" : "/g" + std::to_string(l.groups);
+    if (l.relu) {
+      char t[32];
+      std::snprintf(t, sizeof t, "%.3g", double(l.clip_max));
+      kind += l.has_clip() ? (l.clip_max == 6.0f ? std::string("+ReLU6") : "+ReLU<=" + std::string(t)) : std::string("+ReLU");
+    }
     std::string rq = "-";
     if (!ql.requant.empty()) {
       auto [lo, hi] = std::minmax_element(ql.requant.begin(), ql.requant.end(),
@@ -114,7 +150,7 @@ void print_layer_summary(std::ostream& os, const QuantizedNetwork& q) {
       std::snprintf(t, sizeof t, "(%d,%d)/2^%d", ql.add_mult[0], ql.add_mult[1], ql.add_shift);
       rq = t;
     }
-    std::snprintf(buf, sizeof buf, "  %-3zu %-19s %-9s %-9s %-9s %7zu %9llu  %-16s %-22s %s\n", i, kind.c_str(),
+    std::snprintf(buf, sizeof buf, "  %-3zu %-19s %-11s %-11s %-9s %9zu %11llu  %-16s %-22s %s\n", i, kind.c_str(),
                   l.in.str().c_str(), l.out.str().c_str(), geo, l.weight.size(), (unsigned long long)l.macs(),
                   q.formats[std::size_t(l.output)].str().c_str(), rq.c_str(), l.name.c_str());
     os << buf;
@@ -129,10 +165,21 @@ void print_layer_summary(std::ostream& os, const QuantizedNetwork& q) {
 void print_report(std::ostream& os, const CompileReport& r) {
   print_layer_summary(os, r.network);
   char buf[256];
-  std::snprintf(buf, sizeof buf, "calibration: %zu training images (import %.2f s, quantize %.2f s)\n", r.calibration_images,
-                r.import_seconds, r.quantize_seconds);
+  if (r.network.calibrated)
+    std::snprintf(buf, sizeof buf, "calibration: %zu %s images (import %.2f s, quantize %.2f s)\n", r.calibration_images,
+                  r.dataset == kDatasetSynthetic ? "synthetic" : "training", r.import_seconds, r.quantize_seconds);
+  else
+    std::snprintf(buf, sizeof buf,
+                  "calibration: none: placeholder activation ranges, for performance estimation only "
+                  "(import %.2f s, quantize %.2f s)\n",
+                  r.import_seconds, r.quantize_seconds);
   os << buf;
-  if (r.accuracy.images) {
+  if (r.accuracy.images && !r.accuracy.labeled) {
+    std::snprintf(buf, sizeof buf, "on %zu unlabeled %simages: float and golden (integer) give the same prediction on %.2f %% (%.2f s)\n",
+                  r.accuracy.images, r.dataset == kDatasetSynthetic ? "synthetic " : "", r.accuracy.agree_percent(),
+                  r.evaluate_seconds);
+    os << buf;
+  } else if (r.accuracy.images) {
     std::snprintf(buf, sizeof buf,
                   "accuracy on %zu test images: float %.2f %%, golden (integer) %.2f %%, same prediction %.2f %% (%.2f s)\n",
                   r.accuracy.images, r.accuracy.float_percent(), r.accuracy.golden_percent(),

@@ -1,6 +1,8 @@
 // The `imcvp compile` flow: import an ONNX network, quantize it with
-// calibration images from the Fashion-MNIST training set, and measure the
-// float and golden (integer) top-1 accuracy on the first N test images.
+// calibration images (the Fashion-MNIST training set, or synthetic random
+// images for networks without a dataset here), and measure the float and
+// golden (integer) top-1 accuracy on the first N test images (synthetic
+// images have no labels: only the float/golden agreement is measured).
 #pragma once
 
 #include <cstddef>
@@ -14,11 +16,24 @@
 
 namespace imcvp::compiler {
 
+// CompileOptions::dataset values.
+constexpr const char* kDatasetFashionMnist = "fashion-mnist";
+constexpr const char* kDatasetSynthetic = "synthetic";
+
 struct CompileOptions {
   std::string onnx_path;
+  // "fashion-mnist": the IDX files in dataset_dir. "synthetic": random
+  // unlabeled images of the network's input shape (make_random_images):
+  // calibration images from seed synthetic_seed, test images from
+  // synthetic_seed + 1.
+  std::string dataset = kDatasetFashionMnist;
   std::string dataset_dir = kFashionMnistDir;
+  std::uint64_t synthetic_seed = 1;
   QuantizeOptions quant;
-  std::size_t calibration_images = 1000;  // the first N training images
+  // The first N training images. 0: no calibration (quantize_uncalibrated):
+  // the network is only good for performance estimation and its
+  // QuantizedNetwork::calibrated is false.
+  std::size_t calibration_images = 1000;
   std::size_t eval_images = 10000;        // the first N test images (0: no evaluation)
   std::optional<float> input_mean;        // override the model's imcvp.input_mean
   std::optional<float> input_std;         // override the model's imcvp.input_std
@@ -27,15 +42,18 @@ struct CompileOptions {
 
 struct Accuracy {
   std::size_t images = 0;
+  bool labeled = true;  // false: unlabeled images, only `agree` is counted
   std::size_t float_correct = 0;
   std::size_t golden_correct = 0;
   std::size_t agree = 0;  // images where float and golden predict the same class
+  double agree_percent() const { return images ? 100.0 * double(agree) / double(images) : 0.0; }
   double float_percent() const { return images ? 100.0 * double(float_correct) / double(images) : 0.0; }
   double golden_percent() const { return images ? 100.0 * double(golden_correct) / double(images) : 0.0; }
 };
 
 struct CompileReport {
   QuantizedNetwork network;
+  std::string dataset;  // CompileOptions::dataset
   std::size_t calibration_images = 0;
   Accuracy accuracy;
   double import_seconds = 0, quantize_seconds = 0, evaluate_seconds = 0;
@@ -44,7 +62,9 @@ struct CompileReport {
 CompileReport compile(const CompileOptions& options);
 
 // Top-1 accuracy of the float network and of the golden reference on the
-// first `count` images of `images` (0: all), over `threads` threads (0: all cores).
+// first `count` images of `images` (0: all), over `threads` threads (0: all
+// cores). Unlabeled images (!images.has_labels()): only `agree` is counted
+// and `labeled` is false. Throws CompileError for an uncalibrated network.
 Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::size_t count = 0, unsigned threads = 0);
 
 // One line per layer: kind, shapes, kernel, weights, MACs, formats and scales.

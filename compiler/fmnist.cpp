@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
 
 #include <sys/stat.h>
 
@@ -102,6 +103,20 @@ ImageSet load_fashion_mnist(Split split, std::size_t max_count, const std::strin
   set.labels = std::move(labels.data);
   for (auto l : set.labels)
     if (l > 9) throw CompileError(lpath + ": label " + std::to_string(l) + " is out of range 0..9");
+  return set;
+}
+
+ImageSet make_random_images(int channels, int height, int width, std::size_t count, std::uint64_t seed) {
+  if (channels <= 0 || height <= 0 || width <= 0)
+    throw CompileError("synthetic images: size " + std::to_string(channels) + "x" + std::to_string(height) + "x" +
+                       std::to_string(width) + " is not positive");
+  ImageSet set;
+  set.channels = channels;
+  set.height = height;
+  set.width = width;
+  set.pixels.resize(count * set.image_size());
+  std::mt19937_64 rng(seed);
+  for (auto& p : set.pixels) p = std::uint8_t(rng() >> 56);
   return set;
 }
 

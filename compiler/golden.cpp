@@ -17,22 +17,28 @@ void valid_range(int out_w, int in_w, int stride, int pad, int k, int& lo, int& 
   hi = b < 0 ? -1 : std::min(out_w - 1, b / stride);
 }
 
-// acc[o][oy][ox] += sum over c, ky, kx of w[o][c][ky][kx] * in[c][iy][ix]
+// Channel groups: output channel o reads input channels
+// [first_in_channel(l, o), + in.c / groups), weights w[o][c - first][ky][kx].
+inline int group_in_channels(const Layer& l) { return l.in.c / l.groups; }
+inline int first_in_channel(const Layer& l, int o) { return o / (l.out.c / l.groups) * group_in_channels(l); }
+
+// acc[o][oy][ox] += sum over c, ky, kx of w[o][c][ky][kx] * in[c0 + c][iy][ix]
 // (acc holds the bias already; inputs outside the plane are zero).
-template <typename T, typename A>
-void conv_accumulate(const Layer& l, const T* in, const T* w, A* acc) {
-  const int ic = l.in.c, ih = l.in.h, iw = l.in.w, oh = l.out.h, ow = l.out.w;
+template <typename T, typename W, typename A>
+void conv_accumulate(const Layer& l, const T* in, const W* w, A* acc) {
+  const int ic = group_in_channels(l), ih = l.in.h, iw = l.in.w, oh = l.out.h, ow = l.out.w;
   const int kh = l.kernel_h, kw = l.kernel_w, sh = l.stride_h, sw = l.stride_w;
   std::vector<int> lo(static_cast<std::size_t>(kw)), hi(static_cast<std::size_t>(kw));
   for (int kx = 0; kx < kw; ++kx) valid_range(ow, iw, sw, l.pad_w, kx, lo[std::size_t(kx)], hi[std::size_t(kx)]);
   for (int o = 0; o < l.out.c; ++o) {
     A* plane = acc + std::size_t(o) * std::size_t(oh) * std::size_t(ow);
+    const int c0 = first_in_channel(l, o);
     for (int c = 0; c < ic; ++c) {
-      const T* inplane = in + std::size_t(c) * std::size_t(ih) * std::size_t(iw);
+      const T* inplane = in + std::size_t(c0 + c) * std::size_t(ih) * std::size_t(iw);
       for (int ky = 0; ky < kh; ++ky) {
         for (int kx = 0; kx < kw; ++kx) {
-          const T wv = w[((std::size_t(o) * std::size_t(ic) + std::size_t(c)) * std::size_t(kh) + std::size_t(ky)) * std::size_t(kw) + std::size_t(kx)];
-          if (wv == T(0)) continue;
+          const W wv = w[((std::size_t(o) * std::size_t(ic) + std::size_t(c)) * std::size_t(kh) + std::size_t(ky)) * std::size_t(kw) + std::size_t(kx)];
+          if (wv == W(0)) continue;
           const int x0 = lo[std::size_t(kx)], x1 = hi[std::size_t(kx)];
           if (x0 > x1) continue;
           for (int oy = 0; oy < oh; ++oy) {
@@ -60,11 +66,11 @@ void conv_accumulate(const Layer& l, const T* in, const T* w, A* acc) {
 // the inner loop is long and vectorizes. acc holds the bias already.
 template <typename T, typename A, typename In>
 void conv_stride1(const Layer& l, const In* in, const T* w, A* acc, std::vector<T>& padded, std::vector<A>& wide) {
-  const int ic = l.in.c, ih = l.in.h, iw = l.in.w, oh = l.out.h, ow = l.out.w;
+  const int ic = group_in_channels(l), ih = l.in.h, iw = l.in.w, oh = l.out.h, ow = l.out.w;
   const int kh = l.kernel_h, kw = l.kernel_w;
   const std::size_t hp = std::size_t(ih + 2 * l.pad_h), wp = std::size_t(iw + 2 * l.pad_w), plane = hp * wp;
-  padded.assign(std::size_t(ic) * plane + std::size_t(kw), T(0));
-  for (int c = 0; c < ic; ++c)
+  padded.assign(std::size_t(l.in.c) * plane + std::size_t(kw), T(0));
+  for (int c = 0; c < l.in.c; ++c)
     for (int y = 0; y < ih; ++y) {
       const In* src = in + (std::size_t(c) * std::size_t(ih) + std::size_t(y)) * std::size_t(iw);
       T* dst = padded.data() + std::size_t(c) * plane + (std::size_t(y + l.pad_h)) * wp + std::size_t(l.pad_w);
@@ -75,12 +81,13 @@ void conv_stride1(const Layer& l, const In* in, const T* w, A* acc, std::vector<
   for (int o = 0; o < l.out.c; ++o) {
     std::fill(wide.begin(), wide.end(), A(0));
     A* wd = wide.data();
+    const int c0 = first_in_channel(l, o);
     for (int c = 0; c < ic; ++c)
       for (int ky = 0; ky < kh; ++ky)
         for (int kx = 0; kx < kw; ++kx) {
           const T wv = w[((std::size_t(o) * std::size_t(ic) + std::size_t(c)) * std::size_t(kh) + std::size_t(ky)) * std::size_t(kw) + std::size_t(kx)];
           if (wv == T(0)) continue;
-          const T* src = padded.data() + std::size_t(c) * plane + std::size_t(ky) * wp + std::size_t(kx);
+          const T* src = padded.data() + std::size_t(c0 + c) * plane + std::size_t(ky) * wp + std::size_t(kx);
           for (std::size_t j = 0; j < n; ++j) wd[j] += A(wv) * A(src[j]);
         }
     A* plane_out = acc + std::size_t(o) * std::size_t(oh) * std::size_t(ow);
@@ -144,12 +151,13 @@ GoldenModel::GoldenModel(const QuantizedNetwork& qnet) : q_(qnet) {
   // the same results, and the inner loops vectorize better.
   narrow_ = true;
   for (const ActFormat& f : q_.formats) narrow_ = narrow_ && f.qmin() >= INT16_MIN && f.qmax() <= INT16_MAX;
-  w_.resize(q_.net.layers.size());
-  w16_.resize(q_.net.layers.size());
+  // one widened copy of the weights: the one run() uses
+  if (narrow_) w16_.resize(q_.net.layers.size());
+  else w_.resize(q_.net.layers.size());
   std::size_t acc = 0, in = 0;
   for (std::size_t i = 0; i < q_.net.layers.size(); ++i) {
-    w_[i].assign(q_.layers[i].weight.begin(), q_.layers[i].weight.end());
-    w16_[i].assign(q_.layers[i].weight.begin(), q_.layers[i].weight.end());
+    if (narrow_) w16_[i].assign(q_.layers[i].weight.begin(), q_.layers[i].weight.end());
+    else w_[i].assign(q_.layers[i].weight.begin(), q_.layers[i].weight.end());
     acc = std::max(acc, q_.net.layers[i].out.size());
     in = std::max(in, q_.net.layers[i].in.size());
   }
@@ -177,7 +185,10 @@ const std::vector<std::int32_t>& GoldenModel::run(const std::uint8_t* image) {
           else
             conv_stride1(l, in.data(), w_[li].data(), acc_.data(), pad32_, wide_);
         } else {
-          conv_accumulate<std::int32_t, std::int32_t>(l, in.data(), w_[li].data(), acc_.data());
+          if (narrow_)
+            conv_accumulate(l, in.data(), w16_[li].data(), acc_.data());
+          else
+            conv_accumulate(l, in.data(), w_[li].data(), acc_.data());
         }
         for (int o = 0; o < l.out.c; ++o) {
           const Requant r = ql.requant[std::size_t(o)];
@@ -213,6 +224,16 @@ const std::vector<std::int32_t>& GoldenModel::run(const std::uint8_t* image) {
           out[i] = requantize_add(in[i], b[i], ql.add_mult[0], ql.add_mult[1], ql.add_shift, lo, hi);
         break;
       }
+      case LayerKind::Concat: {
+        std::size_t off = 0;
+        for (std::size_t k = 0; k < l.inputs.size(); ++k) {
+          const std::vector<std::int32_t>& x = t_[std::size_t(l.inputs[k])];
+          const Requant r = ql.requant.at(k);
+          for (std::size_t i = 0; i < x.size(); ++i) out[off + i] = requantize(x[i], r, lo, hi);
+          off += x.size();
+        }
+        break;
+      }
     }
   }
   return t_[std::size_t(q_.net.output)];
@@ -239,7 +260,7 @@ const std::vector<float>& FloatModel::run(const std::uint8_t* image) {
         if (l.stride_h == 1 && l.stride_w == 1)
           conv_stride1(l, in.data(), l.weight.data(), out.data(), padded_, wide_);
         else
-          conv_accumulate<float, float>(l, in.data(), l.weight.data(), out.data());
+          conv_accumulate(l, in.data(), l.weight.data(), out.data());
         break;
       }
       case LayerKind::FullyConnected: {
@@ -262,9 +283,20 @@ const std::vector<float>& FloatModel::run(const std::uint8_t* image) {
         for (std::size_t i = 0; i < out.size(); ++i) out[i] = in[i] + b[i];
         break;
       }
+      case LayerKind::Concat: {
+        auto dst = out.begin();
+        for (int t : l.inputs) dst = std::copy(t_[std::size_t(t)].begin(), t_[std::size_t(t)].end(), dst);
+        break;
+      }
     }
-    if (l.relu)
-      for (auto& v : out) v = std::max(v, 0.0f);
+    if (l.relu) {
+      if (l.has_clip()) {
+        const float c = l.clip_max;
+        for (auto& v : out) v = std::min(std::max(v, 0.0f), c);
+      } else {
+        for (auto& v : out) v = std::max(v, 0.0f);
+      }
+    }
   }
   return t_[std::size_t(net_.output)];
 }

@@ -13,6 +13,7 @@ const char* to_string(LayerKind kind) {
     case LayerKind::AvgPool: return "AvgPool";
     case LayerKind::GlobalAvgPool: return "GlobalAvgPool";
     case LayerKind::Add: return "Add";
+    case LayerKind::Concat: return "Concat";
   }
   return "?";
 }
@@ -22,7 +23,7 @@ std::string Shape::str() const {
 }
 
 int Layer::fan_in() const {
-  if (kind == LayerKind::Conv) return in.c * kernel_h * kernel_w;
+  if (kind == LayerKind::Conv) return in.c / (groups > 0 ? groups : 1) * kernel_h * kernel_w;
   if (kind == LayerKind::FullyConnected) return int(in.size());
   return 0;
 }

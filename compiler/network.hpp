@@ -6,7 +6,7 @@
 // input tensor as one vector of C*H*W values in that order.
 //
 // FloatNetwork is what import_onnx() returns (float weights, BatchNorm folded
-// in, ReLU fused into its producer). QuantizedNetwork (quantize.hpp) adds the
+// in, ReLU/ReLU6 fused into its producer). QuantizedNetwork (quantize.hpp) adds the
 // integer weights, biases, activation formats and requantization constants;
 // from then on everything is integer arithmetic as defined below and in
 // docs/compiler.md.
@@ -16,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -29,7 +30,7 @@ class CompileError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class LayerKind { Conv, FullyConnected, MaxPool, AvgPool, GlobalAvgPool, Add };
+enum class LayerKind { Conv, FullyConnected, MaxPool, AvgPool, GlobalAvgPool, Add, Concat };
 const char* to_string(LayerKind kind);
 
 struct Shape {
@@ -43,22 +44,34 @@ struct Shape {
 struct Layer {
   std::string name;  // the ONNX node it came from (the first of the fused nodes)
   LayerKind kind = LayerKind::Conv;
-  std::vector<int> inputs;  // tensor ids: one, or two for Add
-  int output = -1;          // tensor id
-  Shape in, out;            // in = shape of inputs[0] (both Add inputs have it)
+  // tensor ids: one; two for Add; N >= 2 for Concat (in channel order)
+  std::vector<int> inputs;
+  int output = -1;  // tensor id
+  // in = shape of inputs[0] (both Add inputs have it; Concat inputs share h
+  // and w, out.c is the sum of their channels)
+  Shape in, out;
   // Conv, MaxPool, AvgPool: window geometry (pads are symmetric: pad_h rows
   // above and below, pad_w columns left and right). GlobalAvgPool: the window
-  // is the whole input plane. FullyConnected and Add: 1, 1, 1, 1, 0, 0.
+  // is the whole input plane. FullyConnected, Add, Concat: 1, 1, 1, 1, 0, 0.
   int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0;
-  bool relu = false;  // ReLU fused on the output
-  // Conv: weight[o][c][ky][kx] (out.c x in.c x kernel_h x kernel_w);
-  // FullyConnected: weight[o][k] (out.c x in.size()); bias[o]. BatchNorm
-  // folded. Empty for the other kinds.
+  // Conv: channel groups (in.c and out.c are multiples of it). Output channel
+  // o belongs to group g = o / (out.c / groups) and reads input channels
+  // [g * in.c / groups, (g + 1) * in.c / groups). groups == in.c == out.c is
+  // a depthwise convolution. 1 for the other kinds.
+  int groups = 1;
+  bool relu = false;  // ReLU fused on the output: max(x, 0)
+  // With relu: the output is also clamped at clip_max (ReLU6: 6), i.e.
+  // min(max(x, 0), clip_max). +infinity: no upper clamp.
+  float clip_max = std::numeric_limits<float>::infinity();
+  // Conv: weight[o][c][ky][kx] (out.c x in.c/groups x kernel_h x kernel_w, c
+  // counting within o's group); FullyConnected: weight[o][k] (out.c x
+  // in.size()); bias[o]. BatchNorm folded. Empty for the other kinds.
   std::vector<float> weight;
   std::vector<float> bias;
 
   bool has_weights() const { return kind == LayerKind::Conv || kind == LayerKind::FullyConnected; }
-  // Length of one output's dot product (weight rows): in.c*kh*kw or in.size().
+  bool has_clip() const { return clip_max < std::numeric_limits<float>::infinity(); }
+  // Length of one output's dot product (weight rows): in.c/groups*kh*kw or in.size().
   int fan_in() const;
   // Multiply-accumulates of one inference (weighted layers), else 0.
   std::uint64_t macs() const;
@@ -146,12 +159,15 @@ struct QuantLayer {
   std::vector<std::int32_t> bias;
   // Conv/FullyConnected: one per output channel (accumulator -> output q).
   // AvgPool/GlobalAvgPool: one (window sum -> output q, ~1/window size).
+  // Concat: one per input k (input k's scale -> the output's scale):
+  //   q = clamp((q_in * M + 2^(S-1)) >> S, out_min, out_max).
   // MaxPool, Add: empty.
   std::vector<Requant> requant;
   // Add: q = clamp((qa * add_mult[0] + qb * add_mult[1] + 2^(S-1)) >> S)
   std::array<std::int32_t, 2> add_mult{0, 0};
   int add_shift = 1;
-  // Output clamp: the output format's range, lo = 0 when ReLU is fused.
+  // Output clamp: the output format's range, lo = 0 when ReLU is fused; with
+  // a clip_max, hi = min(qmax, floor(clip_max / scale + 1/2)).
   std::int32_t out_min = 0, out_max = 0;
 };
 
@@ -164,6 +180,10 @@ struct QuantizedNetwork {
   std::vector<QuantLayer> layers;  // per layer
   // pixel value -> quantized network input: clamp(round(norm.apply(p) / scale)).
   std::array<std::int32_t, 256> input_lut{};
+  // false: quantize_uncalibrated() gave the activations placeholder ranges
+  // (no images): the integers are fine for performance estimation (shapes,
+  // MACs, crossbars, timing, energy) but not for accuracy or functional runs.
+  bool calibrated = true;
 };
 
 }  // namespace imcvp::compiler

@@ -2,10 +2,16 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <sstream>
@@ -13,9 +19,9 @@
 namespace imcvp::compiler {
 
 const char* supported_onnx_operators() {
-  return "Conv, Gemm, MatMul, Relu, MaxPool, AveragePool, GlobalAveragePool, Add, "
+  return "Conv, Gemm, MatMul, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Add, Concat, "
          "BatchNormalization, Flatten, Reshape, Constant, Identity, Dropout, Shape, Gather, "
-         "Unsqueeze, Squeeze, Concat, Cast, Pad, a final Softmax/LogSoftmax";
+         "Unsqueeze, Squeeze, Cast, Pad, a final Softmax/LogSoftmax";
 }
 
 namespace {
@@ -43,9 +49,46 @@ struct Value {
   // activation: zero padding of a Pad node, not applied yet: the next Conv or
   // AveragePool takes it into its own pads
   int pad_h = 0, pad_w = 0;
-  // constant
+  // constant: float32 tensors (the weights) stay float32: is_f32, n_f32
+  // values at f32_raw (little-endian bytes in the model's raw_data, which
+  // outlives the import: no copy) or in f32 (float_data). Every other
+  // constant (integers, doubles, attribute values, folded shape arithmetic)
+  // is in data. count(), at() and floats() read any of them.
   bool is_int = false;
   std::vector<double> data;
+  bool is_f32 = false;
+  std::size_t n_f32 = 0;
+  const char* f32_raw = nullptr;
+  std::vector<float> f32;
+  std::size_t count() const { return is_f32 ? n_f32 : data.size(); }
+  double at(std::size_t i) const {
+    if (!is_f32) return data[i];
+    if (!f32_raw) return double(f32[i]);
+    float f;
+    std::memcpy(&f, f32_raw + 4 * i, 4);
+    return double(f);
+  }
+  // all values as floats
+  void floats(std::vector<float>& dst) const {
+    dst.resize(count());
+    if (f32_raw) {
+      if (n_f32) std::memcpy(dst.data(), f32_raw, 4 * n_f32);
+    } else if (is_f32) {
+      std::copy(f32.begin(), f32.end(), dst.begin());
+    } else {
+      std::transform(data.begin(), data.end(), dst.begin(), [](double x) { return float(x); });
+    }
+  }
+  // the values as doubles in data (for the small constants of shape arithmetic)
+  void to_doubles() {
+    if (!is_f32) return;
+    data.resize(n_f32);
+    for (std::size_t i = 0; i < n_f32; ++i) data[i] = at(i);
+    is_f32 = false;
+    n_f32 = 0;
+    f32_raw = nullptr;
+    f32 = {};
+  }
 };
 
 class Importer {
@@ -127,7 +170,8 @@ class Importer {
   void conv(const onnx::NodeProto& n);
   void gemm(const onnx::NodeProto& n);
   void matmul(const onnx::NodeProto& n);
-  void relu(const onnx::NodeProto& n);
+  void relu(const onnx::NodeProto& n, float clip_max = std::numeric_limits<float>::infinity());
+  void clip(const onnx::NodeProto& n);
   void pool(const onnx::NodeProto& n, LayerKind kind);
   void global_avg_pool(const onnx::NodeProto& n);
   void add(const onnx::NodeProto& n);
@@ -139,6 +183,7 @@ class Importer {
   void gather(const onnx::NodeProto& n);
   void unsqueeze(const onnx::NodeProto& n, bool squeeze);
   void concat(const onnx::NodeProto& n);
+  void concat_activations(const onnx::NodeProto& n);
   void pad(const onnx::NodeProto& n);
   void window(const onnx::NodeProto& n, Layer& l, const Shape& in, bool has_kernel_attr, const Value& x);
 
@@ -174,19 +219,28 @@ Value Importer::tensor_value(const onnx::TensorProto& t, const std::string& what
   v.dims.assign(t.dims().begin(), t.dims().end());
   const std::size_t n = std::size_t(product(v.dims));
   const std::string& raw = t.raw_data();
-  auto take_raw = [&](std::size_t elem, auto convert) {
+  auto check_raw = [&](std::size_t elem) {
     if (raw.size() != n * elem)
       fail(what + " '" + t.name() + "' has " + std::to_string(raw.size()) + " bytes of data, expected " +
            std::to_string(n * elem));
+  };
+  auto take_raw = [&](std::size_t elem, auto convert) {
+    check_raw(elem);
     v.data.resize(n);
     for (std::size_t i = 0; i < n; ++i) v.data[i] = convert(raw.data() + i * elem);
   };
   switch (t.data_type()) {
     case onnx::TensorProto::FLOAT:
-      if (!raw.empty())
-        take_raw(4, [](const char* p) { float f; std::memcpy(&f, p, 4); return double(f); });
-      else
-        v.data.assign(t.float_data().begin(), t.float_data().end());
+      static_assert(sizeof(float) == 4, "float32");  // and little-endian like ONNX, as every supported host
+      v.is_f32 = true;
+      if (!raw.empty()) {
+        check_raw(4);
+        v.f32_raw = raw.data();
+        v.n_f32 = n;
+      } else {
+        v.f32.assign(t.float_data().begin(), t.float_data().end());
+        v.n_f32 = v.f32.size();
+      }
       break;
     case onnx::TensorProto::DOUBLE:
       if (!raw.empty())
@@ -212,8 +266,8 @@ Value Importer::tensor_value(const onnx::TensorProto& t, const std::string& what
       fail(what + " '" + t.name() + "' has ONNX data type " + std::to_string(t.data_type()) +
            ", not supported (float, double, int32 and int64 are)");
   }
-  if (v.data.size() != n)
-    fail(what + " '" + t.name() + "' has " + std::to_string(v.data.size()) + " values for dims " +
+  if (v.count() != n)
+    fail(what + " '" + t.name() + "' has " + std::to_string(v.count()) + " values for dims " +
          dims_str(v.dims));
   return v;
 }
@@ -355,6 +409,7 @@ FloatNetwork Importer::run(const onnx::ModelProto& model) {
     else if (op == "Gemm") gemm(n);
     else if (op == "MatMul") matmul(n);
     else if (op == "Relu") relu(n);
+    else if (op == "Clip") clip(n);
     else if (op == "MaxPool") pool(n, LayerKind::MaxPool);
     else if (op == "AveragePool") pool(n, LayerKind::AvgPool);
     else if (op == "GlobalAveragePool") global_avg_pool(n);
@@ -380,6 +435,7 @@ FloatNetwork Importer::run(const onnx::ModelProto& model) {
     }
     else if (op == "Cast") {
       Value v = const_input(n, 0);
+      v.to_doubles();
       const auto to = attr_int(n, "to", onnx::TensorProto::FLOAT);
       v.is_int = to != onnx::TensorProto::FLOAT && to != onnx::TensorProto::DOUBLE;
       if (v.is_int)
@@ -456,23 +512,29 @@ void Importer::conv(const onnx::NodeProto& n) {
   const Value& w = const_input(n, 1);
   if (x.dims.size() != 4) fail(n, "input '" + n.input(0) + "' has dims " + dims_str(x.dims) + "; [N,C,H,W] is expected");
   if (w.dims.size() != 4) fail(n, "weight dims " + dims_str(w.dims) + " are not [M,C,kH,kW] (only 2-D convolution is supported)");
-  if (attr_int(n, "group", 1) != 1) fail(n, "group=" + std::to_string(attr_int(n, "group", 1)) + " is not supported (only 1)");
   const Shape in = shape_of(n, x);
-  if (w.dims[1] != in.c)
-    fail(n, "weight dims " + dims_str(w.dims) + " do not match " + std::to_string(in.c) + " input channels");
+  const std::int64_t group = attr_int(n, "group", 1);
+  if (group < 1) fail(n, "group=" + std::to_string(group) + " is not valid");
+  if (in.c % group != 0 || w.dims[0] % group != 0)
+    fail(n, "group=" + std::to_string(group) + " does not divide the " + std::to_string(in.c) + " input and " +
+            std::to_string(w.dims[0]) + " output channels");
+  if (w.dims[1] * group != in.c)
+    fail(n, "weight dims " + dims_str(w.dims) + " do not match " + std::to_string(in.c) + " input channels" +
+            (group > 1 ? " in " + std::to_string(group) + " groups" : std::string()));
   Layer l;
   l.kind = LayerKind::Conv;
+  l.groups = int(group);
   l.inputs = {x.tensor};
   l.kernel_h = int(w.dims[2]);
   l.kernel_w = int(w.dims[3]);
   window(n, l, in, true, x);
   l.out.c = int(w.dims[0]);
-  l.weight.assign(w.data.begin(), w.data.end());
+  w.floats(l.weight);
   l.bias.assign(std::size_t(l.out.c), 0.0f);
   if (has_input(n, 2)) {
     const Value& b = const_input(n, 2);
-    if (b.data.size() != std::size_t(l.out.c)) fail(n, "bias has " + std::to_string(b.data.size()) + " values, expected " + std::to_string(l.out.c));
-    l.bias.assign(b.data.begin(), b.data.end());
+    if (b.count() != std::size_t(l.out.c)) fail(n, "bias has " + std::to_string(b.count()) + " values, expected " + std::to_string(l.out.c));
+    for (std::size_t o = 0; o < l.bias.size(); ++o) l.bias[o] = float(b.at(o));
   }
   Dims od{1, l.out.c, l.out.h, l.out.w};
   set_output(n, add_layer(n, std::move(l), od));
@@ -498,17 +560,21 @@ void Importer::gemm(const onnx::NodeProto& n) {
   l.inputs = {a.tensor};
   l.in = in;
   l.out = Shape{int(m), 1, 1};
-  l.weight.resize(std::size_t(m * k));
-  for (std::int64_t o = 0; o < m; ++o)
-    for (std::int64_t i = 0; i < k; ++i)
-      l.weight[std::size_t(o * k + i)] = float(alpha * (trans_b ? b.data[std::size_t(o * k + i)] : b.data[std::size_t(i * m + o)]));
+  if (trans_b && alpha == 1.0f) {
+    b.floats(l.weight);
+  } else {
+    l.weight.resize(std::size_t(m * k));
+    for (std::int64_t o = 0; o < m; ++o)
+      for (std::int64_t i = 0; i < k; ++i)
+        l.weight[std::size_t(o * k + i)] = float(alpha * (trans_b ? b.at(std::size_t(o * k + i)) : b.at(std::size_t(i * m + o))));
+  }
   l.bias.assign(std::size_t(m), 0.0f);
   if (has_input(n, 2)) {
     const Value& c = const_input(n, 2);
-    if (c.data.size() == 1)
-      l.bias.assign(std::size_t(m), float(beta * c.data[0]));
-    else if (c.data.size() == std::size_t(m) && (c.dims.size() == 1 || (c.dims.size() == 2 && c.dims[0] == 1)))
-      for (std::int64_t o = 0; o < m; ++o) l.bias[std::size_t(o)] = float(beta * c.data[std::size_t(o)]);
+    if (c.count() == 1)
+      l.bias.assign(std::size_t(m), float(beta * c.at(0)));
+    else if (c.count() == std::size_t(m) && (c.dims.size() == 1 || (c.dims.size() == 2 && c.dims[0] == 1)))
+      for (std::int64_t o = 0; o < m; ++o) l.bias[std::size_t(o)] = float(beta * c.at(std::size_t(o)));
     else
       fail(n, "bias dims " + dims_str(c.dims) + " do not broadcast to [1," + std::to_string(m) + "]");
   }
@@ -531,31 +597,38 @@ void Importer::matmul(const onnx::NodeProto& n) {
   l.out = Shape{int(m), 1, 1};
   l.weight.resize(std::size_t(m * k));
   for (std::int64_t o = 0; o < m; ++o)
-    for (std::int64_t i = 0; i < k; ++i) l.weight[std::size_t(o * k + i)] = float(b.data[std::size_t(i * m + o)]);
+    for (std::int64_t i = 0; i < k; ++i) l.weight[std::size_t(o * k + i)] = float(b.at(std::size_t(i * m + o)));
   l.bias.assign(std::size_t(m), 0.0f);
   set_output(n, add_layer(n, std::move(l), Dims{1, m}));
 }
 
-void Importer::relu(const onnx::NodeProto& n) {
+// ReLU (clip_max infinite) or ReLU6-style Clip(0, clip_max): fused into the
+// layer producing the input where possible, as min(max(x, 0), clip_max).
+void Importer::relu(const onnx::NodeProto& n, float clip_max) {
   const Value& x = act_input(n, 0);
   const int t = x.tensor;
   const int pi = net_.tensors[std::size_t(t)].producer;
-  // Relu(MaxPool(y)) == MaxPool(Relu(y)): fuse into the layer producing y, so
-  // that y gets the unsigned format (twice the resolution of a signed one).
+  auto fuse = [&](Layer* p) {
+    p->relu = true;
+    p->clip_max = std::min(p->clip_max, clip_max);  // clamps compose: the lower bound wins
+    rebind(n, x);
+  };
+  // Relu(MaxPool(y)) == MaxPool(Relu(y)) (and so for any clamp, which is
+  // monotonic): fuse into the layer producing y, so that y gets the unsigned
+  // format (twice the resolution of a signed one).
   if (pi >= 0 && uses_[std::size_t(t)] == 1 && net_.layers[std::size_t(pi)].kind == LayerKind::MaxPool &&
       !net_.layers[std::size_t(pi)].relu) {
     if (Layer* p = sole_producer(net_.layers[std::size_t(pi)].inputs[0])) {
-      p->relu = true;
-      rebind(n, x);
+      fuse(p);
       return;
     }
   }
   if (Layer* p = sole_producer(t)) {
-    p->relu = true;
-    rebind(n, x);
+    fuse(p);
     return;
   }
-  if (pi >= 0 && net_.layers[std::size_t(pi)].relu) {  // Relu(Relu(y)) == Relu(y)
+  // Relu(Relu(y)) == Relu(y), Relu(Relu6(y)) == Relu6(y)
+  if (pi >= 0 && net_.layers[std::size_t(pi)].relu && net_.layers[std::size_t(pi)].clip_max <= clip_max) {
     rebind(n, x);
     return;
   }
@@ -565,7 +638,29 @@ void Importer::relu(const onnx::NodeProto& n) {
   l.inputs = {t};
   l.in = l.out = shape_of(n, x);
   l.relu = true;
+  l.clip_max = clip_max;
   set_output(n, add_layer(n, std::move(l), x.dims));
+}
+
+// Clip(x, 0, m): ReLU6 for m = 6 (opset 11+: min and max are inputs; opset 6:
+// attributes). Only min = 0 is supported.
+void Importer::clip(const onnx::NodeProto& n) {
+  check_single_output(n);
+  const float inf = std::numeric_limits<float>::infinity();
+  double lo = attr(n, "min") ? double(attr_float(n, "min", 0.0f)) : -double(inf);
+  double hi = attr(n, "max") ? double(attr_float(n, "max", 0.0f)) : double(inf);
+  auto scalar = [&](int i) {
+    const Value& v = const_input(n, i);
+    if (v.count() != 1) fail(n, "input " + std::to_string(i) + " ('" + n.input(i) + "') must be a scalar");
+    return v.at(0);
+  };
+  if (has_input(n, 1)) lo = scalar(1);
+  if (has_input(n, 2)) hi = scalar(2);
+  if (lo != 0.0)
+    fail(n, "min " + (std::isinf(lo) ? std::string("-inf (none)") : std::to_string(lo)) +
+            " is not supported (only min = 0: Clip as ReLU/ReLU6)");
+  if (!(hi > 0.0)) fail(n, "max " + std::to_string(hi) + " is not supported (it must be > 0)");
+  relu(n, std::isinf(hi) ? inf : float(hi));
 }
 
 void Importer::pool(const onnx::NodeProto& n, LayerKind kind) {
@@ -624,14 +719,14 @@ void Importer::add(const onnx::NodeProto& n) {
   if (!p || !p->has_weights() || p->relu)
     fail(n, "adding a constant is only supported as the bias of the Conv/Gemm/MatMul just before it");
   const std::size_t ch = std::size_t(p->out.c);
-  const bool per_channel = c.data.size() == ch &&
+  const bool per_channel = c.count() == ch &&
                            (x.dims.size() == 2 ? (c.dims.back() == std::int64_t(ch))
                                                : (c.dims.size() >= 3 && c.dims[c.dims.size() - 3] == std::int64_t(ch) &&
                                                   c.dims[c.dims.size() - 2] == 1 && c.dims.back() == 1));
-  if (c.data.size() == 1)
-    for (float& v : p->bias) v += float(c.data[0]);
+  if (c.count() == 1)
+    for (float& v : p->bias) v += float(c.at(0));
   else if (per_channel)
-    for (std::size_t o = 0; o < ch; ++o) p->bias[o] += float(c.data[o]);
+    for (std::size_t o = 0; o < ch; ++o) p->bias[o] += float(c.at(o));
   else
     fail(n, "constant dims " + dims_str(c.dims) + " are not a per-channel bias of " + std::to_string(ch) + " channels");
   rebind(n, x);
@@ -641,26 +736,57 @@ void Importer::batch_norm(const onnx::NodeProto& n) {
   check_single_output(n);
   if (attr_int(n, "training_mode", 0) != 0) fail(n, "training_mode=1 is not supported (export in eval mode)");
   const Value& x = act_input(n, 0);
-  Layer* p = sole_producer(x.tensor);
-  if (!p || !p->has_weights() || p->relu)
-    fail(n, "BatchNormalization is only supported right after a Conv/Gemm/MatMul, into which it is folded");
   const Value& scale = const_input(n, 1);
   const Value& beta = const_input(n, 2);
   const Value& mean = const_input(n, 3);
   const Value& var = const_input(n, 4);
   const double eps = attr_float(n, "epsilon", 1e-5f);
-  const std::size_t ch = std::size_t(p->out.c);
-  for (const Value* v : {&scale, &beta, &mean, &var})
-    if (v->data.size() != ch)
-      fail(n, "parameters have " + std::to_string(v->data.size()) + " values, expected " + std::to_string(ch) + " channels");
-  const std::size_t per = p->weight.size() / ch;
-  for (std::size_t o = 0; o < ch; ++o) {
-    if (var.data[o] + eps <= 0.0) fail(n, "variance + epsilon of channel " + std::to_string(o) + " is not positive");
-    const double g = scale.data[o] / std::sqrt(var.data[o] + eps);
-    for (std::size_t i = 0; i < per; ++i) p->weight[o * per + i] = float(double(p->weight[o * per + i]) * g);
-    p->bias[o] = float((double(p->bias[o]) - mean.data[o]) * g + beta.data[o]);
+  Layer* p = sole_producer(x.tensor);
+  const bool fold = p && p->has_weights() && !p->relu;
+  // the channels: the producer's outputs when folding, else axis 1 of the input
+  std::size_t ch = 0;
+  const Shape in = shape_of(n, x);
+  if (fold) {
+    ch = std::size_t(p->out.c);
+  } else {
+    if (x.dims.size() < 2) fail(n, "input '" + n.input(0) + "' has dims " + dims_str(x.dims) + "; [N,C,...] is expected");
+    ch = std::size_t(x.dims[1]);
+    if (ch != std::size_t(in.c) || product(x.dims) != std::int64_t(in.size()))
+      fail(n, "input '" + n.input(0) + "' has dims " + dims_str(x.dims) + ", a view of the " + in.str() +
+              " tensor; BatchNormalization over its channels is only supported on [N,C,H,W] (or [N,C] of a Cx1x1 tensor)");
   }
-  rebind(n, x);
+  for (const Value* v : {&scale, &beta, &mean, &var})
+    if (v->count() != ch)
+      fail(n, "parameters have " + std::to_string(v->count()) + " values, expected " + std::to_string(ch) + " channels");
+  std::vector<double> g(ch), shift(ch);  // y = x * g + shift
+  for (std::size_t o = 0; o < ch; ++o) {
+    if (var.at(o) + eps <= 0.0) fail(n, "variance + epsilon of channel " + std::to_string(o) + " is not positive");
+    g[o] = scale.at(o) / std::sqrt(var.at(o) + eps);
+    shift[o] = beta.at(o) - mean.at(o) * g[o];
+  }
+  if (fold) {  // into the Conv/Gemm/MatMul before it
+    const std::size_t per = p->weight.size() / ch;
+    for (std::size_t o = 0; o < ch; ++o) {
+      for (std::size_t i = 0; i < per; ++i) p->weight[o * per + i] = float(double(p->weight[o * per + i]) * g[o]);
+      p->bias[o] = float((double(p->bias[o]) - mean.at(o)) * g[o] + beta.at(o));
+    }
+    rebind(n, x);
+    return;
+  }
+  // Anywhere else (after a Concat, a pool, a ReLU, a tensor with other
+  // readers: DenseNet's pre-activation BN): a depthwise 1x1 convolution.
+  Layer l;
+  l.kind = LayerKind::Conv;
+  l.inputs = {x.tensor};
+  l.in = l.out = in;
+  l.groups = in.c;
+  l.weight.resize(ch);
+  l.bias.resize(ch);
+  for (std::size_t o = 0; o < ch; ++o) {
+    l.weight[o] = float(g[o]);
+    l.bias[o] = float(shift[o]);
+  }
+  set_output(n, add_layer(n, std::move(l), x.dims));
 }
 
 void Importer::flatten(const onnx::NodeProto& n) {
@@ -677,8 +803,8 @@ void Importer::reshape(const onnx::NodeProto& n) {
   Dims target;
   std::int64_t known = 1;
   int infer = -1;
-  for (std::size_t i = 0; i < s.data.size(); ++i) {
-    std::int64_t d = std::int64_t(s.data[i]);
+  for (std::size_t i = 0; i < s.count(); ++i) {
+    std::int64_t d = std::int64_t(s.at(i));
     if (d == 0) {
       if (attr_int(n, "allowzero", 0) != 0 || i >= x.dims.size()) fail(n, "target shape " + dims_str(target) + " has a zero dimension");
       d = x.dims[i];
@@ -759,11 +885,12 @@ void Importer::gather(const onnx::NodeProto& n) {
   v.is_const = true;
   v.is_int = d.is_int;
   v.dims = idx.dims;
-  for (double i : idx.data) {
+  for (std::size_t j = 0; j < idx.count(); ++j) {
+    const double i = idx.at(j);
     std::int64_t k = std::int64_t(i);
     if (k < 0) k += d.dims[0];
     if (k < 0 || k >= d.dims[0]) fail(n, "index " + std::to_string(std::int64_t(i)) + " is out of range");
-    v.data.push_back(d.data[std::size_t(k)]);
+    v.data.push_back(d.at(std::size_t(k)));
   }
   set_output(n, v);
 }
@@ -774,7 +901,7 @@ void Importer::unsqueeze(const onnx::NodeProto& n, bool squeeze) {
   if (has_input(n, 1)) {
     const Value& a = const_input(n, 1);
     axes.clear();
-    for (double v : a.data) axes.push_back(std::int64_t(v));
+    for (std::size_t i = 0; i < a.count(); ++i) axes.push_back(std::int64_t(a.at(i)));
   }
   Value v = x;
   if (squeeze) {
@@ -802,6 +929,14 @@ void Importer::unsqueeze(const onnx::NodeProto& n, bool squeeze) {
 }
 
 void Importer::concat(const onnx::NodeProto& n) {
+  check_single_output(n);
+  if (n.input_size() == 0) fail(n, "the node has no input");
+  bool any_act = false;
+  for (int i = 0; i < n.input_size(); ++i) any_act = any_act || !input(n, i).is_const;
+  if (any_act) {
+    concat_activations(n);
+    return;
+  }
   Value v;
   v.is_const = true;
   v.is_int = true;
@@ -809,10 +944,43 @@ void Importer::concat(const onnx::NodeProto& n) {
     const Value& x = const_input(n, i);
     if (x.dims.size() > 1) fail(n, "only concatenating 1-D constants (shape arithmetic) is supported");
     v.is_int = v.is_int && x.is_int;
-    v.data.insert(v.data.end(), x.data.begin(), x.data.end());
+    for (std::size_t i = 0; i < x.count(); ++i) v.data.push_back(x.at(i));
   }
   v.dims = {std::int64_t(v.data.size())};
   set_output(n, v);
+}
+
+// Channel concatenation of activations (DenseNet): a Concat layer; one input
+// is the input itself.
+void Importer::concat_activations(const onnx::NodeProto& n) {
+  const Value& first = act_input(n, 0);
+  const std::int64_t rank = std::int64_t(first.dims.size());
+  std::int64_t axis = attr_int(n, "axis", 1);
+  if (axis < 0) axis += rank;
+  if (axis != 1 || (rank != 4 && rank != 2))
+    fail(n, "concatenation along axis " + std::to_string(attr_int(n, "axis", 1)) + " of " + dims_str(first.dims) +
+            " is not supported (only channels: axis 1 of [N,C,H,W])");
+  if (n.input_size() == 1) {
+    rebind(n, first);
+    return;
+  }
+  Layer l;
+  l.kind = LayerKind::Concat;
+  l.in = shape_of(n, first);
+  l.out = Shape{0, l.in.h, l.in.w};
+  for (int i = 0; i < n.input_size(); ++i) {
+    const Value& x = act_input(n, i);
+    const Shape s = shape_of(n, x);
+    if (x.dims.size() != first.dims.size() || s.h != l.in.h || s.w != l.in.w ||
+        (rank == 2 && (s.h != 1 || s.w != 1)))
+      fail(n, "input '" + n.input(i) + "' has dims " + dims_str(x.dims) + ", input '" + n.input(0) + "' " +
+              dims_str(first.dims) + "; only concatenating channels of equal height and width is supported");
+    l.inputs.push_back(x.tensor);
+    l.out.c += s.c;
+  }
+  Dims od = first.dims;
+  od[1] = l.out.c;
+  set_output(n, add_layer(n, std::move(l), od));
 }
 
 // Zero padding: nothing when all pads are 0; otherwise kept on the value for
@@ -826,12 +994,13 @@ void Importer::pad(const onnx::NodeProto& n) {
   double value = attr_float(n, "value", 0.0f);
   if (has_input(n, 1)) {
     const Value& p = const_input(n, 1);
-    pads.assign(p.data.begin(), p.data.end());
+    pads.clear();
+    for (std::size_t i = 0; i < p.count(); ++i) pads.push_back(std::int64_t(p.at(i)));
   }
   if (has_input(n, 2)) {
     const Value& v = const_input(n, 2);
-    if (v.data.size() != 1) fail(n, "constant_value must be a scalar");
-    value = v.data[0];
+    if (v.count() != 1) fail(n, "constant_value must be a scalar");
+    value = v.at(0);
   }
   if (has_input(n, 3)) fail(n, "the axes input is not supported");
   const std::size_t r = x.dims.size();
@@ -861,6 +1030,34 @@ FloatNetwork import_onnx_bytes(const std::string& bytes, const std::string& sour
 }
 
 FloatNetwork import_onnx(const std::string& path) {
+  // The file is mapped and parsed in place: a model of hundreds of MB
+  // (VGG-16: 553 MB) is then copied once, into the ModelProto, not also
+  // into a buffer first (fresh pages are what costs here). A file that
+  // cannot be mapped is read instead.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw CompileError(path + ": cannot open the file");
+  struct FdGuard {
+    int fd;
+    ~FdGuard() { ::close(fd); }
+  } guard{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw CompileError(path + ": cannot read the file");
+  if (S_ISDIR(st.st_mode)) throw CompileError(path + ": is a folder, not a file");
+  onnx::ModelProto model;
+  if (S_ISREG(st.st_mode)) {
+    if (st.st_size == 0) throw CompileError(path + ": not an ONNX model (the file is empty)");
+    if (st.st_size > std::numeric_limits<int>::max())
+      throw CompileError(path + ": the file is larger than 2 GB, which ONNX protobuf files cannot be");
+    const std::size_t size = std::size_t(st.st_size);
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p != MAP_FAILED) {
+      ::madvise(p, size, MADV_SEQUENTIAL);
+      const bool ok = model.ParseFromArray(p, int(size));
+      ::munmap(p, size);
+      if (!ok) throw CompileError(path + ": not an ONNX model (it does not parse as an ONNX ModelProto)");
+      return Importer(path).run(model);
+    }
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) throw CompileError(path + ": cannot open the file");
   std::ostringstream ss;

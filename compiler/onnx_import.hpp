@@ -1,14 +1,16 @@
 // ONNX import: a PyTorch export becomes a FloatNetwork (compiler/network.hpp).
 //
-// Supported operators: Conv, Gemm, MatMul (+ Add of a constant bias), Relu,
-// MaxPool, AveragePool, GlobalAveragePool, Add (two activations: residual),
-// BatchNormalization (folded into the Conv/Gemm/MatMul before it), Flatten,
+// Supported operators: Conv (grouped and depthwise too), Gemm, MatMul (+ Add
+// of a constant bias), Relu, Clip(0, max) (ReLU6), MaxPool, AveragePool,
+// GlobalAveragePool, Add (two activations: residual), Concat (of activations
+// along channels: DenseNet), BatchNormalization (folded into the
+// Conv/Gemm/MatMul before it; anywhere else a depthwise 1x1 Conv), Flatten,
 // Reshape (flattening only), and the constant plumbing PyTorch emits around
 // them: Constant, Identity, Dropout, Shape, Gather, Unsqueeze, Squeeze,
-// Concat, Cast, Pad (zeros, folded into the next Conv/AveragePool), and a
-// Softmax/LogSoftmax that ends the graph (dropped: the network's output is
-// the logits before it, which have the same argmax). Anything else throws
-// CompileError naming the node and the operator.
+// Concat (of constants), Cast, Pad (zeros, folded into the next
+// Conv/AveragePool), and a Softmax/LogSoftmax that ends the graph (dropped:
+// the network's output is the logits before it, which have the same argmax).
+// Anything else throws CompileError naming the node and the operator.
 #pragma once
 
 #include <string>

@@ -1,11 +1,13 @@
 #include "compiler/placement.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace imcvp::compiler {
 
 namespace {
 unsigned ceil_div(std::uint64_t a, std::uint64_t b) { return unsigned((a + b - 1) / b); }
+bool need_one_tile(const LayerPlacement& lp, unsigned cpt) { return lp.crossbars() > cpt; }
 }  // namespace
 
 std::uint64_t cells_used(const Layer& l, const CrossbarParams& p) {
@@ -13,9 +15,22 @@ std::uint64_t cells_used(const Layer& l, const CrossbarParams& p) {
   return std::uint64_t(l.fan_in()) * std::uint64_t(l.out.c) * p.cols_per_output();
 }
 
+GroupPacking group_packing(const Layer& l, const CrossbarParams& p) {
+  GroupPacking g;
+  g.groups = l.kind == LayerKind::Conv && l.groups > 1 ? unsigned(l.groups) : 1u;
+  const unsigned ng = unsigned(l.out.c) / g.groups;
+  const std::uint64_t kg = std::uint64_t(l.fan_in());
+  g.pack = imcvp_group_pack(g.groups, unsigned(std::min<std::uint64_t>(kg, 0xFFFFFFFFu)), ng, p.rows, p.max_outputs());
+  g.packs = ceil_div(g.groups, g.pack);
+  g.row_groups = ceil_div(kg * g.pack, p.rows);
+  g.col_groups = ceil_div(std::uint64_t(ng) * g.pack, p.max_outputs());
+  return g;
+}
+
 unsigned crossbars_needed(const Layer& l, const CrossbarParams& p) {
   if (!l.has_weights()) return 0;
-  return ceil_div(std::uint64_t(l.fan_in()), p.rows) * ceil_div(std::uint64_t(l.out.c), p.max_outputs());
+  const GroupPacking g = group_packing(l, p);
+  return g.packs * g.row_groups * g.col_groups;
 }
 
 Placement place(const QuantizedNetwork& q, const ChipResources& chip, const PlacementOptions& options) {
@@ -63,37 +78,60 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
       tile_of_tensor.at(std::size_t(l.output)) = lp.tile;
       continue;
     }
-    lp.row_groups = ceil_div(std::uint64_t(l.fan_in()), p.rows);
-    lp.col_groups = ceil_div(std::uint64_t(l.out.c), npx);
+    const GroupPacking gp = group_packing(l, p);
+    const bool grouped = gp.groups > 1;
+    lp.row_groups = grouped ? gp.packs * gp.row_groups : gp.row_groups;  // crossbars per column group
+    lp.col_groups = gp.col_groups;
     const unsigned rg = lp.row_groups;
     if (!split) {
-      // spatial: the whole layer on one tile, tiles packed in order
+      // spatial: a layer that fits a tile on one tile (the next when this
+      // one has too little room left); a larger one in slices of whole
+      // column groups over consecutive tiles
       const unsigned need = lp.crossbars();
-      if (need > cpt)
-        throw CompileError("layer " + l.name + " needs " + std::to_string(need) + " crossbars (" +
-                           std::to_string(rg) + " row groups x " + std::to_string(lp.col_groups) +
-                           " column groups), a tile has " + std::to_string(cpt));
+      if (rg > cpt || (grouped && need > cpt))
+        throw CompileError("layer " + l.name + " needs " + std::to_string(grouped ? need : rg) + " crossbars " +
+                           (grouped ? std::string("(a grouped convolution is not split over tiles)")
+                                    : "for one column group (" + std::to_string(l.fan_in()) + " inputs of " +
+                                          std::to_string(p.rows) + " rows)") +
+                           ", a tile has " + std::to_string(cpt));
       if (options.spread && placed > 0 && tile + 1 < chip.tiles) {
         ++tile;
         next = 0;
-      } else if (next + need > cpt) {
+      } else if (next + (need <= cpt ? need : rg) > cpt) {
         ++tile;
         next = 0;
       }
       ++placed;
-      if (tile >= chip.tiles)
-        throw CompileError("network needs " + std::to_string(total) + " crossbars, which do not pack into " +
-                           std::to_string(chip.tiles) + " tiles x " + std::to_string(cpt) +
-                           " without splitting layer " + l.name + " over tiles");
-      lp.slices.push_back({0, unsigned(l.out.c), int(next), lp.col_groups, 0});
-      next += need;
+      unsigned done = 0;
+      while (done < lp.col_groups) {
+        if (next + rg > cpt) {
+          ++tile;
+          next = 0;
+        }
+        if (tile >= chip.tiles)
+          throw CompileError("network needs " + std::to_string(total) + " crossbars, which do not pack into " +
+                             std::to_string(chip.tiles) + " tiles x " + std::to_string(cpt) + " (layer " + l.name +
+                             " is the first that does not fit)");
+        const unsigned k = std::min(lp.col_groups - done, (cpt - next) / rg);
+        const unsigned c0 = done * npx;
+        // a grouped layer's one slice holds every pack: all output channels
+        const unsigned ch = grouped ? unsigned(l.out.c) : std::min(k * npx, unsigned(l.out.c) - c0);
+        lp.slices.push_back({c0, ch, int(next), k, 0, int(tile)});
+        for (unsigned x = 0; x < rg * k; ++x) slot[tile][next + x] = true;
+        done += k;
+        next += k * rg;
+      }
     } else {
+      if (grouped && need_one_tile(lp, cpt))
+        throw CompileError("layer " + l.name + " (a grouped convolution) needs " + std::to_string(lp.crossbars()) +
+                           " crossbars, a tile has " + std::to_string(cpt) + ": grouped layers are not split");
       if (rg > cpt)
         throw CompileError("layer " + l.name + " needs " + std::to_string(rg) +
                            " crossbars for one column group (" + std::to_string(l.fan_in()) +
                            " inputs), a tile has " + std::to_string(cpt) + ": not even reprogramming fits it");
       // the first slice: this tile if it has room, else the next, else a new group
-      if (next + rg > cpt) {
+      const unsigned first_need = grouped ? lp.crossbars() : rg;
+      if (next + first_need > cpt) {
         ++tile;
         next = 0;
         if (tile >= chip.tiles) new_group(0);
@@ -101,18 +139,18 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
       unsigned done = 0;
       while (done < lp.col_groups) {
         if (next + rg > cpt) new_group(tile);  // later slices stay on the layer's tile
-        const unsigned k = std::min(lp.col_groups - done, (cpt - next) / rg);
+        const unsigned k = grouped ? lp.col_groups : std::min(lp.col_groups - done, (cpt - next) / rg);
         const unsigned c0 = done * npx;
-        lp.slices.push_back({c0, std::min(k * npx, unsigned(l.out.c) - c0), int(next), k, group});
+        const unsigned ch = grouped ? unsigned(l.out.c) : std::min(k * npx, unsigned(l.out.c) - c0);
+        lp.slices.push_back({c0, ch, int(next), k, group, int(tile)});
+        for (unsigned x = 0; x < rg * k; ++x) slot[tile][next + x] = true;
         done += k;
         next += k * rg;
       }
     }
-    lp.tile = int(tile);
+    lp.tile = lp.slices.front().tile;
     lp.first_xbar = lp.slices.front().first_xbar;
     lp.group = lp.slices.front().group;
-    for (const LayerSlice& sl : lp.slices)
-      for (unsigned x = 0; x < rg * sl.col_groups; ++x) slot[tile][unsigned(sl.first_xbar) + x] = true;
     tile_of_tensor.at(std::size_t(l.output)) = lp.tile;
   }
   pl.groups = group + 1;

@@ -38,16 +38,18 @@ ChipResources chip_resources(const TileParamsT& t, unsigned tiles) {
 }
 
 // Output channels [c0, c0 + channels) of a Conv/FC layer on crossbars
-// first_xbar + rg * col_groups + cg of the layer's tile, in one group.
+// first_xbar + rg * col_groups + cg of tile `tile`, in one group. A grouped
+// convolution is never split: its one slice holds every pack.
 struct LayerSlice {
   unsigned c0 = 0, channels = 0;
   int first_xbar = -1;
   unsigned col_groups = 0;
   unsigned group = 0;
+  int tile = -1;
 };
 
 struct LayerPlacement {
-  int tile = -1;            // every layer (all slices of a layer on one tile)
+  int tile = -1;            // every layer: its output's tile (a Conv/FC layer's first slice's)
   int first_xbar = -1;      // Conv/FC: the first slice's
   unsigned row_groups = 0;  // ceil(fan_in / rows)
   unsigned col_groups = 0;  // ceil(out.c / outputs per crossbar), all slices
@@ -77,14 +79,26 @@ struct Placement {
 };
 
 // Crossbars a Conv/FC layer needs on crossbars `p` (0 for the other kinds).
+// A grouped convolution: packs x rows x columns of one pack
+// (imcvp_group_pack() in imcvp/accel.h: groups sharing crossbars).
 unsigned crossbars_needed(const Layer& layer, const CrossbarParams& p);
+// A grouped convolution's packing on crossbars `p`; a dense layer is one
+// pack of one group.
+struct GroupPacking {
+  unsigned groups = 1, pack = 1, packs = 1;
+  unsigned row_groups = 0, col_groups = 0;  // of one pack
+};
+GroupPacking group_packing(const Layer& layer, const CrossbarParams& p);
 // Cells of those crossbars that hold its weights (0 for the other kinds):
 // fan_in x out.c x cols_per_output, whatever the split over crossbars.
 std::uint64_t cells_used(const Layer& layer, const CrossbarParams& p);
 
 // Assigns every Conv/FC layer a tile and its first crossbar, in layer order,
 // packing each tile before the next; pools and Add go on the tile of their
-// (first) input. Throws CompileError when the network needs more crossbars
+// (first) input. A layer larger than a tile is split by output channels
+// into slices on consecutive tiles (each slice reads the whole input; the
+// firmware gathers their outputs on the first slice's tile); a layer whose
+// one column group of row groups exceeds a tile fails. Throws CompileError when the network needs more crossbars
 // than the chip has ("network needs 37 crossbars, the chip has 16 (2 tiles x
 // 8)"), when one layer needs more than a tile has, or when the chip's weight
 // width is narrower than the network's.

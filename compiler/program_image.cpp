@@ -6,6 +6,7 @@
 #include <tuple>
 #include <cstddef>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 
@@ -85,7 +86,65 @@ std::uint8_t element_format(const ActFormat& f) {
   return std::uint8_t(bytes | (f.is_signed ? desc::kFmtSigned : 0));
 }
 
-ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl) {
+namespace {
+
+// First-fit allocator of one tile's tensor region, so that tensors whose
+// last reader has run give their bytes back (a 224 x 224 network's
+// activations do not fit a buffer side by side).
+class TensorArena {
+ public:
+  TensorArena(std::uint32_t begin, std::uint32_t end) : high_(begin), end_(end) {
+    if (end > begin) free_[begin] = end - begin;
+  }
+  // Offset of `bytes` (rounded up to 4), or -1 when no free block holds them.
+  std::int64_t take(std::uint64_t bytes) {
+    const std::uint64_t n = (bytes + 3) & ~std::uint64_t(3);
+    for (auto it = free_.begin(); it != free_.end(); ++it) {
+      if (it->second < n) continue;
+      const std::uint32_t off = it->first, left = std::uint32_t(it->second - n);
+      free_.erase(it);
+      if (left) free_[std::uint32_t(off + n)] = left;
+      high_ = std::max<std::uint64_t>(high_, off + n);
+      in_use_ += n;
+      return off;
+    }
+    return -1;
+  }
+  void give(std::uint32_t off, std::uint64_t bytes) {
+    const std::uint32_t n = std::uint32_t((bytes + 3) & ~std::uint64_t(3));
+    in_use_ -= n;
+    auto it = free_.emplace(off, n).first;
+    auto next = std::next(it);
+    if (next != free_.end() && it->first + it->second == next->first) {
+      it->second += next->second;
+      free_.erase(next);
+    }
+    if (it != free_.begin()) {
+      auto prev = std::prev(it);
+      if (prev->first + prev->second == it->first) {
+        prev->second += it->second;
+        free_.erase(it);
+      }
+    }
+  }
+  std::uint32_t high_water() const { return std::uint32_t(high_); }
+  std::uint64_t in_use() const { return in_use_; }
+  std::uint64_t largest_free() const {
+    std::uint64_t m = 0;
+    for (const auto& f : free_) m = std::max<std::uint64_t>(m, f.second);
+    return m;
+  }
+  std::uint32_t end() const { return end_; }
+
+ private:
+  std::map<std::uint32_t, std::uint64_t> free_;
+  std::uint64_t high_, in_use_ = 0;
+  std::uint32_t end_;
+};
+
+}  // namespace
+
+ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl, const ImageOptions& opts) {
   const FloatNetwork& n = q.net;
   const ChipResources& chip = pl.chip;
   const CrossbarParams& p = chip.crossbar;
@@ -93,49 +152,72 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
   ProgramImage img;
   img.chip = chip;
   img.groups = pl.groups;
+  img.levels = opts.levels;
   img.tiles.resize(chip.tiles);
   std::copy(q.input_lut.begin(), q.input_lut.end(), img.input_lut);
 
-  // Per tile: descriptors (one per layer + one PROGRAM), parameters, levels
+  // Per tile: descriptors (one per record + one PROGRAM), parameters, levels
   // staging, then tensors, each 4-byte aligned.
-  std::vector<std::uint32_t> layers_on(chip.tiles, 0), params_on(chip.tiles, 0);
+  std::vector<std::uint32_t> records_on(chip.tiles, 0), params_on(chip.tiles, 0);
   for (std::size_t i = 0; i < n.layers.size(); ++i) {
-    const unsigned t = unsigned(pl.layers[i].tile);
-    layers_on[t] += std::uint32_t(std::max<std::size_t>(1, pl.layers[i].slices.size()));
-    params_on[t] += std::uint32_t(q.layers[i].requant.size() * sizeof(RequantEntry));
+    const Layer& l = n.layers[i];
+    const LayerPlacement& lp = pl.layers[i];
+    if (l.has_weights()) {
+      for (const LayerSlice& sl : lp.slices) {
+        ++records_on[unsigned(sl.tile)];
+        params_on[unsigned(sl.tile)] += sl.channels * std::uint32_t(sizeof(RequantEntry));
+      }
+    } else {
+      const std::uint32_t recs = l.kind == LayerKind::Concat ? std::uint32_t(l.inputs.size()) : 1u;
+      records_on[unsigned(lp.tile)] += recs;
+      params_on[unsigned(lp.tile)] += std::uint32_t(q.layers[i].requant.size() * sizeof(RequantEntry));
+    }
   }
-  std::vector<std::uint32_t> next_desc(chip.tiles), next_param(chip.tiles), next_tensor(chip.tiles);
+  std::vector<std::uint32_t> next_desc(chip.tiles), next_param(chip.tiles);
+  std::vector<TensorArena> arena;
   for (unsigned t = 0; t < chip.tiles; ++t) {
     next_desc[t] = IMCVP_IMAGE_PROGRAM_DESC_OFF + sizeof(LayerDesc);  // slot 0: the PROGRAM descriptor
-    next_param[t] = align4(std::uint64_t(layers_on[t] + 1) * sizeof(LayerDesc));
+    next_param[t] = align4(std::uint64_t(records_on[t] + 1) * sizeof(LayerDesc));
     img.tiles[t].levels_stage_off = align4(next_param[t] + params_on[t]);
-    next_tensor[t] = pl.used_per_tile[t] ? align4(img.tiles[t].levels_stage_off + std::uint64_t(p.rows) * p.cols)
-                                         : img.tiles[t].levels_stage_off;
+    const std::uint64_t tensors = pl.used_per_tile[t] && opts.levels
+                                      ? align4(img.tiles[t].levels_stage_off + std::uint64_t(p.rows) * p.cols)
+                                      : img.tiles[t].levels_stage_off;
+    if (tensors > chip.buffer_bytes)
+      throw CompileError("tile " + std::to_string(t) + ": " + std::to_string(records_on[t]) +
+                         " descriptors, their constants and the levels staging need " + std::to_string(tensors) +
+                         " bytes, the buffer has " + std::to_string(chip.buffer_bytes));
+    arena.emplace_back(std::uint32_t(tensors), chip.buffer_bytes);
   }
+  // The last layer that reads each tensor: its buffers are given back after it.
+  std::vector<int> last_reader(n.tensors.size(), -1);
+  for (std::size_t i = 0; i < n.layers.size(); ++i)
+    for (int id : n.layers[i].inputs) last_reader[std::size_t(id)] = int(i);
   // tensor id -> tile -> buffer offset; home: where it was first placed.
   std::vector<std::map<unsigned, std::uint32_t>> where(n.tensors.size());
   std::vector<std::pair<unsigned, std::uint32_t>> home(n.tensors.size(), {0xFFFF, 0});
+  auto fmt_of = [&](int id) { return element_format(q.formats[std::size_t(id)]); };
   auto tensor_bytes = [&](int id) {
-    return std::uint64_t(n.tensors[std::size_t(id)].shape.size()) * format_bytes(element_format(q.formats[std::size_t(id)]));
+    return std::uint64_t(n.tensors[std::size_t(id)].shape.size()) * format_bytes(fmt_of(id));
+  };
+  auto take = [&](unsigned t, std::uint64_t bytes, const Layer& l, const std::string& what) -> std::uint32_t {
+    const std::int64_t off = arena[t].take(bytes);
+    if (off < 0)
+      throw CompileError("layer " + l.name + ": " + what + " (" + std::to_string(bytes) + " bytes) does not fit in tile " +
+                         std::to_string(t) + "'s buffer of " + std::to_string(chip.buffer_bytes) + " bytes: " +
+                         std::to_string(arena[t].in_use()) + " bytes of live tensors, largest free block " +
+                         std::to_string(arena[t].largest_free()) + " (accelerator.tile.buffer_size)");
+    return std::uint32_t(off);
   };
   auto alloc = [&](int id, unsigned t, const Layer& l) -> std::uint32_t {
     auto it = where[std::size_t(id)].find(t);
     if (it != where[std::size_t(id)].end()) return it->second;
-    const std::uint64_t bytes = tensor_bytes(id);
-    const std::uint64_t off = next_tensor[t];
-    if (off + bytes > chip.buffer_bytes)
-      throw CompileError("layer " + l.name + ": tensor " + n.tensors[std::size_t(id)].name + " (" +
-                         n.tensors[std::size_t(id)].shape.str() + ", " + std::to_string(bytes) +
-                         " bytes) does not fit in tile " + std::to_string(t) + "'s buffer: " + std::to_string(off) +
-                         " of " + std::to_string(chip.buffer_bytes) + " bytes already used");
-    next_tensor[t] = align4(off + bytes);
-    where[std::size_t(id)][t] = std::uint32_t(off);
-    if (home[std::size_t(id)].first == 0xFFFF) home[std::size_t(id)] = {t, std::uint32_t(off)};
-    return std::uint32_t(off);
+    const TensorInfo& ti = n.tensors[std::size_t(id)];
+    const std::uint32_t off = take(t, tensor_bytes(id), l, "tensor " + ti.name + " (" + ti.shape.str() + ")");
+    where[std::size_t(id)][t] = off;
+    if (home[std::size_t(id)].first == 0xFFFF) home[std::size_t(id)] = {t, off};
+    return off;
   };
 
-  // Levels: crossbar first + rg * col_groups + cg holds rows [rg R, rg R + R)
-  // and outputs [cg n, cg n + n) of W[o][k] (k in im2col order).
   std::vector<std::vector<ImageProgram>> progs(chip.tiles);
   for (std::size_t i = 0; i < n.layers.size(); ++i) {
     const Layer& l = n.layers[i];
@@ -170,7 +252,10 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
     d.pad_h = u8(l.pad_h, l.name + " pad_h");
     d.pad_w = u8(l.pad_w, l.name + " pad_w");
     switch (l.kind) {
-      case LayerKind::Conv: d.op = desc::Conv; break;
+      case LayerKind::Conv:
+        d.op = desc::Conv;
+        d.groups = u16(l.groups, l.name + " groups");
+        break;
       case LayerKind::FullyConnected:
         d.op = desc::FC;
         d.kernel_h = d.kernel_w = d.stride_h = d.stride_w = 1;
@@ -190,83 +275,170 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
         d.add_mult_a = ql.add_mult[0];
         d.add_mult_b = ql.add_mult[1];
         d.add_shift = ql.add_shift;
-        d.in2_fmt = element_format(q.formats[std::size_t(l.inputs.at(1))]);
+        d.in2_fmt = fmt_of(l.inputs.at(1));
         break;
+      case LayerKind::Concat: d.op = desc::Requant; break;
     }
-    for (std::size_t k = 0; k < l.inputs.size() && k < 2; ++k) {
-      const int id = l.inputs[k];
-      const bool had = where[std::size_t(id)].count(t) != 0;
+    // Brings input k of the layer to tile `tt` (copied from its home when it
+    // is not there yet) and sets the record's source.
+    auto input_on = [&](ImageLayer& rec, int k, int id, unsigned tt) -> std::uint32_t {
+      const bool had = where[std::size_t(id)].count(tt) != 0;
       const auto h = home[std::size_t(id)];
-      const std::uint32_t off = alloc(id, t, l);
+      const std::uint32_t off = alloc(id, tt, l);
       if (!had && h.first != 0xFFFF) {
-        il.src_tile[k] = std::uint16_t(h.first);
-        il.src_off[k] = h.second;
+        rec.src_tile[k] = std::uint16_t(h.first);
+        rec.src_off[k] = h.second;
       }
-      (k == 0 ? d.in_off : d.in2_off) = off;
-    }
-    d.out_off = alloc(l.output, t, l);
-    il.group = std::uint16_t(lp.group);
-    // Gives a layer record (with its params) its parameter and descriptor
-    // slots on tile t and appends it to the image.
+      return off;
+    };
+    // Gives a record (with its params) its parameter and descriptor slots on
+    // its tile and appends it to the image.
     auto emit = [&](ImageLayer&& rec, LayerDesc desc) {
+      const unsigned rt = rec.tile;
       if (!rec.params.empty()) {
-        desc.param_off = next_param[t];
-        next_param[t] += std::uint32_t(rec.params.size() * sizeof(RequantEntry));
+        desc.param_off = next_param[rt];
+        next_param[rt] += std::uint32_t(rec.params.size() * sizeof(RequantEntry));
       }
-      rec.desc_off = next_desc[t];
-      next_desc[t] += sizeof(LayerDesc);
+      rec.desc_off = next_desc[rt];
+      next_desc[rt] += sizeof(LayerDesc);
       rec.desc = desc;
       img.layers.push_back(std::move(rec));
     };
-    if (!l.has_weights()) {
+    std::vector<std::pair<unsigned, std::pair<std::uint32_t, std::uint64_t>>> temps;  // (tile, (off, bytes))
+    il.group = std::uint16_t(lp.group);
+    if (l.kind == LayerKind::Concat) {
+      // one REQUANT record per input, into its channel range of the output
+      const std::uint32_t out_off = alloc(l.output, t, l);
+      const std::uint32_t plane = std::uint32_t(l.out.h) * std::uint32_t(l.out.w) * format_bytes(d.out_fmt);
+      unsigned c0 = 0;
+      for (std::size_t k = 0; k < l.inputs.size(); ++k) {
+        const int id = l.inputs[k];
+        const Shape& s = n.tensors[std::size_t(id)].shape;
+        ImageLayer rec = il;
+        LayerDesc dk = d;
+        dk.in_c = dk.out_c = u16(s.c, l.name + " in_c");
+        dk.in_h = dk.out_h = u16(s.h, l.name + " in_h");
+        dk.in_w = dk.out_w = u16(s.w, l.name + " in_w");
+        dk.in_fmt = dk.in2_fmt = fmt_of(id);
+        dk.in_off = input_on(rec, 0, id, t);
+        dk.out_off = out_off + c0 * plane;
+        rec.params.push_back({0, ql.requant.at(k).multiplier, ql.requant.at(k).shift});
+        emit(std::move(rec), dk);
+        c0 += unsigned(s.c);
+      }
+    } else if (!l.has_weights()) {
+      for (std::size_t k = 0; k < l.inputs.size() && k < 2; ++k)
+        (k == 0 ? d.in_off : d.in2_off) = input_on(il, int(k), l.inputs[k], t);
+      d.out_off = alloc(l.output, t, l);
       if (!ql.requant.empty()) il.params.push_back({0, ql.requant[0].multiplier, ql.requant[0].shift});
       emit(std::move(il), d);
-      continue;
-    }
-    // Conv/FC: one image layer per slice (output channels [c0, c0 + channels)
-    // into the same output tensor), each with its crossbars' PROGRAMs.
-    d.in_bits = u8(fin.bits, l.name + " in_bits");
-    const unsigned K = unsigned(l.fan_in()), R = p.rows, npx = p.max_outputs();
-    const std::uint32_t plane_bytes = std::uint32_t(l.out.h) * std::uint32_t(l.out.w) * format_bytes(d.out_fmt);
-    for (std::size_t si = 0; si < lp.slices.size(); ++si) {
-      const LayerSlice& sl = lp.slices[si];
-      ImageLayer is = il;
-      if (si > 0) is.src_tile[0] = is.src_tile[1] = 0xFFFF;  // the first slice brought the inputs
-      is.group = std::uint16_t(sl.group);
-      LayerDesc ds = d;
-      ds.out_c = u16(int(sl.channels), l.name + " out_c");
-      ds.out_off = d.out_off + sl.c0 * plane_bytes;
-      ds.xbar = u16(sl.first_xbar, l.name + " xbar");
-      for (unsigned rg = 0; rg < lp.row_groups; ++rg)
-        for (unsigned cg = 0; cg < sl.col_groups; ++cg) {
-          const unsigned o0 = sl.c0 + cg * npx;
-          const unsigned rows = std::min(R, K - rg * R), outs = std::min(npx, sl.c0 + sl.channels - o0);
-          std::vector<std::int32_t> sub(std::size_t(rows) * outs);
-          for (unsigned r = 0; r < rows; ++r)
-            for (unsigned j = 0; j < outs; ++j)
-              sub[std::size_t(r) * outs + j] = ql.weight[std::size_t(o0 + j) * K + rg * R + r];
-          ImageProgram pr;
-          pr.tile = std::uint16_t(t);
-          pr.group = std::uint16_t(sl.group);
-          pr.desc = blank_desc(desc::Program);
-          pr.desc.xbar = std::uint16_t(unsigned(sl.first_xbar) + rg * sl.col_groups + cg);
-          pr.desc.param_off = img.tiles[t].levels_stage_off;
-          try {
-            pr.levels = map_weights(p, sub, rows, outs).levels;
-          } catch (const std::invalid_argument& e) {
-            throw CompileError("layer " + l.name + ": " + e.what());
-          }
-          progs[t].push_back(std::move(pr));
+    } else {
+      // Conv/FC: one record per slice (output channels [c0, c0 + channels)
+      // into the output tensor on the layer's tile; a slice on another tile
+      // writes a slice-sized tensor there, then a COPY record gathers it),
+      // each with its crossbars' PROGRAMs.
+      d.in_bits = u8(fin.bits, l.name + " in_bits");
+      const GroupPacking gp = group_packing(l, p);
+      const bool grouped = gp.groups > 1;
+      const std::uint64_t Kg = std::uint64_t(l.fan_in());
+      const unsigned R = p.rows, npx = p.max_outputs();
+      const unsigned ocg = grouped ? unsigned(l.out.c) / gp.groups : 0xFFFFFFFFu;  // dense: one block
+      const std::uint32_t out_home = alloc(l.output, t, l);
+      const std::uint32_t plane_bytes = std::uint32_t(l.out.h) * std::uint32_t(l.out.w) * format_bytes(d.out_fmt);
+      for (std::size_t si = 0; si < lp.slices.size(); ++si) {
+        const LayerSlice& sl = lp.slices[si];
+        const unsigned st = unsigned(sl.tile);
+        ImageLayer is = il;
+        is.tile = std::uint16_t(st);
+        is.group = std::uint16_t(sl.group);
+        LayerDesc ds = d;
+        ds.out_c = u16(int(sl.channels), l.name + " out_c");
+        ds.xbar = u16(sl.first_xbar, l.name + " xbar");
+        ds.in_off = input_on(is, 0, l.inputs.at(0), st);
+        std::uint32_t slice_tmp = 0;
+        if (st == t) {
+          ds.out_off = out_home + sl.c0 * plane_bytes;
+        } else {
+          const std::uint64_t bytes = std::uint64_t(sl.channels) * plane_bytes;
+          slice_tmp = take(st, bytes, l, "output channels " + std::to_string(sl.c0) + ".." +
+                                             std::to_string(sl.c0 + sl.channels - 1));
+          temps.push_back({st, {slice_tmp, bytes}});
+          ds.out_off = slice_tmp;
         }
-      for (unsigned o = sl.c0; o < sl.c0 + sl.channels; ++o)
-        is.params.push_back({ql.bias.at(o), ql.requant.at(o).multiplier, ql.requant.at(o).shift});
-      emit(std::move(is), ds);
+        // crossbar (pack pk, rg, cg) holds rows [rg R, rg R + R) and outputs
+        // [cg npx, cg npx + npx) of the pack's block-diagonal matrix
+        const unsigned packs = grouped ? gp.packs : 1u;
+        const unsigned rgp = grouped ? gp.row_groups : lp.row_groups, cgp = sl.col_groups;
+        for (unsigned pk = 0; pk < packs; ++pk) {
+          const unsigned g0 = grouped ? pk * gp.pack : 0u;
+          const unsigned gn = grouped ? std::min(gp.pack, gp.groups - g0) : 1u;
+          const std::uint64_t Kp = Kg * gn;
+          const unsigned o0 = grouped ? g0 * ocg : sl.c0;
+          const unsigned np = grouped ? gn * ocg : sl.channels;
+          for (unsigned rg = 0; rg < rgp; ++rg)
+            for (unsigned cg = 0; cg < cgp; ++cg) {
+              ImageProgram pr;
+              pr.tile = std::uint16_t(st);
+              pr.group = std::uint16_t(sl.group);
+              pr.desc = blank_desc(desc::Program);
+              pr.desc.xbar = std::uint16_t(unsigned(sl.first_xbar) + (pk * rgp + rg) * cgp + cg);
+              pr.desc.param_off = img.tiles[st].levels_stage_off;
+              if (opts.levels && std::uint64_t(rg) * R < Kp && cg * npx < np) {
+                const unsigned rows = unsigned(std::min<std::uint64_t>(R, Kp - std::uint64_t(rg) * R));
+                const unsigned outs = std::min(npx, np - cg * npx);
+                std::vector<std::int32_t> sub(std::size_t(rows) * outs, 0);
+                for (unsigned r = 0; r < rows; ++r) {
+                  const std::uint64_t kr = std::uint64_t(rg) * R + r;  // row of the pack
+                  for (unsigned j = 0; j < outs; ++j) {
+                    const unsigned jj = cg * npx + j;  // output of the pack
+                    if (grouped && kr / Kg != jj / ocg) continue;  // off the block diagonal
+                    sub[std::size_t(r) * outs + j] = ql.weight[std::size_t(o0 + jj) * Kg + kr % Kg];
+                  }
+                }
+                try {
+                  pr.levels = map_weights(p, sub, rows, outs).levels;
+                } catch (const std::invalid_argument& e) {
+                  throw CompileError("layer " + l.name + ": " + e.what());
+                }
+              } else if (opts.levels) {
+                pr.levels.assign(std::size_t(p.rows) * p.cols, 0);  // a pack's unused crossbar
+              }
+              progs[st].push_back(std::move(pr));
+            }
+        }
+        for (unsigned o = sl.c0; o < sl.c0 + sl.channels; ++o)
+          is.params.push_back({ql.bias.at(o), ql.requant.at(o).multiplier, ql.requant.at(o).shift});
+        emit(std::move(is), ds);
+        if (st != t) {
+          ImageLayer gather = il;
+          gather.tile = std::uint16_t(t);
+          gather.src_tile[0] = std::uint16_t(st);
+          gather.src_off[0] = slice_tmp;
+          gather.src_tile[1] = 0xFFFF;
+          LayerDesc dg = blank_desc(IMCVP_IMAGE_OP_COPY);
+          dg.in_c = dg.out_c = u16(int(sl.channels), l.name + " out_c");
+          dg.in_h = dg.out_h = d.out_h;
+          dg.in_w = dg.out_w = d.out_w;
+          dg.in_fmt = dg.in2_fmt = dg.out_fmt = d.out_fmt;
+          dg.in_off = dg.out_off = out_home + sl.c0 * plane_bytes;
+          gather.desc_off = IMCVP_IMAGE_PROGRAM_DESC_OFF;  // never written to the tile
+          gather.desc = dg;
+          img.layers.push_back(std::move(gather));
+        }
+      }
+    }
+    // give back what no later layer reads
+    for (const auto& tmp : temps) arena[tmp.first].give(tmp.second.first, tmp.second.second);
+    for (int id : l.inputs) {
+      if (!opts.reuse_buffers || last_reader[std::size_t(id)] != int(i) || id == n.input || id == n.output) continue;
+      for (const auto& w : where[std::size_t(id)]) arena[w.first].give(w.second, tensor_bytes(id));
+      where[std::size_t(id)].clear();
     }
   }
   for (unsigned t = 0; t < chip.tiles; ++t) {
     img.tiles[t].first_program = std::uint32_t(img.programs.size());
     img.tiles[t].program_count = std::uint32_t(progs[t].size());
-    img.tiles[t].buffer_used = next_tensor[t];
+    img.tiles[t].buffer_used = arena[t].high_water();
     for (auto& pr : progs[t]) img.programs.push_back(std::move(pr));
   }
   auto io = [&](int id) {
@@ -275,7 +447,7 @@ ProgramImage build_program_image(const QuantizedNetwork& q, const Placement& pl)
     if (h.first == 0xFFFF) throw CompileError("tensor " + n.tensors[std::size_t(id)].name + " is not used by any layer");
     r.tile = std::uint16_t(h.first);
     r.buf_off = h.second;
-    r.fmt = element_format(q.formats[std::size_t(id)]);
+    r.fmt = fmt_of(id);
     const Shape& s = n.tensors[std::size_t(id)].shape;
     r.c = std::uint16_t(s.c);
     r.h = std::uint16_t(s.h);
@@ -315,7 +487,9 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
   h.io_off = align4(h.layers_off + std::uint64_t(sizeof(imcvp_image_layer)) * img.layers.size());
   h.lut_off = h.io_off + 2 * sizeof(imcvp_image_io);
   h.levels_off = h.lut_off + IMCVP_IMAGE_LUT_ENTRIES * 4;
-  std::uint64_t params_at = h.levels_off + std::uint64_t(cells) * img.programs.size();
+  h.flags = img.levels ? 0 : IMCVP_IMAGE_FLAG_NO_LEVELS;
+  const std::size_t level_bytes = img.levels ? cells : 0;  // per program
+  std::uint64_t params_at = h.levels_off + std::uint64_t(level_bytes) * img.programs.size();
   std::uint64_t total = params_at;
   for (const auto& l : img.layers) total += l.params.size() * sizeof(RequantEntry);
   if (total > 0xFFFFFFFFull) throw CompileError("program image larger than 4 GiB");
@@ -327,12 +501,12 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
   for (const ImageTile& t : img.tiles) w.put(&t, sizeof t);
   for (std::size_t i = 0; i < img.programs.size(); ++i) {
     const auto& pr = img.programs[i];
-    if (pr.levels.size() != cells) throw CompileError("program image: crossbar levels of the wrong size");
+    if (pr.levels.size() != level_bytes) throw CompileError("program image: crossbar levels of the wrong size");
     imcvp_image_program rec;
     std::memset(&rec, 0, sizeof rec);
     rec.tile = pr.tile;
     rec.group = pr.group;
-    rec.levels_off = std::uint32_t(h.levels_off + i * cells);
+    rec.levels_off = img.levels ? std::uint32_t(h.levels_off + i * cells) : 0u;
     rec.desc = pr.desc;
     w.put(&rec, sizeof rec);
   }
@@ -356,7 +530,7 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
   w.pad4();
   for (const ImageIo* io : {&img.input, &img.output}) w.put(io, sizeof *io);
   w.put(img.input_lut, sizeof img.input_lut);
-  for (const auto& pr : img.programs) w.put(pr.levels.data(), cells);
+  for (const auto& pr : img.programs) w.put(pr.levels.data(), level_bytes);
   for (const auto& l : img.layers) w.put(l.params.data(), l.params.size() * sizeof(RequantEntry));
   if (w.b.size() != total) throw std::logic_error("program image size mismatch");
   const std::uint32_t crc = crc32(w.b.data() + sizeof h, w.b.size() - sizeof h);
@@ -404,6 +578,8 @@ ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
   c.crossbar.signed_mode = h.signed_mode == IMCVP_IMAGE_SIGNED_OFFSET ? SignedMode::Offset : SignedMode::Differential;
   c.buffer_bytes = h.buffer_bytes;
   if (h.group_count == 0) fail("no groups");
+  if (h.flags & ~std::uint32_t(IMCVP_IMAGE_FLAG_NO_LEVELS)) fail("unknown flags " + std::to_string(h.flags));
+  img.levels = !(h.flags & IMCVP_IMAGE_FLAG_NO_LEVELS);
   img.groups = h.group_count;
   const std::uint32_t nprog = h.program_count, nlay = h.layer_count;
   const std::uint64_t cells = std::uint64_t(c.crossbar.rows) * c.crossbar.cols;
@@ -427,7 +603,8 @@ ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
   }
   auto check_desc = [&](const LayerDesc& d, const char* what) {
     if (d.magic != desc::kMagic || d.version != desc::kVersion) fail(std::string(what) + " descriptor: bad magic or version");
-    if (d.op < desc::Conv || d.op > desc::Program) fail(std::string(what) + " descriptor: bad op " + std::to_string(d.op));
+    if ((d.op < desc::Conv || d.op > desc::Requant) && d.op != IMCVP_IMAGE_OP_COPY)
+      fail(std::string(what) + " descriptor: bad op " + std::to_string(d.op));
   };
   r.at = h.programs_off;
   img.programs.resize(nprog);
@@ -440,6 +617,7 @@ ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
     pr.desc = rec.desc;
     check_desc(pr.desc, "PROGRAM");
     if (pr.tile >= c.tiles || pr.desc.xbar >= c.crossbars_per_tile) fail("PROGRAM of a crossbar the chip lacks");
+    if (!img.levels) continue;
     const std::uint32_t lo = rec.levels_off;
     if (lo < h.levels_off || std::uint64_t(lo) + cells > std::uint64_t(h.levels_off) + h.levels_bytes)
       fail("crossbar levels at " + std::to_string(lo) + " lie outside the levels section");

@@ -32,7 +32,7 @@ constexpr std::uint32_t kMagic = IMCVP_DESC_MAGIC;
 constexpr std::uint16_t kVersion = IMCVP_DESC_VERSION;
 enum Op : std::uint8_t {
   Conv = IMCVP_OP_CONV, FC = IMCVP_OP_FC, MaxPool = IMCVP_OP_MAXPOOL,
-  AvgPool = IMCVP_OP_AVGPOOL, Add = IMCVP_OP_ADD, Program = IMCVP_OP_PROGRAM
+  AvgPool = IMCVP_OP_AVGPOOL, Add = IMCVP_OP_ADD, Program = IMCVP_OP_PROGRAM, Requant = IMCVP_OP_REQUANT
 };
 constexpr std::uint8_t kFmtSigned = IMCVP_FMT_SIGNED;
 }  // namespace desc
@@ -70,6 +70,9 @@ struct ImageLayer {
 struct ProgramImage {
   std::uint16_t version = kImageVersion;
   ChipResources chip;
+  // false: no cell levels (IMCVP_IMAGE_FLAG_NO_LEVELS); the programs keep
+  // their crossbar and group but carry empty `levels`.
+  bool levels = true;
   unsigned groups = 1;                 // > 1: the firmware reprograms between groups
   std::vector<ImageTile> tiles;
   std::vector<ImageProgram> programs;  // grouped by tile
@@ -78,11 +81,26 @@ struct ProgramImage {
   std::int32_t input_lut[256] = {};    // pixel -> input code (QuantizedNetwork::input_lut)
 };
 
-// Builds the image's content: descriptors, levels (map_weights per crossbar),
-// requantization constants, buffer offsets (a bump allocator per tile:
-// descriptors, parameters, levels staging, then tensors). Throws CompileError
-// naming the layer and sizes when a tile's buffer is too small.
-ProgramImage build_program_image(const QuantizedNetwork& qnet, const Placement& placement);
+struct ImageOptions {
+  // Map every crossbar's weights to cell levels (false: an image for
+  // performance estimation only, without levels: IMCVP_IMAGE_FLAG_NO_LEVELS).
+  bool levels = true;
+  // Give a tensor's buffer bytes back after its last reader (false: every
+  // tensor keeps its own bytes). A pipeline needs false: at a step boundary
+  // every stage's input is copied at once, so a stage's output must not sit
+  // where that stage's input copy lands.
+  bool reuse_buffers = true;
+};
+
+// Builds the image's content: descriptors, levels (map_weights per crossbar;
+// a grouped convolution's packs as block-diagonal matrices), requantization
+// constants, one REQUANT record per Concat input, COPY records gathering a
+// layer split over tiles, and buffer offsets (per tile: descriptors,
+// parameters, levels staging, then tensors, whose bytes a first-fit
+// allocator gives back after their last reader). Throws CompileError naming
+// the layer and sizes when a tile's buffer is too small.
+ProgramImage build_program_image(const QuantizedNetwork& qnet, const Placement& placement,
+                                 const ImageOptions& options = {});
 
 std::vector<std::uint8_t> serialize_program_image(const ProgramImage& image);
 // build + serialize.

@@ -8,8 +8,6 @@
 
 namespace imcvp::compiler {
 
-std::int64_t round_away(double x) { return std::int64_t(std::llround(x)); }
-
 Requant make_requant(double m) {
   if (!(m > 0.0)) return Requant{0, 1};
   int e = 0;
@@ -51,7 +49,7 @@ bool calibrated(const FloatNetwork& net, int id) {
   const int p = net.tensors[std::size_t(id)].producer;
   if (p < 0) return false;
   const LayerKind k = net.layers[std::size_t(p)].kind;
-  return k == LayerKind::Conv || k == LayerKind::FullyConnected || k == LayerKind::Add;
+  return k == LayerKind::Conv || k == LayerKind::FullyConnected || k == LayerKind::Add || k == LayerKind::Concat;
 }
 
 }  // namespace
@@ -106,14 +104,15 @@ std::vector<double> calibrate(const FloatNetwork& net, const ImageSet& images, s
   return range;
 }
 
-QuantizedNetwork quantize_with_ranges(const FloatNetwork& net, const std::vector<double>& ranges,
+QuantizedNetwork quantize_with_ranges(FloatNetwork float_net, const std::vector<double>& ranges,
                                       const QuantizeOptions& options) {
   check_options(options);
-  if (ranges.size() != net.tensors.size())
+  if (ranges.size() != float_net.tensors.size())
     throw CompileError("quantize: " + std::to_string(ranges.size()) + " ranges for " +
-                       std::to_string(net.tensors.size()) + " tensors");
+                       std::to_string(float_net.tensors.size()) + " tensors");
   QuantizedNetwork q;
-  q.net = net;
+  q.net = std::move(float_net);
+  const FloatNetwork& net = q.net;
   q.weight_bits = options.weight_bits;
   q.act_bits = options.act_bits;
   q.logit_bits = options.logit_bits;
@@ -145,9 +144,14 @@ QuantizedNetwork quantize_with_ranges(const FloatNetwork& net, const std::vector
     const std::string where = net.source + ": layer '" + l.name + "'";
 
     // the output format
-    if (l.kind == LayerKind::Conv || l.kind == LayerKind::FullyConnected || l.kind == LayerKind::Add) {
+    if (l.kind == LayerKind::Conv || l.kind == LayerKind::FullyConnected || l.kind == LayerKind::Add ||
+        l.kind == LayerKind::Concat) {
       out.bits = is_output ? options.logit_bits : options.act_bits;
       out.is_signed = !l.relu;
+      if (l.kind == LayerKind::Concat && !l.relu) {  // unsigned if every input is
+        out.is_signed = false;
+        for (int t : l.inputs) out.is_signed = out.is_signed || q.formats[std::size_t(t)].is_signed;
+      }
       out.scale = scale_for(ranges[std::size_t(l.output)], out.qmax());
     } else {  // pools keep their input's scale
       out = in;
@@ -158,6 +162,10 @@ QuantizedNetwork quantize_with_ranges(const FloatNetwork& net, const std::vector
     }
     ql.out_min = l.relu ? 0 : out.qmin();
     ql.out_max = out.qmax();
+    if (l.relu && l.has_clip()) {  // ReLU6: the clamp at clip_max, rounded half up
+      const double c = std::floor(double(l.clip_max) / out.scale + 0.5);
+      if (c < double(ql.out_max)) ql.out_max = std::int32_t(std::max(0.0, c));
+    }
 
     switch (l.kind) {
       case LayerKind::Conv:
@@ -215,14 +223,37 @@ QuantizedNetwork quantize_with_ranges(const FloatNetwork& net, const std::vector
         ql.add_mult = {std::int32_t(round_away(std::ldexp(ma, r.shift))), std::int32_t(round_away(std::ldexp(mb, r.shift)))};
         break;
       }
+      case LayerKind::Concat:
+        for (int t : l.inputs) {
+          try {
+            ql.requant.push_back(make_requant(q.formats[std::size_t(t)].scale / out.scale));
+          } catch (const CompileError& e) {
+            throw CompileError(where + ": " + e.what());
+          }
+        }
+        break;
     }
   }
   return q;
 }
 
-QuantizedNetwork quantize(const FloatNetwork& net, const ImageSet& calibration_images, std::size_t count,
+QuantizedNetwork quantize(FloatNetwork net, const ImageSet& calibration_images, std::size_t count,
                           const QuantizeOptions& options) {
-  return quantize_with_ranges(net, calibrate(net, calibration_images, count, options), options);
+  const std::vector<double> ranges = calibrate(net, calibration_images, count, options);
+  return quantize_with_ranges(std::move(net), ranges, options);
+}
+
+std::vector<double> placeholder_ranges(const FloatNetwork& net) {
+  std::vector<double> range(net.tensors.size(), 1.0);
+  range[std::size_t(net.input)] = input_range(net.norm);
+  return range;
+}
+
+QuantizedNetwork quantize_uncalibrated(FloatNetwork net, const QuantizeOptions& options) {
+  const std::vector<double> ranges = placeholder_ranges(net);
+  QuantizedNetwork q = quantize_with_ranges(std::move(net), ranges, options);
+  q.calibrated = false;
+  return q;
 }
 
 }  // namespace imcvp::compiler

@@ -3,6 +3,8 @@
 // in network.hpp (requantize) and docs/compiler.md.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "compiler/fmnist.hpp"
@@ -30,14 +32,23 @@ std::vector<double> calibrate(const FloatNetwork& net, const ImageSet& images, s
                               const QuantizeOptions& options = {});
 
 // Quantizes with given tensor ranges (from calibrate(), or chosen by hand).
-// Only the ranges of tensors produced by Conv/FullyConnected/Add are used;
-// the input's comes from net.norm, the pools' from their inputs.
-QuantizedNetwork quantize_with_ranges(const FloatNetwork& net, const std::vector<double>& ranges,
+// Only the ranges of tensors produced by Conv/FullyConnected/Add/Concat are
+// used; the input's comes from net.norm, the pools' from their inputs.
+// The network becomes QuantizedNetwork::net (pass it with std::move to save
+// a copy of the float weights).
+QuantizedNetwork quantize_with_ranges(FloatNetwork net, const std::vector<double>& ranges,
                                       const QuantizeOptions& options = {});
 
 // calibrate() + quantize_with_ranges().
-QuantizedNetwork quantize(const FloatNetwork& net, const ImageSet& calibration_images, std::size_t count,
+QuantizedNetwork quantize(FloatNetwork net, const ImageSet& calibration_images, std::size_t count,
                           const QuantizeOptions& options = {});
+
+// Without images: every tensor gets the placeholder range 1.0 (unsigned
+// 8-bit ReLU outputs have scale 1/255, signed ones 1/127; the input keeps its
+// exact range from net.norm). For performance estimation only: the result
+// has calibrated == false, and its integers say nothing about accuracy.
+std::vector<double> placeholder_ranges(const FloatNetwork& net);
+QuantizedNetwork quantize_uncalibrated(FloatNetwork net, const QuantizeOptions& options = {});
 
 // The fixed-point form of a positive real factor: M in [2^15, 2^16), S >= 1,
 // M / 2^S ~ m (relative error < 2^-16). m == 0 gives {0, 1}. Throws
@@ -46,6 +57,15 @@ Requant make_requant(double m);
 
 // Round half away from zero (the rounding of every real -> integer
 // conversion at compile time: weights, biases, multipliers, the input table).
-std::int64_t round_away(double x);
+// The same as std::llround(x), without a library call per weight: for
+// |x| < 2^62 the truncation t and x - t are exact, and x - t decides.
+inline std::int64_t round_away(double x) {
+  if (!(std::fabs(x) < 0x1p62)) return std::int64_t(std::llround(x));
+  std::int64_t t = std::int64_t(x);
+  const double frac = x - double(t);
+  if (frac >= 0.5) ++t;
+  else if (frac <= -0.5) --t;
+  return t;
+}
 
 }  // namespace imcvp::compiler

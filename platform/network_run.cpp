@@ -160,11 +160,20 @@ struct NetworkRun::Impl {
       po.reprogram = cfg.reprogram;
       po.spread = cfg.pipelined;
       placement = compiler::place(q, chip, po);
-      image = compiler::build_program_image(q, placement);
+      // Performance estimation computes no values: an image without cell
+      // levels, whose crossbars the firmware takes as programmed.
+      compiler::ImageOptions io;
+      io.levels = !s.accelerator.estimate;
+      io.reuse_buffers = !cfg.pipelined;
+      image = compiler::build_program_image(q, placement, io);
     } catch (const std::exception& e) {
       throw fail("network", std::string(e.what()) + " (accelerator.tiles and accelerator.tile set the chip" +
                                 (cfg.reprogram ? ")" : "; network.reprogram: true rewrites the crossbars between layer groups)"));
     }
+    if (s.accelerator.estimate && placement.groups > 1)
+      throw fail("network.reprogram", "performance estimation (accelerator.tile.mode: estimate) carries no cell levels, "
+                                      "so it cannot rewrite crossbars between the " + std::to_string(placement.groups) +
+                                      " groups; run the reprogramming baseline in functional mode");
     if (cfg.pipelined && placement.groups > 1)
       throw fail("network.execution", "a pipeline keeps every weight resident, but the network needs " +
                                           std::to_string(placement.crossbars_needed) + " crossbars and the chip has " +
@@ -180,23 +189,27 @@ struct NetworkRun::Impl {
     }
 
     compiler::ImageSet all;
-    try {
-      all = compiler::load_fashion_mnist(compiler::Split::Test, size_t{cfg.first_image} + cfg.images,
-                                         cfg.compile.dataset_dir);
-    } catch (const std::exception& e) {
-      throw fail("network.dataset", e.what());
+    const compiler::Shape in_shape = q.net.input_shape();
+    if (opt.dataset == compiler::kDatasetSynthetic) {
+      // the test images: the stream after the calibration images' (compile.hpp)
+      all = compiler::make_random_images(in_shape.c, in_shape.h, in_shape.w, size_t{cfg.first_image} + cfg.images,
+                                         opt.synthetic_seed + 1);
+    } else {
+      try {
+        all = compiler::load_fashion_mnist(compiler::Split::Test, size_t{cfg.first_image} + cfg.images,
+                                           cfg.compile.dataset_dir);
+      } catch (const std::exception& e) {
+        throw fail("network.dataset", e.what());
+      }
     }
-    if (all.count() < size_t{cfg.first_image} + cfg.images)
-      throw fail("network.images", "images " + std::to_string(cfg.first_image) + ".." +
-                                       std::to_string(cfg.first_image + cfg.images - 1) + " asked for, the test set has " +
-                                       std::to_string(all.count()));
     images.channels = all.channels;
     images.height = all.height;
     images.width = all.width;
     const size_t isz = all.image_size();
     images.pixels.assign(all.pixels.begin() + std::ptrdiff_t(cfg.first_image * isz),
                          all.pixels.begin() + std::ptrdiff_t((cfg.first_image + cfg.images) * isz));
-    images.labels.assign(all.labels.begin() + cfg.first_image, all.labels.begin() + cfg.first_image + cfg.images);
+    if (all.has_labels())
+      images.labels.assign(all.labels.begin() + cfg.first_image, all.labels.begin() + cfg.first_image + cfg.images);
     if (q.net.input_shape().size() != isz)
       throw fail("network.onnx", "the network takes " + q.net.input_shape().str() + " inputs, the images are " +
                                      std::to_string(images.channels) + "x" + std::to_string(images.height) + "x" +
@@ -357,10 +370,11 @@ void NetworkRun::finish(const uint8_t* memory, const std::vector<const Tile*>& t
     if (r.status != IMCVP_RESULT_DONE) continue;
     ++d.done;
     std::memcpy(scores.data(), rec + sizeof r, 4 * d.classes);
-    if (r.prediction == d.images.labels[i]) ++d.correct;
+    const bool labeled = d.images.has_labels();
+    if (labeled && r.prediction == d.images.labels[i]) ++d.correct;
     if (d.cfg.reference && !d.estimate) {
-      if (d.golden_pred[i] == d.images.labels[i]) ++d.golden_correct;
-      if (d.float_pred[i] == d.images.labels[i]) ++d.float_correct;
+      if (labeled && d.golden_pred[i] == d.images.labels[i]) ++d.golden_correct;
+      if (labeled && d.float_pred[i] == d.images.labels[i]) ++d.float_correct;
       if (d.golden_pred[i] == r.prediction) ++d.same_pred;
       if (std::equal(scores.begin(), scores.end(), d.golden_logits.begin() + std::ptrdiff_t(i * d.classes))) ++d.same_logits;
     }
@@ -368,6 +382,7 @@ void NetworkRun::finish(const uint8_t* memory, const std::vector<const Tile*>& t
   const compiler::QuantizedNetwork& q = d.compiled.network;
   std::map<unsigned, size_t> row_of;  // net layer -> row
   for (const compiler::ImageLayer& il : d.image.layers) {
+    if (il.desc.op == IMCVP_IMAGE_OP_COPY) continue;  // a gather copy: the firmware's DMA, no tile time
     const compiler::Layer& l = q.net.layers.at(il.net_layer);
     auto [it, added] = row_of.emplace(il.net_layer, d.layers.size());
     if (added) {
@@ -409,14 +424,18 @@ void NetworkRun::write_json(JsonWriter& j) const {
       .value("images_done", d.done)
       .value("mode", d.estimate ? "estimate" : "functional");
   j.begin_object("accuracy");
-  if (!d.estimate)
+  // synthetic images have no labels: only agreement with the golden reference
+  const bool labeled = d.images.has_labels();
+  j.value("labeled", labeled);
+  if (!d.estimate && labeled)
     j.value("platform_correct", d.correct).value("platform_percent", d.percent(d.correct, d.done));
   if (d.cfg.reference && !d.estimate) {
-    j.value("golden_correct", d.golden_correct)
-        .value("golden_percent", d.percent(d.golden_correct, d.done))
-        .value("float_correct", d.float_correct)
-        .value("float_percent", d.percent(d.float_correct, d.done))
-        .value("predictions_equal_golden", d.same_pred)
+    if (labeled)
+      j.value("golden_correct", d.golden_correct)
+          .value("golden_percent", d.percent(d.golden_correct, d.done))
+          .value("float_correct", d.float_correct)
+          .value("float_percent", d.percent(d.float_correct, d.done));
+    j.value("predictions_equal_golden", d.same_pred)
         .value("logits_equal_golden", d.same_logits);
   }
   j.end_object();
@@ -475,6 +494,8 @@ void NetworkRun::write_json(JsonWriter& j) const {
   };
   const ProgramSnapshot load_prog = d.p_infer - d.p_load;
   j.begin_object("load").value("time_ns", d.load_ns()).value("energy_pj", sum(le));
+  // false: an estimation image without levels; the crossbars were taken as programmed
+  j.value("crossbars_written", d.image.levels);
   program_fields(load_prog);
   j.end_object();
   // Rewriting crossbars between groups while the images run (none when the
@@ -567,12 +588,20 @@ void NetworkRun::print_table(std::ostream& out) const {
   const double ns = d.per_inference_ns();
   s << "\n== network " << d.compiled.network.net.layers.size() << " layers, " << d.done << " of " << d.cfg.images
     << " images done ==\n";
+  const bool labeled = d.images.has_labels();
   if (d.estimate)
     std::snprintf(line, sizeof line, "  accuracy       not measured: performance estimation computes no values");
+  else if (!labeled)
+    std::snprintf(line, sizeof line, "  accuracy       not measured: synthetic images have no labels");
   else
     std::snprintf(line, sizeof line, "  accuracy       platform %.2f %%", d.percent(d.correct, d.done));
   s << line;
-  if (d.cfg.reference && !d.estimate) {
+  if (d.cfg.reference && !d.estimate && !labeled) {
+    std::snprintf(line, sizeof line, "; predictions equal to golden: %llu of %llu, logits: %llu of %llu",
+                  (unsigned long long)d.same_pred, (unsigned long long)d.done, (unsigned long long)d.same_logits,
+                  (unsigned long long)d.done);
+    s << line;
+  } else if (d.cfg.reference && !d.estimate) {
     std::snprintf(line, sizeof line, ", golden %.2f %%, float %.2f %% (logits equal to golden: %llu of %llu)",
                   d.percent(d.golden_correct, d.done), d.percent(d.float_correct, d.done),
                   (unsigned long long)d.same_logits, (unsigned long long)d.done);

@@ -303,7 +303,7 @@ void read_accelerator(YamlMap m, AcceleratorConfig& a) {
   a = AcceleratorConfig{};
   if (auto v = m.get("tiles")) a.tiles = v->as_uint32(0, IMCVP_TILE_MAX_TILES);
   YamlMap tile = m.section("tile");
-  if (auto v = tile.get("crossbars")) a.crossbars = v->as_uint32(1, 1024);
+  if (auto v = tile.get("crossbars")) a.crossbars = v->as_uint32(1, IMCVP_TILE_MAX_XBARS);
   if (auto v = tile.get("mode")) a.estimate = v->as_choice({"functional", "estimate"}, "tile mode") == 1;
   if (auto v = tile.get("estimate_input_density")) {
     const double d = v->as_double(Sign::NonNegative);
@@ -346,7 +346,7 @@ std::string read_path(const YamlValue& v, const fs::path& folder, const std::str
 
 // The values of the network section the file checks need.
 struct NetworkFields {
-  std::optional<YamlValue> section, onnx, dataset, program_image;
+  std::optional<YamlValue> section, onnx, dataset, program_image, calibration_images;
 };
 
 // `network:` (a mapping; null: no network). Unset fields: the defaults of
@@ -362,13 +362,21 @@ NetworkFields read_network(const std::optional<YamlValue>& section, const fs::pa
   f.onnx = m.require("onnx");
   n.compile.onnx_path = read_path(*f.onnx, folder, "the ONNX network file");
   f.dataset = m.get("dataset");
-  if (f.dataset) n.compile.dataset_dir = read_path(*f.dataset, folder, "the Fashion-MNIST folder");
+  if (f.dataset && f.dataset->is_scalar() && f.dataset->as_string() == compiler::kDatasetSynthetic)
+    n.compile.dataset = compiler::kDatasetSynthetic;
+  else if (f.dataset)
+    n.compile.dataset_dir = read_path(*f.dataset, folder, "the Fashion-MNIST folder");
+  const bool synthetic = n.compile.dataset == compiler::kDatasetSynthetic;
+  // synthetic images have no fixed count; the workload memory bounds them
+  const uint32_t max_images = synthetic ? kSyntheticMaxImages : kFashionMnistTestImages;
   const std::optional<YamlValue> images = m.get("images");
-  if (images) n.images = images->as_uint32(1, kFashionMnistTestImages);
+  if (images) n.images = images->as_uint32(1, max_images);
   const std::optional<YamlValue> first = m.get("first_image");
-  if (first) n.first_image = first->as_uint32(0, kFashionMnistTestImages - 1);
-  if (auto v = m.get("calibration_images"))
-    n.compile.calibration_images = v->as_uint32(1, kFashionMnistTrainImages);
+  if (first) n.first_image = first->as_uint32(0, max_images - 1);
+  if (auto v = m.get("calibration_images")) {
+    n.compile.calibration_images = v->as_uint32(0, synthetic ? kSyntheticMaxImages : kFashionMnistTrainImages);
+    f.calibration_images = v;
+  }
   if (auto v = m.get("weight_bits"))
     n.compile.quant.weight_bits = static_cast<int>(v->as_uint32(2, 8));
   if (auto v = m.get("act_bits")) n.compile.quant.act_bits = static_cast<int>(v->as_uint32(2, 16));
@@ -386,7 +394,7 @@ NetworkFields read_network(const std::optional<YamlValue>& section, const fs::pa
   m.finish();
 
   const uint64_t end = uint64_t{n.first_image} + n.images;
-  if (end > kFashionMnistTestImages) {
+  if (!synthetic && end > kFashionMnistTestImages) {
     const std::string problem =
         "first_image + images = " + std::to_string(n.first_image) + " + " + std::to_string(n.images) +
         " = " + std::to_string(end) + " runs past the " + std::to_string(kFashionMnistTestImages) +
@@ -458,6 +466,7 @@ void check_network_files(const NetworkFields& f, const NetworkConfig& n) {
   if (!f.section) return;
   check_input_file(*f.onnx, n.compile.onnx_path);
   if (f.program_image) check_input_file(*f.program_image, n.program_image);
+  if (n.compile.dataset == compiler::kDatasetSynthetic) return;
   const std::string& dir = n.compile.dataset_dir;
   std::error_code ec;
   const fs::file_status st = fs::status(dir, ec);
@@ -509,9 +518,14 @@ Scenario load_scenario(const std::string& path, const ScenarioLoadOptions& optio
   read_trace(root.section("trace"), s.trace, s.accelerator.tiles);
   const std::optional<YamlValue> network = root.get("network");
   const NetworkFields net = read_network(network, folder, s.network);
+  s.network.compile.synthetic_seed = s.seed;  // network.dataset: synthetic draws from the scenario's seed
   root.finish();
   if (s.network.enabled && s.accelerator.tiles == 0)
     network->fail("a network needs the accelerator (accelerator.tiles > 0)");
+  if (s.network.enabled && s.network.compile.calibration_images == 0 && !s.accelerator.estimate)
+    net.calibration_images->fail(
+        "0 (no calibration) leaves the activation scales unset: only for performance estimation "
+        "(accelerator.tile.mode: estimate), which computes no values");
 
   if (options.check_files) {
     check_input_file(fw, s.firmware);

@@ -82,6 +82,11 @@ struct AcceleratorConfig {
 // counts; the training split is what calibration draws from).
 constexpr uint32_t kFashionMnistTestImages = 10000;
 constexpr uint32_t kFashionMnistTrainImages = 60000;
+// network.dataset: synthetic (compiler::kDatasetSynthetic): seeded random
+// images of the network's input shape (ImageNet-scale networks, which have
+// no dataset here); at most this many (the workload memory holds fewer of
+// 224 x 224 x 3).
+constexpr uint32_t kSyntheticMaxImages = 100000;
 
 // A network the firmware runs on the accelerator (the `network:` section).
 struct NetworkConfig {

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <stdexcept>
 
 #include "models/energy/energy_ledger.hpp"
@@ -23,6 +25,23 @@ uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 
+Tile::ZeroedBuffer::ZeroedBuffer(size_t n) : m_p(static_cast<uint8_t*>(std::calloc(n ? n : 1, 1))), m_n(n) {
+  if (!m_p) throw std::bad_alloc();
+}
+Tile::ZeroedBuffer::~ZeroedBuffer() { std::free(m_p); }
+
+CrossbarArray& Tile::crossbar(unsigned i) {
+  std::unique_ptr<CrossbarArray>& x = m_xbars.at(i);
+  if (!x) x = std::make_unique<CrossbarArray>(m_params.crossbar, m_params.seed + i);
+  return *x;
+}
+
+unsigned Tile::crossbars_made() const {
+  unsigned n = 0;
+  for (const auto& x : m_xbars) n += x != nullptr;
+  return n;
+}
+
 Tile::Tile(const sc_core::sc_module_name& name, const TileParams& params, EnergyLedger* ledger)
     : sc_core::sc_module(name),
       socket("socket"),
@@ -32,16 +51,17 @@ Tile::Tile(const sc_core::sc_module_name& name, const TileParams& params, Energy
       m_ledger(ledger),
       m_regs(this->name()),
       m_irq_driver("irq_driver", irq),
-      m_shift_add(params.crossbar) {
+      m_shift_add(params.crossbar),
+      m_buf(params.buffer_bytes <= IMCVP_TILE_BUF_MAX ? params.buffer_bytes : 0) {
   const std::string me = this->name();
   auto bad = [&](const std::string& field, const std::string& what) {
     throw std::invalid_argument(me + ": tile." + field + ": " + what);
   };
-  if (m_params.crossbars == 0 || m_params.crossbars > 4096)
-    bad("crossbars", "must be 1..4096, got " + std::to_string(m_params.crossbars));
+  if (m_params.crossbars == 0 || m_params.crossbars > IMCVP_TILE_MAX_XBARS)
+    bad("crossbars", "must be 1.." + std::to_string(IMCVP_TILE_MAX_XBARS) + ", got " + std::to_string(m_params.crossbars));
   if (m_params.buffer_bytes == 0 || m_params.buffer_bytes > IMCVP_TILE_BUF_MAX ||
       m_params.buffer_bytes % 4 != 0)
-    bad("buffer_bytes", "must be a multiple of 4 in 4..524288, got " +
+    bad("buffer_bytes", "must be a multiple of 4 in 4.." + std::to_string(IMCVP_TILE_BUF_MAX) + ", got " +
                             std::to_string(m_params.buffer_bytes));
   if (!(m_params.clock_ns > 0)) bad("clock_ns", "must be > 0");
   for (auto [n, v] : {std::pair<const char*, unsigned>{"buffer_bytes_per_cycle", m_params.buffer_bytes_per_cycle},
@@ -50,9 +70,8 @@ Tile::Tile(const sc_core::sc_module_name& name, const TileParams& params, Energy
                       {"activation_lanes", m_params.activation_lanes},
                       {"pool_lanes", m_params.pool_lanes}})
     if (v == 0) bad(n, "must be > 0");
-  for (unsigned i = 0; i < m_params.crossbars; ++i)
-    m_xbars.push_back(std::make_unique<CrossbarArray>(m_params.crossbar, m_params.seed + i));
-  m_buf.assign(m_params.buffer_bytes, 0);
+  validate_crossbar_params(m_params.crossbar);  // the macros are made on first use
+  m_xbars.resize(m_params.crossbars);
 
   auto ro = [this](const char* n, uint64_t off, std::function<uint32_t()> f) {
     m_regs.add(n, off, [f](const sc_time&) { return f(); }, nullptr);
@@ -294,6 +313,7 @@ double Tile::execute(const imcvp_layer_desc& d) {
     case IMCVP_OP_MAXPOOL:
     case IMCVP_OP_AVGPOOL: return exec_pool(d);
     case IMCVP_OP_ADD: return exec_add(d);
+    case IMCVP_OP_REQUANT: return exec_requant(d);
     default: throw Fail{IMCVP_TILE_ERR_OP, "unknown operation " + std::to_string(d.op)};
   }
 }
@@ -312,7 +332,7 @@ double Tile::exec_program(const imcvp_layer_desc& d) {
                                            std::to_string(i / p.cols) + ", column " +
                                            std::to_string(i % p.cols) + " above " +
                                            std::to_string(p.max_level())};
-  const ProgramStats ps = m_xbars[d.xbar]->program(lv);
+  const ProgramStats ps = crossbar(d.xbar).program(lv);
   m_stats.program += ps;
   m_stats.pulses += ps.pulses;
   m_stats.cells_failed += ps.cells_failed;
@@ -340,23 +360,29 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
            pw = d.pad_w, oh = d.out_h, ow = d.out_w;
   const uint64_t in_size = uint64_t(ic) * ih * iw;
   if (in_size == 0 || oc == 0) throw Fail{IMCVP_TILE_ERR_SHAPE, "empty tensor"};
-  uint64_t K;
+  const unsigned G = d.groups ? d.groups : 1u;
+  if (G > 1 && (fc || ic % G != 0 || oc % G != 0))
+    throw Fail{IMCVP_TILE_ERR_SHAPE, std::to_string(G) + " groups do not divide " + std::to_string(ic) +
+                                         " input and " + std::to_string(oc) + " output channels" +
+                                         (fc ? " (FC is never grouped)" : "")};
   if (fc) {
     if (oh != 1 || ow != 1) throw Fail{IMCVP_TILE_ERR_SHAPE, "FC output must be N x 1 x 1"};
-    K = in_size;
     kh = kw = sh = sw = 1;
     ph = pw = 0;
-  } else {
-    if (kh == 0 || kw == 0 || sh == 0 || sw == 0 || ph >= kh || pw >= kw ||
-        ih + 2 * ph < kh || iw + 2 * pw < kw || oh != (ih + 2 * ph - kh) / sh + 1 ||
-        ow != (iw + 2 * pw - kw) / sw + 1)
-      throw Fail{IMCVP_TILE_ERR_SHAPE, "convolution window does not match the shapes"};
-    K = uint64_t(ic) * kh * kw;
+  } else if (kh == 0 || kw == 0 || sh == 0 || sw == 0 || ph >= kh || pw >= kw ||
+             ih + 2 * ph < kh || iw + 2 * pw < kw || oh != (ih + 2 * ph - kh) / sh + 1 ||
+             ow != (iw + 2 * pw - kw) / sw + 1) {
+    throw Fail{IMCVP_TILE_ERR_SHAPE, "convolution window does not match the shapes"};
   }
+  // Groups share crossbars in packs (block-diagonal); a dense layer is one pack.
+  const unsigned icg = ic / G, ocg = oc / G;
+  const uint64_t Kg = fc ? in_size : uint64_t(icg) * kh * kw;
   const unsigned R = p.rows, opx = p.max_outputs(), per = p.cols_per_output();
-  const unsigned row_groups = unsigned(ceil_div(K, R));
-  const unsigned col_groups = unsigned(ceil_div(oc, opx));
-  const uint64_t need = uint64_t(row_groups) * col_groups;
+  const unsigned pack = imcvp_group_pack(G, unsigned(std::min<uint64_t>(Kg, 0xFFFFFFFFu)), ocg, R, opx);
+  const unsigned packs = unsigned(ceil_div(G, pack));
+  const unsigned row_groups = unsigned(ceil_div(Kg * pack, R));
+  const unsigned col_groups = unsigned(ceil_div(uint64_t(ocg) * pack, opx));
+  const uint64_t need = uint64_t(packs) * row_groups * col_groups;
   if (d.xbar + need > m_params.crossbars)
     throw Fail{IMCVP_TILE_ERR_XBARS, "layer needs crossbars " + std::to_string(d.xbar) + ".." +
                                          std::to_string(d.xbar + need - 1) + ", the tile has " +
@@ -373,13 +399,24 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
 
   const unsigned positions = fc ? 1 : oh * ow;
   const unsigned passes = in_signed ? 2 : 1;
+  std::vector<Pack> pks;
+  for (unsigned pi = 0; pi < packs; ++pi) {
+    const unsigned g0 = pi * pack, gn = std::min(pack, G - g0);
+    Pack pk{g0 * icg, gn * icg, g0 * ocg, gn * ocg, unsigned(d.xbar + uint64_t(pi) * row_groups * col_groups), 0, 0,
+            Kg * gn};
+    pk.row_groups = unsigned(ceil_div(pk.K, R));
+    pk.col_groups = unsigned(ceil_div(pk.n, opx));
+    pks.push_back(pk);
+  }
   MvmStats layer;
-  double ns = 0;
   // Per-window latency is the same for every window: crossbars run in parallel.
   double xbar_ns = 0;
-  for (unsigned cg = 0; cg < col_groups; ++cg) {
-    const unsigned outs = std::min(opx, oc - cg * opx);
-    xbar_ns = std::max(xbar_ns, mvm_latency_ns(p, dac_bits, outs * per));
+  uint64_t xbars_used = 0, accum = 0;  // crossbars a window reads; partial sums added per window
+  for (const Pack& pk : pks) {
+    for (unsigned cg = 0; cg < pk.col_groups; ++cg)
+      xbar_ns = std::max(xbar_ns, mvm_latency_ns(p, dac_bits, std::min(opx, pk.n - cg * opx) * per));
+    xbars_used += uint64_t(pk.row_groups) * pk.col_groups;
+    accum += uint64_t(pk.n) * (pk.row_groups * passes > 1 ? pk.row_groups * passes - 1 : 0);
   }
   uint64_t combined_cols = 0;
   if (m_params.estimate) {
@@ -387,25 +424,29 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
     const unsigned steps = mvm_steps(p, dac_bits);
     const uint64_t windows = uint64_t(positions) * passes;
     double active = 0;  // expected rows driven, summed over MVMs and steps
-    for (unsigned rg = 0; rg < row_groups; ++rg) {
-      const uint64_t rows = std::min<uint64_t>(R, K - uint64_t(rg) * R);
-      for (unsigned cg = 0; cg < col_groups; ++cg) {
-        const unsigned cols = std::min(opx, oc - cg * opx) * per;
-        const double a = m_params.estimate_input_density * double(rows) * steps * double(windows);
-        active += a;
-        layer.cell_reads += uint64_t(std::llround(a * cols));
-        layer.adc_conversions += uint64_t(steps) * cols * windows;
-        m_stats.digit_slots += rows * steps * windows;
-        combined_cols += uint64_t(cols) * windows;
+    for (const Pack& pk : pks)
+      for (unsigned rg = 0; rg < pk.row_groups; ++rg) {
+        const uint64_t rows = std::min<uint64_t>(R, pk.K - uint64_t(rg) * R);
+        for (unsigned cg = 0; cg < pk.col_groups; ++cg) {
+          const unsigned cols = std::min(opx, pk.n - cg * opx) * per;
+          const double a = m_params.estimate_input_density * double(rows) * steps * double(windows);
+          active += a;
+          layer.cell_reads += uint64_t(std::llround(a * cols));
+          layer.adc_conversions += uint64_t(steps) * cols * windows;
+          m_stats.digit_slots += rows * steps * windows;
+          combined_cols += uint64_t(cols) * windows;
+        }
       }
-    }
     layer.active_rows = uint64_t(std::llround(active));
     layer.dac_conversions = layer.active_rows;
-    m_stats.mvms += uint64_t(row_groups) * col_groups * windows;
+    m_stats.mvms += xbars_used * windows;
     m_stats.windows += positions;
   } else {
-    const std::vector<int32_t> out = mvm_windows(d, row_groups, col_groups, dac_bits, passes, positions, rq,
-                                                 layer, combined_cols);
+    std::vector<int32_t> in(in_size), out(out_size);
+    for (uint64_t i = 0; i < in_size; ++i) in[i] = load(d.in_off, d.in_fmt, i);
+    for (const Pack& pk : pks)
+      mvm_windows(d, pk, dac_bits, passes, positions, in, rq, out, layer, combined_cols);
+    m_stats.windows += positions;
     for (uint64_t i = 0; i < out_size; ++i) store(d.out_off, d.out_fmt, i, out[i]);
   }
   m_stats.mvm += layer;
@@ -414,15 +455,14 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
   // Latency per window: buffer read of the window, the crossbars (in
   // parallel; twice for signed inputs), shift-add, accumulation across row
   // groups, activation, buffer write. Not overlapped (conservative).
-  const uint64_t win_bytes = K * fmt_bytes(d.in_fmt);
-  const uint64_t accum = uint64_t(oc) * (row_groups * passes > 1 ? row_groups * passes - 1 : 0);
+  const uint64_t win_bytes = Kg * G * fmt_bytes(d.in_fmt);
   const double per_window =
       cycles_ns(win_bytes, m_params.buffer_bytes_per_cycle) + passes * xbar_ns +
-      cycles_ns(uint64_t(col_groups) * row_groups * passes * opx * per, m_params.shift_add_lanes) +
+      cycles_ns(xbars_used * passes * opx * per, m_params.shift_add_lanes) +
       (accum ? cycles_ns(accum, m_params.accumulate_lanes) : 0.0) +
       cycles_ns(oc, m_params.activation_lanes) +
       cycles_ns(uint64_t(oc) * fmt_bytes(d.out_fmt), m_params.buffer_bytes_per_cycle);
-  ns += per_window * positions;
+  const double ns = per_window * positions;
   if (m_ledger) {
     const std::string me = name();
     m_ledger->charge(me + ".crossbar", "cell_read", layer.cell_reads, p.cell_read_energy_pj);
@@ -439,36 +479,31 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
   return ns;
 }
 
-// The functional Conv/FC datapath: every window (im2col in weight-row
-// order), pass and crossbar through the macros, shift-add, accumulation and
-// the activation unit. Returns the output tensor (CHW).
-std::vector<int32_t> Tile::mvm_windows(const imcvp_layer_desc& d, unsigned row_groups,
-                                       unsigned col_groups, unsigned dac_bits, unsigned passes,
-                                       unsigned positions, const std::vector<imcvp_requant>& rq, MvmStats& layer,
-                                       uint64_t& combined_cols) {
+// The functional Conv/FC datapath of one pack: every window (im2col in
+// weight-row order over the pack's input channels), pass and crossbar
+// through the macros, shift-add, accumulation and the activation unit, into
+// the pack's output channels of `out` (CHW).
+void Tile::mvm_windows(const imcvp_layer_desc& d, const Pack& pk, unsigned dac_bits, unsigned passes,
+                       unsigned positions, const std::vector<int32_t>& in, const std::vector<imcvp_requant>& rq,
+                       std::vector<int32_t>& out, MvmStats& layer, uint64_t& combined_cols) {
   const CrossbarParams& p = m_params.crossbar;
   const bool fc = d.op == IMCVP_OP_FC;
-  const unsigned ic = d.in_c, ih = d.in_h, iw = d.in_w, oc = d.out_c;
+  const unsigned ih = d.in_h, iw = d.in_w;
   const unsigned kh = fc ? 1 : d.kernel_h, kw = fc ? 1 : d.kernel_w, sh = fc ? 1 : d.stride_h,
                  sw = fc ? 1 : d.stride_w, ph = fc ? 0 : d.pad_h, pw = fc ? 0 : d.pad_w, ow = d.out_w;
-  const uint64_t in_size = uint64_t(ic) * ih * iw;
-  const uint64_t out_size = uint64_t(oc) * positions;
   const unsigned R = p.rows, opx = p.max_outputs(), per = p.cols_per_output();
-  const uint64_t K = fc ? in_size : uint64_t(ic) * kh * kw;
-  // Inputs of the whole layer, then windows (im2col) in weight-row order
-  // k = (c * kh + ky) * kw + kx; zero padding.
-  std::vector<int32_t> in(in_size);
-  for (uint64_t i = 0; i < in_size; ++i) in[i] = load(d.in_off, d.in_fmt, i);
-  std::vector<int32_t> x(size_t(row_groups) * R, 0), xpos(x.size()), xneg(x.size());
-  std::vector<int64_t> col(p.cols), acc(oc);
-  std::vector<int32_t> out(out_size);
+  const uint64_t K = pk.K;
+  // Windows (im2col) in weight-row order k = (c * kh + ky) * kw + kx over the
+  // pack's channels; zero padding.
+  std::vector<int32_t> x(size_t(pk.row_groups) * R, 0), xpos(x.size()), xneg(x.size());
+  std::vector<int64_t> col(p.cols), acc(pk.n), y(opx);
   for (unsigned pos = 0; pos < positions; ++pos) {
     const unsigned oy = fc ? 0 : pos / ow, ox = fc ? 0 : pos % ow;
     if (fc) {
       std::copy(in.begin(), in.end(), x.begin());
     } else {
       size_t k = 0;
-      for (unsigned c = 0; c < ic; ++c)
+      for (unsigned c = pk.c0; c < pk.c0 + pk.cin; ++c)
         for (unsigned ky = 0; ky < kh; ++ky)
           for (unsigned kx = 0; kx < kw; ++kx, ++k) {
             const int iy = int(oy * sh + ky) - int(ph), ix = int(ox * sw + kx) - int(pw);
@@ -485,13 +520,13 @@ std::vector<int32_t> Tile::mvm_windows(const imcvp_layer_desc& d, unsigned row_g
     for (unsigned pass = 0; pass < passes; ++pass) {
       const std::vector<int32_t>& xv = pass == 0 ? xpos : xneg;
       const int64_t sign = pass == 0 ? 1 : -1;
-      for (unsigned rg = 0; rg < row_groups; ++rg) {
+      for (unsigned rg = 0; rg < pk.row_groups; ++rg) {
         const int32_t* xr = xv.data() + size_t(rg) * R;
         int64_t xsum = 0;
         for (unsigned r = 0; r < R; ++r) xsum += xr[r];
-        for (unsigned cg = 0; cg < col_groups; ++cg) {
-          const unsigned outs = std::min(opx, oc - cg * opx);
-          CrossbarArray& xb = *m_xbars[d.xbar + rg * col_groups + cg];
+        for (unsigned cg = 0; cg < pk.col_groups; ++cg) {
+          const unsigned outs = std::min(opx, pk.n - cg * opx);
+          CrossbarArray& xb = crossbar(pk.xbar0 + rg * pk.col_groups + cg);
           MvmStats ms;
           try {
             ms = xb.mvm(xr, dac_bits, col.data(), outs * per);
@@ -501,19 +536,19 @@ std::vector<int32_t> Tile::mvm_windows(const imcvp_layer_desc& d, unsigned row_g
           layer += ms;
           ++m_stats.mvms;
           m_stats.digit_slots += std::min<uint64_t>(R, K - uint64_t(rg) * R) * ms.steps;
-          std::vector<int64_t> y(outs, 0);
+          std::fill(y.begin(), y.begin() + outs, 0);
           m_shift_add.combine(col.data(), outs, xsum, y.data());
           combined_cols += uint64_t(outs) * per;
           for (unsigned j = 0; j < outs; ++j) acc[cg * opx + j] += sign * y[j];
         }
       }
     }
-    for (unsigned o = 0; o < oc; ++o)
+    for (unsigned j = 0; j < pk.n; ++j) {
+      const unsigned o = pk.o0 + j;
       out[size_t(o) * positions + pos] =
-          m_act.requantize(acc[o], rq[o].bias, rq[o].multiplier, rq[o].shift, d.out_min, d.out_max);
-    ++m_stats.windows;
+          m_act.requantize(acc[j], rq[o].bias, rq[o].multiplier, rq[o].shift, d.out_min, d.out_max);
+    }
   }
-  return out;
 }
 
 double Tile::exec_pool(const imcvp_layer_desc& d) {
@@ -600,6 +635,36 @@ double Tile::exec_add(const imcvp_layer_desc& d) {
   }
   return cycles_ns(rbytes, m_params.buffer_bytes_per_cycle) +
          cycles_ns(n, m_params.activation_lanes) +
+         cycles_ns(wbytes, m_params.buffer_bytes_per_cycle);
+}
+
+// Elementwise requantization of one tensor into another (a Concat's input
+// into its channel range of the output): one imcvp_requant at param_off.
+double Tile::exec_requant(const imcvp_layer_desc& d) {
+  if (!fmt_ok(d.in_fmt) || !fmt_ok(d.out_fmt))
+    throw Fail{IMCVP_TILE_ERR_FORMAT, "bad element format"};
+  const uint64_t n = uint64_t(d.in_c) * d.in_h * d.in_w;
+  if (n == 0 || d.out_c != d.in_c || d.out_h != d.in_h || d.out_w != d.in_w)
+    throw Fail{IMCVP_TILE_ERR_SHAPE, "requantize: output shape differs from the input's"};
+  check_range(d.in_off, n * fmt_bytes(d.in_fmt), "input");
+  check_range(d.out_off, n * fmt_bytes(d.out_fmt), "output");
+  imcvp_requant rq{};
+  check_range(d.param_off, sizeof rq, "requantization constants");
+  std::memcpy(&rq, m_buf.data() + d.param_off, sizeof rq);
+  if (rq.shift < 1 || rq.shift > 62)
+    throw Fail{IMCVP_TILE_ERR_REQUANT, "requantization shift " + std::to_string(rq.shift)};
+  std::vector<int32_t> out(n);
+  for (uint64_t i = 0; i < n; ++i)
+    out[i] = m_act.requantize(load(d.in_off, d.in_fmt, i), rq.bias, rq.multiplier, rq.shift, d.out_min, d.out_max);
+  for (uint64_t i = 0; i < n; ++i) store(d.out_off, d.out_fmt, i, out[i]);
+  const uint64_t rbytes = n * fmt_bytes(d.in_fmt) + sizeof rq, wbytes = n * fmt_bytes(d.out_fmt);
+  if (m_ledger) {
+    const std::string me = name();
+    m_ledger->charge(me + ".activation", "requantize", n, m_params.activation_pj);
+    m_ledger->charge(me + ".buffer", "read_byte", rbytes, m_params.buffer_pj_per_byte);
+    m_ledger->charge(me + ".buffer", "write_byte", wbytes, m_params.buffer_pj_per_byte);
+  }
+  return cycles_ns(rbytes, m_params.buffer_bytes_per_cycle) + cycles_ns(n, m_params.activation_lanes) +
          cycles_ns(wbytes, m_params.buffer_bytes_per_cycle);
 }
 

@@ -117,7 +117,11 @@ class Tile : public sc_core::sc_module {
   const std::map<uint32_t, DescriptorStats>& descriptor_stats() const { return m_by_desc; }
   uint32_t status() const { return m_status; }
   uint32_t error_code() const { return m_error; }
-  CrossbarArray& crossbar(unsigned i) { return *m_xbars.at(i); }
+  // Crossbar i (0..crossbars-1), made on first use: a macro nothing has
+  // programmed or read holds no host memory (a chip of thousands).
+  CrossbarArray& crossbar(unsigned i);
+  // Crossbars made so far (programmed or read at least once).
+  unsigned crossbars_made() const;
   uint8_t* buffer() { return m_buf.data(); }
   uint32_t buffer_size() const { return uint32_t(m_buf.size()); }
   // The message of the last error (for reports and logs).
@@ -140,11 +144,19 @@ class Tile : public sc_core::sc_module {
   double execute(const imcvp_layer_desc& d);
   double exec_program(const imcvp_layer_desc& d);
   double exec_mvm(const imcvp_layer_desc& d);
-  std::vector<int32_t> mvm_windows(const imcvp_layer_desc& d, unsigned row_groups, unsigned col_groups,
-                                   unsigned dac_bits, unsigned passes, unsigned positions,
-                                   const std::vector<imcvp_requant>& rq, MvmStats& layer, uint64_t& combined_cols);
+  // One pack of a Conv/FC layer (all of a dense layer; consecutive groups
+  // of a grouped one, imcvp_group_pack()): input channels [c0, c0 + cin),
+  // output channels [o0, o0 + n) on crossbars xbar0 + rg * col_groups + cg.
+  struct Pack {
+    unsigned c0, cin, o0, n, xbar0, row_groups, col_groups;
+    uint64_t K;  // weight rows: cin x kh x kw (FC: the input size)
+  };
+  void mvm_windows(const imcvp_layer_desc& d, const Pack& pk, unsigned dac_bits, unsigned passes,
+                   unsigned positions, const std::vector<int32_t>& in, const std::vector<imcvp_requant>& rq,
+                   std::vector<int32_t>& out, MvmStats& layer, uint64_t& combined_cols);
   double exec_pool(const imcvp_layer_desc& d);
   double exec_add(const imcvp_layer_desc& d);
+  double exec_requant(const imcvp_layer_desc& d);
   void check_range(uint64_t off, uint64_t bytes, const char* what) const;
   int32_t load(uint32_t off, uint8_t fmt, size_t i) const;
   void store(uint32_t off, uint8_t fmt, size_t i, int32_t v);
@@ -154,10 +166,25 @@ class Tile : public sc_core::sc_module {
   EnergyLedger* m_ledger;
   RegisterBank m_regs;
   TimedSignalDriver<bool> m_irq_driver;
-  std::vector<std::unique_ptr<CrossbarArray>> m_xbars;
+  std::vector<std::unique_ptr<CrossbarArray>> m_xbars;  // null until first use
   ShiftAdd m_shift_add;
   ActivationUnit m_act;
-  std::vector<uint8_t> m_buf;
+  // The local buffer's bytes, zero-filled by calloc: pages no layer touches
+  // cost no host memory (64 tiles of an 8 MiB buffer).
+  class ZeroedBuffer {
+   public:
+    explicit ZeroedBuffer(size_t n);
+    ~ZeroedBuffer();
+    ZeroedBuffer(const ZeroedBuffer&) = delete;
+    ZeroedBuffer& operator=(const ZeroedBuffer&) = delete;
+    uint8_t* data() { return m_p; }
+    const uint8_t* data() const { return m_p; }
+    size_t size() const { return m_n; }
+   private:
+    uint8_t* m_p;
+    size_t m_n;
+  };
+  ZeroedBuffer m_buf;
 
   uint32_t m_status = 0, m_error = 0, m_desc_addr = 0;
   uint32_t m_irq_enable = 0, m_irq_status = 0;

@@ -1,6 +1,8 @@
 // Network compiler: ONNX import (BatchNorm folding, ReLU fusion, errors),
-// quantization arithmetic, the integer golden reference, the Fashion-MNIST
-// reader, and the trained networks' golden vs float accuracy.
+// quantization arithmetic, the integer golden reference, grouped/depthwise
+// convolutions, Concat, ReLU6, synthetic images and uncalibrated networks,
+// the Fashion-MNIST reader, the trained networks' golden vs float accuracy,
+// and (with IMCVP_IMAGENET_DIR) the ImageNet-scale networks.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 #include <zlib.h>
@@ -8,12 +10,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -565,21 +570,49 @@ TEST(OnnxImport, UnsupportedAttributesNameTheNode) {
   };
   std::string e = conv_with([](onnx::NodeProto* c) { ModelBuilder::ints(c, "dilations", {2, 2}); });
   EXPECT_NE(e.find("node 'Conv_7' (Conv): dilations [2,2] are not supported"), std::string::npos) << e;
-  e = conv_with([](onnx::NodeProto* c) { ModelBuilder::i(c, "group", 2); });
-  EXPECT_NE(e.find("node 'Conv_7' (Conv): group=2 is not supported"), std::string::npos) << e;
+  e = conv_with([](onnx::NodeProto* c) { ModelBuilder::i(c, "group", 3); });
+  EXPECT_NE(e.find("node 'Conv_7' (Conv): group=3 does not divide the 2 input and 2 output channels"), std::string::npos) << e;
+  e = conv_with([](onnx::NodeProto* c) { ModelBuilder::i(c, "group", 2); });  // weight [2,2,..] is for group 1
+  EXPECT_NE(e.find("node 'Conv_7' (Conv): weight dims [2,2,3,3] do not match 2 input channels in 2 groups"),
+            std::string::npos) << e;
   e = conv_with([](onnx::NodeProto* c) { ModelBuilder::s(c, "auto_pad", "SAME_UPPER"); });
   EXPECT_NE(e.find("node 'Conv_7' (Conv): auto_pad 'SAME_UPPER' is not supported"), std::string::npos) << e;
   e = conv_with([](onnx::NodeProto* c) { ModelBuilder::ints(c, "pads", {0, 0, 1, 1}); });
   EXPECT_NE(e.find("node 'Conv_7' (Conv): asymmetric pads"), std::string::npos) << e;
 }
 
-TEST(OnnxImport, BatchNormWithoutConvIsAnError) {
-  ModelBuilder mb({1, 1, 4, 4});
-  for (const char* n : {"s", "b", "m", "v"}) mb.init(n, {1}, {1.0f});
+TEST(OnnxImport, BatchNormWithoutConvIsADepthwiseConvOrAnError) {
+  // on the network input: nothing to fold into, a depthwise 1x1 convolution
+  ModelBuilder mb({1, 2, 3, 3});
+  mb.init("s", {2}, {2.0f, 0.5f});
+  mb.init("b", {2}, {0.1f, -0.2f});
+  mb.init("m", {2}, {0.3f, 0.0f});
+  mb.init("v", {2}, {3.0f, 0.25f});
   mb.node("BatchNormalization", {"input", "s", "b", "m", "v"}, "y", "BatchNormalization_0");
   mb.output("y");
-  const std::string e = error_of(mb);
-  EXPECT_NE(e.find("node 'BatchNormalization_0' (BatchNormalization): BatchNormalization is only supported right after a Conv"),
+  FloatNetwork net = mb.import();
+  ASSERT_EQ(net.layers.size(), 1u);
+  const Layer& l = net.layers[0];
+  EXPECT_EQ(l.kind, LayerKind::Conv);
+  EXPECT_EQ(l.groups, 2);
+  EXPECT_EQ(l.kernel_h, 1);
+  EXPECT_EQ(l.fan_in(), 1);
+  EXPECT_EQ(l.macs(), 18u);
+  EXPECT_EQ(l.out, (Shape{2, 3, 3}));
+  EXPECT_EQ(l.name, "BatchNormalization_0");
+  EXPECT_NEAR(l.weight[0], 2.0 / std::sqrt(3.0 + 1e-5), 1e-6);
+  EXPECT_NEAR(l.bias[0], 0.1 - 0.3 * 2.0 / std::sqrt(3.0 + 1e-5), 1e-6);
+  EXPECT_NEAR(l.weight[1], 0.5 / std::sqrt(0.25 + 1e-5), 1e-6);
+  EXPECT_NEAR(l.bias[1], -0.2, 1e-6);
+
+  // over a flattened C*H*W vector: not channels of the tensor
+  ModelBuilder bad({1, 2, 2, 2});
+  for (const char* n : {"s", "b", "m", "v"}) bad.init(n, {8}, std::vector<float>(8, 1.0f));
+  bad.node("Flatten", {"input"}, "f", "Flatten_0");
+  bad.node("BatchNormalization", {"f", "s", "b", "m", "v"}, "y", "BatchNormalization_1");
+  bad.output("y");
+  const std::string e = error_of(bad);
+  EXPECT_NE(e.find("node 'BatchNormalization_1' (BatchNormalization): input 'f' has dims [1,8], a view of the 2x2x2 tensor"),
             std::string::npos)
       << e;
 }
@@ -894,6 +927,503 @@ TEST(Golden, ResidualNetworkAddIsIntegerAndClose) {
   EXPECT_LT(worst, 0.05 * span) << "worst " << worst << " of " << span;
 }
 
+// ------------------------------------- grouped conv, Concat, ReLU6, images --
+
+// A direct double-precision grouped convolution (groups 1: conv_ref).
+Vec grouped_conv_ref(const Vec& x, int c, int h, int w, const std::vector<float>& wt, const std::vector<float>& b, int oc,
+                     int k, int stride, int pad, int groups, int& oh, int& ow) {
+  oh = (h + 2 * pad - k) / stride + 1;
+  ow = (w + 2 * pad - k) / stride + 1;
+  const int icg = c / groups, ocg = oc / groups;
+  Vec y(std::size_t(oc * oh * ow));
+  for (int o = 0; o < oc; ++o)
+    for (int yy = 0; yy < oh; ++yy)
+      for (int xx = 0; xx < ow; ++xx) {
+        double s = b.empty() ? 0.0 : b[std::size_t(o)];
+        for (int ci = 0; ci < icg; ++ci)
+          for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx) {
+              const int iy = yy * stride - pad + ky, ix = xx * stride - pad + kx;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              const int cin = o / ocg * icg + ci;
+              s += double(wt[std::size_t(((o * icg + ci) * k + ky) * k + kx)]) * x[std::size_t((cin * h + iy) * w + ix)];
+            }
+        y[std::size_t((o * oh + yy) * ow + xx)] = s;
+      }
+  return y;
+}
+
+// A direct integer grouped convolution, as docs/compiler.md defines it.
+std::vector<std::int32_t> naive_grouped_int_conv(const Layer& l, const QuantLayer& ql, const std::vector<std::int32_t>& x) {
+  const int icg = l.in.c / l.groups, ocg = l.out.c / l.groups;
+  std::vector<std::int32_t> y(l.out.size());
+  for (int o = 0; o < l.out.c; ++o)
+    for (int oy = 0; oy < l.out.h; ++oy)
+      for (int ox = 0; ox < l.out.w; ++ox) {
+        std::int64_t acc = ql.bias[std::size_t(o)];
+        for (int c = 0; c < icg; ++c)
+          for (int ky = 0; ky < l.kernel_h; ++ky)
+            for (int kx = 0; kx < l.kernel_w; ++kx) {
+              const int iy = oy * l.stride_h - l.pad_h + ky, ix = ox * l.stride_w - l.pad_w + kx;
+              if (iy < 0 || iy >= l.in.h || ix < 0 || ix >= l.in.w) continue;
+              const int cin = o / ocg * icg + c;
+              acc += std::int64_t(ql.weight[std::size_t(((o * icg + c) * l.kernel_h + ky) * l.kernel_w + kx)]) *
+                     x[std::size_t((cin * l.in.h + iy) * l.in.w + ix)];
+            }
+        y[std::size_t((o * l.out.h + oy) * l.out.w + ox)] =
+            requantize(acc, ql.requant[std::size_t(o)], ql.out_min, ql.out_max);
+      }
+  return y;
+}
+
+TEST(GroupedConv, GroupsTwoAndDepthwiseGoldenAndFloat) {
+  // input 4x7x6 -> Conv group 2 (6 out, 3x3 pad 1) + Relu -> depthwise Conv
+  // (group 6, 3x3 stride 2 pad 1, bias) -> Conv 1x1 (3 out)
+  const std::vector<float> w1 = ramp(6 * 2 * 9, 0.5f, 0.02f, 41), b1 = {0.1f, 0.0f, -0.1f, 0.05f, 0.2f, -0.05f};
+  const std::vector<float> w2 = ramp(6 * 1 * 9, 0.7f, 0.0f, 42), b2 = {0.0f, 0.1f, -0.2f, 0.3f, 0.0f, -0.1f};
+  const std::vector<float> w3 = ramp(3 * 6, 0.6f, 0.0f, 43);
+  ModelBuilder mb({1, 4, 7, 6});
+  mb.init("w1", {6, 2, 3, 3}, w1);
+  mb.init("b1", {6}, b1);
+  mb.init("w2", {6, 1, 3, 3}, w2);
+  mb.init("b2", {6}, b2);
+  mb.init("w3", {3, 6, 1, 1}, w3);
+  auto* c1 = mb.node("Conv", {"input", "w1", "b1"}, "c1", "Conv_0");
+  ModelBuilder::i(c1, "group", 2);
+  ModelBuilder::ints(c1, "pads", {1, 1, 1, 1});
+  mb.node("Relu", {"c1"}, "r1", "Relu_1");
+  auto* c2 = mb.node("Conv", {"r1", "w2", "b2"}, "c2", "Conv_2");
+  ModelBuilder::i(c2, "group", 6);
+  ModelBuilder::ints(c2, "pads", {1, 1, 1, 1});
+  ModelBuilder::ints(c2, "strides", {2, 2});
+  mb.node("Conv", {"c2", "w3"}, "logits", "Conv_3");
+  mb.output("logits");
+  FloatNetwork net = mb.import();
+  ASSERT_EQ(net.layers.size(), 3u);
+  EXPECT_EQ(net.layers[0].groups, 2);
+  EXPECT_EQ(net.layers[0].fan_in(), 2 * 9);
+  EXPECT_EQ(net.layers[0].macs(), 6u * 42u * 18u);
+  EXPECT_EQ(net.layers[1].groups, 6);
+  EXPECT_EQ(net.layers[1].fan_in(), 9);
+  EXPECT_EQ(net.layers[1].out, (Shape{6, 4, 3}));
+  EXPECT_EQ(net.layers[2].groups, 1);
+
+  ImageSet imgs = random_images(30, 4, 7, 6, 44);
+  // float: the grouped convolutions as defined
+  FloatModel fm(net);
+  for (std::size_t i = 0; i < 5; ++i) {
+    const auto& y = fm.run(imgs.image(i));
+    Vec x(imgs.image_size());
+    for (std::size_t k = 0; k < x.size(); ++k) x[k] = imgs.image(i)[k] / 255.0;
+    int oh, ow;
+    Vec r1 = grouped_conv_ref(x, 4, 7, 6, w1, b1, 6, 3, 1, 1, 2, oh, ow);
+    for (auto& v : r1) v = std::max(v, 0.0);
+    Vec c2v = grouped_conv_ref(r1, 6, 7, 6, w2, b2, 6, 3, 2, 1, 6, oh, ow);
+    Vec out = grouped_conv_ref(c2v, 6, 4, 3, w3, {}, 3, 1, 1, 0, 1, oh, ow);
+    ASSERT_EQ(y.size(), out.size());
+    for (std::size_t k = 0; k < out.size(); ++k) EXPECT_NEAR(y[k], out[k], 1e-4) << i << " " << k;
+  }
+  // golden: bit for bit the direct integer grouped convolution, and close to float
+  QuantizedNetwork q = quantize(net, imgs, 20);
+  EXPECT_EQ(q.layers[0].weight.size(), 6u * 18u);
+  EXPECT_EQ(q.layers[1].weight.size(), 6u * 9u);
+  GoldenModel gm(q);
+  const double s = q.formats[std::size_t(net.output)].scale;
+  double worst = 0, span = 0;
+  for (std::size_t i = 0; i < imgs.count(); ++i) {
+    gm.run(imgs.image(i));
+    std::vector<std::int32_t> x(imgs.image_size());
+    for (std::size_t k = 0; k < x.size(); ++k) x[k] = q.input_lut[imgs.image(i)[k]];
+    for (std::size_t li = 0; li < 3; ++li) {
+      x = naive_grouped_int_conv(net.layers[li], q.layers[li], x);
+      ASSERT_EQ(gm.tensor(net.layers[li].output), x) << "image " << i << " layer " << li;
+    }
+    const auto& f = fm.run(imgs.image(i));
+    for (std::size_t k = 0; k < f.size(); ++k) {
+      worst = std::max(worst, std::fabs(x[k] * s - f[k]));
+      span = std::max(span, double(std::fabs(f[k])));
+    }
+  }
+  EXPECT_LT(worst, 0.05 * span) << "worst " << worst << " of " << span;
+}
+
+// input 2x4x4 -> a: Conv 1x1 (3 out, +Relu if relu_a) ; b: Conv 3x3 pad 1 (2 out) + Relu
+//  -> Concat(a, b) -> [BatchNormalization -> Relu] -> Conv 1x1 (2 out)
+ModelBuilder concat_net(bool relu_a, bool bn, std::int64_t axis = 1) {
+  ModelBuilder mb({1, 2, 4, 4});
+  mb.init("wa", {3, 2, 1, 1}, ramp(6, 1.0f, 0.0f, 51));
+  mb.init("wb", {2, 2, 3, 3}, ramp(36, 0.5f, 0.05f, 52));
+  mb.init("bb", {2}, {0.1f, -0.1f});
+  mb.init("wo", {2, 5, 1, 1}, ramp(10, 0.8f, 0.0f, 53));
+  mb.init("bn_s", {5}, {1.5f, 0.5f, 2.0f, 1.0f, 0.8f});
+  mb.init("bn_b", {5}, {0.1f, -0.2f, 0.0f, 0.3f, 0.05f});
+  mb.init("bn_m", {5}, {0.2f, 0.0f, -0.1f, 0.4f, 0.1f});
+  mb.init("bn_v", {5}, {1.0f, 0.5f, 2.0f, 0.3f, 1.2f});
+  mb.node("Conv", {"input", "wa"}, "a", "Conv_0");
+  std::string a = "a";
+  if (relu_a) {
+    mb.node("Relu", {"a"}, "ra", "Relu_1");
+    a = "ra";
+  }
+  auto* cb = mb.node("Conv", {"input", "wb", "bb"}, "b", "Conv_2");
+  ModelBuilder::ints(cb, "pads", {1, 1, 1, 1});
+  mb.node("Relu", {"b"}, "rb", "Relu_3");
+  auto* cat = mb.node("Concat", {a, "rb"}, "cat", "Concat_4");
+  ModelBuilder::i(cat, "axis", axis);
+  std::string x = "cat";
+  if (bn) {
+    auto* n = mb.node("BatchNormalization", {"cat", "bn_s", "bn_b", "bn_m", "bn_v"}, "bn", "BatchNormalization_5");
+    ModelBuilder::f(n, "epsilon", 1e-5f);
+    mb.node("Relu", {"bn"}, "rbn", "Relu_6");
+    x = "rbn";
+  }
+  mb.node("Conv", {x, "wo"}, "logits", "Conv_7");
+  mb.output("logits");
+  return mb;
+}
+
+TEST(Concat, BatchNormAfterConcatIsADepthwiseConv) {
+  FloatNetwork net = concat_net(true, true).import();
+  ASSERT_EQ(net.layers.size(), 5u);
+  EXPECT_EQ(net.layers[2].kind, LayerKind::Concat);
+  EXPECT_STREQ(to_string(net.layers[2].kind), "Concat");
+  EXPECT_FALSE(net.layers[2].has_weights());
+  EXPECT_EQ(net.layers[2].inputs, (std::vector<int>{net.layers[0].output, net.layers[1].output}));
+  EXPECT_EQ(net.layers[2].in, (Shape{3, 4, 4}));
+  EXPECT_EQ(net.layers[2].out, (Shape{5, 4, 4}));
+  const Layer& bn = net.layers[3];
+  EXPECT_EQ(bn.kind, LayerKind::Conv);
+  EXPECT_EQ(bn.name, "BatchNormalization_5");
+  EXPECT_EQ(bn.groups, 5);
+  EXPECT_EQ(bn.kernel_h, 1);
+  EXPECT_EQ(bn.kernel_w, 1);
+  EXPECT_EQ(bn.stride_h, 1);
+  EXPECT_EQ(bn.pad_h, 0);
+  EXPECT_TRUE(bn.relu);  // the Relu after it fused
+  EXPECT_EQ(bn.in, (Shape{5, 4, 4}));
+  EXPECT_EQ(bn.out, (Shape{5, 4, 4}));
+  const float s[5] = {1.5f, 0.5f, 2.0f, 1.0f, 0.8f}, b[5] = {0.1f, -0.2f, 0.0f, 0.3f, 0.05f},
+              m[5] = {0.2f, 0.0f, -0.1f, 0.4f, 0.1f}, v[5] = {1.0f, 0.5f, 2.0f, 0.3f, 1.2f};
+  ASSERT_EQ(bn.weight.size(), 5u);
+  for (int c = 0; c < 5; ++c) {
+    const double g = s[c] / std::sqrt(double(v[c]) + 1e-5);
+    EXPECT_NEAR(bn.weight[std::size_t(c)], g, 1e-6);
+    EXPECT_NEAR(bn.bias[std::size_t(c)], b[c] - m[c] * g, 1e-6);
+  }
+  // float: concatenation, then the per-channel affine map and ReLU
+  ImageSet imgs = random_images(30, 2, 4, 4, 54);
+  FloatModel fm(net);
+  for (std::size_t i = 0; i < 3; ++i) {
+    fm.run(imgs.image(i));
+    const auto& cat = fm.tensor(net.layers[2].output);
+    const auto& ta = fm.tensor(net.layers[0].output);
+    const auto& tb = fm.tensor(net.layers[1].output);
+    const auto& y = fm.tensor(bn.output);
+    for (std::size_t k = 0; k < 80; ++k) {
+      const float want = k < 48 ? ta[k] : tb[k - 48];
+      EXPECT_EQ(cat[k], want) << k;
+      const int c = int(k / 16);
+      EXPECT_NEAR(y[k], std::max(0.0, (cat[k] - m[c]) / std::sqrt(double(v[c]) + 1e-5) * s[c] + b[c]), 1e-5) << k;
+    }
+  }
+  // and the integer network runs it (depthwise 1x1 conv: bit for bit the direct convolution)
+  QuantizedNetwork q = quantize(net, imgs, 0);
+  EXPECT_FALSE(q.formats[std::size_t(net.layers[2].output)].is_signed);  // both inputs unsigned
+  GoldenModel gm(q);
+  for (std::size_t i = 0; i < 5; ++i) {
+    gm.run(imgs.image(i));
+    EXPECT_EQ(gm.tensor(bn.output), naive_grouped_int_conv(bn, q.layers[3], gm.tensor(net.layers[2].output)));
+  }
+
+  // a BatchNormalization after an AveragePool becomes one too
+  ModelBuilder ap({1, 2, 4, 4});
+  for (const char* n : {"s", "b", "m", "v"}) ap.init(n, {2}, {1.0f, 2.0f});
+  auto* pool = ap.node("AveragePool", {"input"}, "p", "AveragePool_0");
+  ModelBuilder::ints(pool, "kernel_shape", {2, 2});
+  ModelBuilder::ints(pool, "strides", {2, 2});
+  ap.node("BatchNormalization", {"p", "s", "b", "m", "v"}, "y", "BatchNormalization_1");
+  ap.output("y");
+  FloatNetwork n2 = ap.import();
+  ASSERT_EQ(n2.layers.size(), 2u);
+  EXPECT_EQ(n2.layers[1].kind, LayerKind::Conv);
+  EXPECT_EQ(n2.layers[1].groups, 2);
+  EXPECT_EQ(n2.layers[1].out, (Shape{2, 2, 2}));
+}
+
+TEST(Concat, DifferentScalesRequantizeEachInput) {
+  FloatNetwork net = concat_net(false, false).import();
+  ASSERT_EQ(net.layers.size(), 4u);
+  const Layer& cat = net.layers[2];
+  ASSERT_EQ(cat.kind, LayerKind::Concat);
+  // ranges by hand: a (signed) 2.0, b (unsigned) 0.5, the concatenation 0.6
+  std::vector<double> ranges(net.tensors.size(), 1.0);
+  ranges[std::size_t(net.layers[0].output)] = 2.0;
+  ranges[std::size_t(net.layers[1].output)] = 0.5;
+  ranges[std::size_t(cat.output)] = 0.6;
+  QuantizedNetwork q = quantize_with_ranges(net, ranges);
+  const ActFormat& fa = q.formats[std::size_t(cat.inputs[0])];
+  const ActFormat& fb = q.formats[std::size_t(cat.inputs[1])];
+  const ActFormat& fo = q.formats[std::size_t(cat.output)];
+  EXPECT_TRUE(fa.is_signed);
+  EXPECT_FALSE(fb.is_signed);
+  EXPECT_TRUE(fo.is_signed);  // one signed input
+  EXPECT_NEAR(fo.scale, 0.6 / 127, 1e-12);
+  const QuantLayer& ql = q.layers[2];
+  ASSERT_EQ(ql.requant.size(), 2u);
+  EXPECT_EQ(ql.requant[0].multiplier, make_requant(fa.scale / fo.scale).multiplier);
+  EXPECT_EQ(ql.requant[0].shift, make_requant(fa.scale / fo.scale).shift);
+  EXPECT_EQ(ql.requant[1].multiplier, make_requant(fb.scale / fo.scale).multiplier);
+  EXPECT_EQ(ql.requant[1].shift, make_requant(fb.scale / fo.scale).shift);
+  EXPECT_EQ(ql.out_min, -127);
+  EXPECT_EQ(ql.out_max, 127);
+
+  ImageSet imgs = random_images(20, 2, 4, 4, 55);
+  GoldenModel gm(q);
+  FloatModel fm(net);
+  bool clamped = false;
+  for (std::size_t i = 0; i < imgs.count(); ++i) {
+    gm.run(imgs.image(i));
+    const auto& a = gm.tensor(cat.inputs[0]);
+    const auto& b = gm.tensor(cat.inputs[1]);
+    const auto& y = gm.tensor(cat.output);
+    ASSERT_EQ(y.size(), a.size() + b.size());
+    for (std::size_t k = 0; k < a.size(); ++k) {
+      const std::int64_t v = (std::int64_t(a[k]) * ql.requant[0].multiplier + (std::int64_t(1) << (ql.requant[0].shift - 1))) >>
+                             ql.requant[0].shift;
+      EXPECT_EQ(y[k], std::int32_t(std::clamp<std::int64_t>(v, -127, 127))) << k;
+      clamped = clamped || v > 127 || v < -127;
+    }
+    for (std::size_t k = 0; k < b.size(); ++k)
+      EXPECT_EQ(y[a.size() + k], imcvp_requantize(b[k], 0, ql.requant[1].multiplier, ql.requant[1].shift, -127, 127)) << k;
+    // float: the plain concatenation
+    fm.run(imgs.image(i));
+    std::vector<float> want = fm.tensor(cat.inputs[0]);
+    want.insert(want.end(), fm.tensor(cat.inputs[1]).begin(), fm.tensor(cat.inputs[1]).end());
+    EXPECT_EQ(fm.tensor(cat.output), want);
+  }
+  EXPECT_TRUE(clamped);  // a's range 2.0 is wider than the output's 0.6
+
+  // calibrated: the output's range is the larger of its inputs'
+  std::vector<double> r = calibrate(net, imgs, 0);
+  EXPECT_EQ(r[std::size_t(cat.output)], std::max(r[std::size_t(cat.inputs[0])], r[std::size_t(cat.inputs[1])]));
+}
+
+TEST(Concat, ErrorsNameTheNode) {
+  std::string e = error_of(concat_net(true, false, 2));
+  EXPECT_NE(e.find("node 'Concat_4' (Concat): concatenation along axis 2 of [1,3,4,4] is not supported"), std::string::npos) << e;
+  // channels of different planes
+  ModelBuilder mb({1, 1, 4, 4});
+  auto* mp = mb.node("MaxPool", {"input"}, "p", "MaxPool_0");
+  ModelBuilder::ints(mp, "kernel_shape", {2, 2});
+  ModelBuilder::ints(mp, "strides", {2, 2});
+  auto* cat = mb.node("Concat", {"input", "p"}, "y", "Concat_1");
+  ModelBuilder::i(cat, "axis", 1);
+  mb.output("y");
+  e = error_of(mb);
+  EXPECT_NE(e.find("node 'Concat_1' (Concat): input 'p' has dims [1,1,2,2], input 'input' [1,1,4,4]; only concatenating "
+                   "channels of equal height and width is supported"),
+            std::string::npos)
+      << e;
+  // a single activation input is the input itself
+  ModelBuilder one({1, 2, 3, 3});
+  one.init("w", {1, 2, 1, 1}, {1.0f, 2.0f});
+  auto* c1 = one.node("Concat", {"input"}, "cat", "Concat_0");
+  ModelBuilder::i(c1, "axis", 1);
+  one.node("Conv", {"cat", "w"}, "y", "Conv_1");
+  one.output("y");
+  FloatNetwork net = one.import();
+  ASSERT_EQ(net.layers.size(), 1u);
+  EXPECT_EQ(net.layers[0].inputs[0], net.input);
+}
+
+// input 1x4x4 -> Conv 1x1 (w = 10) -> Clip(0, 6) -> Conv 1x1 (w = 1)
+ModelBuilder relu6_net(float lo, bool attrs = false) {
+  ModelBuilder mb({1, 1, 4, 4});
+  mb.init("w", {1, 1, 1, 1}, {10.0f});
+  mb.init("w2", {1, 1, 1, 1}, {1.0f});
+  mb.init("lo", {}, {lo});
+  mb.init("hi", {}, {6.0f});
+  mb.node("Conv", {"input", "w"}, "c", "Conv_0");
+  if (attrs) {  // opset 6 style
+    auto* n = mb.node("Clip", {"c"}, "r", "Clip_1");
+    ModelBuilder::f(n, "min", lo);
+    ModelBuilder::f(n, "max", 6.0f);
+  } else {
+    mb.node("Clip", {"c", "lo", "hi"}, "r", "Clip_1");
+  }
+  mb.node("Conv", {"r", "w2"}, "logits", "Conv_2");
+  mb.output("logits");
+  return mb;
+}
+
+TEST(Relu6, ClipFusesWithClipMaxAndClampsTheIntegers) {
+  for (bool attrs : {false, true}) {
+    FloatNetwork net = relu6_net(0.0f, attrs).import();
+    ASSERT_EQ(net.layers.size(), 2u);
+    const Layer& l = net.layers[0];
+    EXPECT_TRUE(l.relu);
+    EXPECT_TRUE(l.has_clip());
+    EXPECT_EQ(l.clip_max, 6.0f);
+    EXPECT_FALSE(net.layers[1].has_clip());
+    EXPECT_EQ(net.layers[1].clip_max, std::numeric_limits<float>::infinity());
+    // float: min(max(10 x, 0), 6)
+    FloatModel fm(net);
+    for (int p : {0, 51, 100, 153, 154, 200, 255}) {
+      std::vector<std::uint8_t> img(16, std::uint8_t(p));
+      fm.run(img.data());
+      EXPECT_NEAR(fm.tensor(l.output)[0], std::min(6.0, 10.0 * p / 255.0), 1e-5) << p;
+    }
+  }
+  FloatNetwork net = relu6_net(0.0f).import();
+  const Layer& l = net.layers[0];
+  // a range wider than the clamp (10): u8 with scale 10/255, out_max = round(6 / (10/255)) = 153
+  std::vector<double> ranges(net.tensors.size(), 1.0);
+  ranges[std::size_t(l.output)] = 10.0;
+  ranges[std::size_t(net.output)] = 10.0;
+  QuantizedNetwork q = quantize_with_ranges(net, ranges);
+  EXPECT_FALSE(q.formats[std::size_t(l.output)].is_signed);
+  EXPECT_NEAR(q.formats[std::size_t(l.output)].scale, 10.0 / 255, 1e-12);
+  EXPECT_EQ(q.layers[0].out_min, 0);
+  EXPECT_EQ(q.layers[0].out_max, 153);
+  EXPECT_EQ(q.layers[1].out_max, 32767);
+  GoldenModel gm(q);
+  for (int p = 0; p < 256; ++p) {
+    std::vector<std::uint8_t> img(16, std::uint8_t(p));
+    gm.run(img.data());
+    const std::int32_t want = std::min(153, int(std::floor(p * 10.0 / 255.0 / (10.0 / 255) + 0.5)));
+    EXPECT_EQ(gm.tensor(l.output)[0], want) << p;
+  }
+  // calibrated: the range is the clamp itself (6), and out_max is the format's
+  ImageSet imgs = random_images(10, 1, 4, 4, 56);
+  QuantizedNetwork qc = quantize(net, imgs, 0);
+  EXPECT_NEAR(qc.formats[std::size_t(l.output)].scale, 6.0 / 255, 1e-7);
+  EXPECT_EQ(qc.layers[0].out_max, 255);
+
+  // min != 0: an error naming the node
+  std::string e = error_of(relu6_net(-1.0f));
+  EXPECT_NE(e.find("node 'Clip_1' (Clip): min -1"), std::string::npos) << e;
+  EXPECT_NE(e.find("is not supported (only min = 0: Clip as ReLU/ReLU6)"), std::string::npos) << e;
+  ModelBuilder nomin({1, 1, 2, 2});
+  nomin.init("hi", {}, {6.0f});
+  nomin.node("Clip", {"input", "", "hi"}, "y", "Clip_0");
+  nomin.output("y");
+  e = error_of(nomin);
+  EXPECT_NE(e.find("node 'Clip_0' (Clip): min -inf (none) is not supported"), std::string::npos) << e;
+}
+
+TEST(Relu6, UnfusableClipIsAOneByOneMaxPool) {
+  // c is read by the Clip and by the Add: the ReLU6 becomes its own layer
+  ModelBuilder mb({1, 1, 4, 4});
+  mb.init("w", {2, 1, 1, 1}, {10.0f, -10.0f});
+  mb.init("lo", {}, {0.0f});
+  mb.init("hi", {}, {6.0f});
+  mb.node("Conv", {"input", "w"}, "c", "Conv_0");
+  mb.node("Clip", {"c", "lo", "hi"}, "r", "Clip_1");
+  mb.node("Add", {"r", "c"}, "s", "Add_2");
+  mb.output("s");
+  FloatNetwork net = mb.import();
+  ASSERT_EQ(net.layers.size(), 3u);
+  EXPECT_EQ(net.layers[1].kind, LayerKind::MaxPool);
+  EXPECT_TRUE(net.layers[1].relu);
+  EXPECT_EQ(net.layers[1].clip_max, 6.0f);
+  FloatModel fm(net);
+  std::vector<std::uint8_t> img(16, 255);
+  fm.run(img.data());
+  EXPECT_NEAR(fm.tensor(net.layers[1].output)[0], 6.0, 1e-6);
+  EXPECT_NEAR(fm.tensor(net.layers[1].output)[16], 0.0, 1e-6);
+}
+
+TEST(SyntheticImages, DeterministicAndUnlabeled) {
+  // std::mt19937_64's sequence is fixed by the C++ standard (its 10000th
+  // output of the default seed is 9981545732273789042)
+  std::mt19937_64 check;
+  check.discard(9999);
+  ASSERT_EQ(check(), 9981545732273789042ull);
+  ImageSet s = make_random_images(3, 2, 2, 2, 42);
+  EXPECT_EQ(s.count(), 2u);
+  EXPECT_EQ(s.image_size(), 12u);
+  EXPECT_FALSE(s.has_labels());
+  EXPECT_TRUE(s.labels.empty());
+  const std::uint8_t first[8] = {193, 163, 192, 34, 231, 24, 147, 95};  // top bytes of mt19937_64(42)
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(s.pixels[std::size_t(i)], first[i]) << i;
+  EXPECT_EQ(make_random_images(3, 2, 2, 2, 42).pixels, s.pixels);
+  EXPECT_NE(make_random_images(3, 2, 2, 2, 43).pixels, s.pixels);
+  EXPECT_EQ(make_random_images(1, 1, 8, 1, 1).pixels, (std::vector<std::uint8_t>{34, 34, 115, 5, 89, 233, 120, 19}));
+  EXPECT_THROW(make_random_images(0, 2, 2, 1, 1), CompileError);
+  // a labeled set keeps counting as before
+  ImageSet l = random_images(5, 1, 2, 2, 1);
+  EXPECT_EQ(l.count(), 5u);
+  EXPECT_TRUE(l.has_labels());
+}
+
+TEST(SyntheticImages, CompileWithSyntheticAndWithoutCalibration) {
+  ConvNetParams p;
+  const std::string path = conv_net(p).save("synthetic.onnx");
+  CompileOptions o;
+  o.onnx_path = path;
+  o.dataset = "synthetic";
+  o.synthetic_seed = 7;
+  o.calibration_images = 8;
+  o.eval_images = 64;
+  o.threads = 2;
+  CompileReport r = compile(o);
+  EXPECT_TRUE(r.network.calibrated);
+  EXPECT_EQ(r.calibration_images, 8u);
+  EXPECT_EQ(r.accuracy.images, 64u);
+  EXPECT_FALSE(r.accuracy.labeled);
+  EXPECT_EQ(r.accuracy.float_correct, 0u);
+  EXPECT_EQ(r.accuracy.golden_correct, 0u);
+  EXPECT_GT(r.accuracy.agree, 48u);
+  // the calibration images are seed 7's: the same network as quantizing them by hand
+  FloatNetwork net = import_onnx(path);
+  QuantizedNetwork q = quantize(net, make_random_images(1, 6, 6, 8, 7), 0);
+  for (std::size_t t = 0; t < q.formats.size(); ++t) EXPECT_EQ(q.formats[t].scale, r.network.formats[t].scale) << t;
+  // and evaluation used seed 8's
+  EXPECT_EQ(evaluate(q, make_random_images(1, 6, 6, 64, 8), 0, 1).agree, r.accuracy.agree);
+  std::ostringstream os;
+  print_report(os, r);
+  EXPECT_NE(os.str().find("calibration: 8 synthetic images"), std::string::npos) << os.str();
+  EXPECT_NE(os.str().find("on 64 unlabeled synthetic images: float and golden (integer) give the same prediction on"),
+            std::string::npos)
+      << os.str();
+
+  // no calibration: placeholder ranges, calibrated == false
+  o.calibration_images = 0;
+  o.eval_images = 0;
+  r = compile(o);
+  EXPECT_FALSE(r.network.calibrated);
+  EXPECT_EQ(r.calibration_images, 0u);
+  EXPECT_EQ(r.accuracy.images, 0u);
+  const ActFormat& f0 = r.network.formats[std::size_t(r.network.net.layers[0].output)];
+  EXPECT_FALSE(f0.is_signed);  // ReLU
+  EXPECT_NEAR(f0.scale, 1.0 / 255, 1e-12);
+  EXPECT_NEAR(r.network.formats[std::size_t(r.network.net.output)].scale, 1.0 / 32767, 1e-12);
+  os.str("");
+  print_report(os, r);
+  EXPECT_NE(os.str().find("calibration: none: placeholder activation ranges, for performance estimation only"),
+            std::string::npos)
+      << os.str();
+  EXPECT_FALSE(quantize_uncalibrated(net).calibrated);
+  EXPECT_THROW(evaluate(r.network, make_random_images(1, 6, 6, 4, 1)), CompileError);
+  // that it cannot be evaluated is said up front
+  o.eval_images = 10;
+  try {
+    compile(o);
+    FAIL() << "no error";
+  } catch (const CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find("eval_images = 10 needs calibration"), std::string::npos) << e.what();
+  }
+  o.dataset = "imagenet";
+  try {
+    compile(o);
+    FAIL() << "no error";
+  } catch (const CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find("dataset 'imagenet' is not known (use 'fashion-mnist' or 'synthetic')"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // ------------------------------------------------------------------- data --
 
 TEST(FashionMnist, ReadsGzippedAndPlainIdx) {
@@ -972,5 +1502,65 @@ TEST(TrainedNetworks, GoldenAccuracyWithinOnePointFiveOfFloat) {
     EXPECT_EQ(r.accuracy.images, 500u);
     EXPECT_GT(r.accuracy.float_percent(), 70.0) << p;
     EXPECT_LE(std::fabs(r.accuracy.golden_percent() - r.accuracy.float_percent()), 1.5) << p;
+  }
+}
+
+// ------------------------------------------------ ImageNet-scale networks --
+
+// networks/imagenet/generate.py's networks, when IMCVP_IMAGENET_DIR names the
+// folder it wrote them to (generate.py all --out DIR): import, quantize
+// without and with (synthetic) calibration, one image through the float and
+// golden models; prints the times.
+TEST(ImageNetNetworks, ImportQuantizeAndRunOneImage) {
+  const char* dir = std::getenv("IMCVP_IMAGENET_DIR");
+  if (!dir) GTEST_SKIP() << "set IMCVP_IMAGENET_DIR to the folder of networks/imagenet/generate.py's networks";
+  const char* only = std::getenv("IMCVP_IMAGENET_ONLY");
+  for (const char* name : {"resnet18", "resnet50", "vgg16", "mobilenet_v2", "densenet121"}) {
+    if (only && std::string(only) != name) continue;
+    const std::string path = std::string(dir) + "/" + name + ".onnx";
+    if (!fs::exists(path)) continue;
+    using clock = std::chrono::steady_clock;
+    auto secs = [](clock::time_point t0) { return std::chrono::duration<double>(clock::now() - t0).count(); };
+    auto t0 = clock::now();
+    FloatNetwork net = import_onnx(path);
+    const double t_import = secs(t0);
+    FloatNetwork copy = net;
+    t0 = clock::now();
+    QuantizedNetwork qu = quantize_uncalibrated(std::move(copy));  // as compile() does
+    const double t_quant0 = secs(t0);
+    EXPECT_FALSE(qu.calibrated);
+    const Shape in = net.input_shape();
+    ImageSet imgs = make_random_images(in.c, in.h, in.w, 2, 1);
+    FloatModel fm(net);
+    t0 = clock::now();
+    const std::vector<float> f = fm.run(imgs.image(0));
+    const double t_float = secs(t0);
+    t0 = clock::now();
+    QuantizedNetwork q = quantize(net, imgs, 1);
+    const double t_quant1 = secs(t0);
+    EXPECT_TRUE(q.calibrated);
+    GoldenModel gm(q);
+    t0 = clock::now();
+    const std::vector<std::int32_t> g = gm.run(imgs.image(0));
+    const double t_golden = secs(t0);
+    // the integer logits follow the float ones (the image it was calibrated on)
+    const double s = q.formats[std::size_t(net.output)].scale;
+    double worst = 0, span = 0;
+    for (std::size_t k = 0; k < f.size(); ++k) {
+      worst = std::max(worst, std::fabs(g[k] * s - f[k]));
+      span = std::max(span, double(std::fabs(f[k])));
+    }
+    std::uint64_t macs = 0, weights = 0;
+    for (const Layer& l : net.layers) {
+      macs += l.macs();
+      weights += l.weight.size();
+    }
+    std::printf("%-13s %3zu layers, %6.2f M weights, %6.3f G MACs: import %.2f s, quantize uncalibrated %.2f s, "
+                "float 1 image %.2f s, quantize with 1 image %.2f s, golden 1 image %.2f s; "
+                "golden - float logits: %.3g of %.3g\n",
+                name, net.layers.size(), double(weights) / 1e6, double(macs) / 1e9, t_import, t_quant0, t_float,
+                t_quant1, t_golden, worst, span);
+    EXPECT_LT(worst, 0.2 * span) << name;
+    EXPECT_EQ(net.output_shape().c, 1000);
   }
 }

@@ -564,15 +564,15 @@ TEST_F(ScratchScenario, AcceleratorFieldsRead) {
 }
 
 TEST_F(ScratchScenario, AcceleratorErrors) {
-  EXPECT_EQ(error_after_firmware("accelerator:\n  tiles: 17\n"),
-            where(3, 10) + "accelerator.tiles: '17' is too large (at most 16)");
+  EXPECT_EQ(error_after_firmware("accelerator:\n  tiles: 65\n"),
+            where(3, 10) + "accelerator.tiles: '65' is too large (at most 64)");
   EXPECT_EQ(error_after_firmware("trace:\n  signals: [cpu, accel]\n"),
             where(3, 18) + "trace.signals[1]: signal group 'accel' needs an accelerator "
                            "(accelerator.tiles > 0)");
   EXPECT_EQ(error_after_firmware("accelerator:\n  tiles: 1\nplatform:\n  memory: {base: 0x40000000}\n"),
             where(5, 18) + "platform.memory.base: main memory [0x40000000, 0x41000000) overlaps "
-                           "the accelerator tiles registers at [0x40000000, 0x41000000)");
-  EXPECT_EQ(error_after_firmware("accelerator:\n  tile: {buffer_size: 1 MiB}\n").substr(0, where(3, 23).size() + 30),
+                           "the accelerator tiles registers at [0x40000000, 0x80000000)");
+  EXPECT_EQ(error_after_firmware("accelerator:\n  tile: {buffer_size: 16 MiB}\n").substr(0, where(3, 23).size() + 30),
             (where(3, 23) + "accelerator.tile.buffer_size: ").substr(0, where(3, 23).size() + 30));
 }
 

@@ -321,6 +321,87 @@ TEST(Tile, ConvolutionReluPoolingAndAddEqualTheReference) {
   cpu.w(IMCVP_TILE_IRQ_STATUS, 0xffffffff);
 }
 
+// A grouped convolution: 6 channels, 6 groups (depthwise), 3x3 pad 1 on
+// crossbars of 16 rows and 4 outputs: imcvp_group_pack gives one group per
+// pack (9 rows; two packs would need 18), and a 1x1 depthwise one packs 4
+// groups per crossbar as a block-diagonal matrix. Both equal the direct
+// per-channel reference; the REQUANT op rescales a tensor into a channel
+// range of another (a Concat).
+TEST(Tile, GroupedConvolutionPacksAndRequantEqualTheReference) {
+  Harness& h = harness();
+  Driver& cpu = h.cpu;
+  const CrossbarParams& p = h.tile.params().crossbar;
+  std::mt19937 rng(11);
+  const unsigned C = 6, H = 4, Wd = 4;
+  std::vector<uint8_t> x(C * H * Wd);
+  for (auto& v : x) v = uint8_t(rng() % 256);
+  cpu.put(kIn, x.data(), x.size());
+  for (unsigned k : {3u, 1u}) {
+    const unsigned Kg = k * k, pad = k / 2;
+    const unsigned pack = imcvp_group_pack(C, Kg, 1, p.rows, p.max_outputs());
+    ASSERT_EQ(pack, k == 3 ? 1u : 4u);
+    std::vector<int32_t> W(size_t(C) * Kg);  // W[o][ky][kx]
+    for (auto& w : W) w = int32_t(rng() % 255) - 127;
+    // pack pk: groups [pk pack, ...) block-diagonal on one crossbar (Kg * pack <= 16 rows)
+    const unsigned packs = (C + pack - 1) / pack;
+    for (unsigned pk = 0; pk < packs; ++pk) {
+      const unsigned gn = std::min(pack, C - pk * pack);
+      std::vector<int32_t> sub(size_t(Kg * gn) * gn, 0);
+      for (unsigned g = 0; g < gn; ++g)
+        for (unsigned r = 0; r < Kg; ++r) sub[size_t(g * Kg + r) * gn + g] = W[size_t(pk * pack + g) * Kg + r];
+      const WeightMapping m = map_weights(p, sub, Kg * gn, gn);
+      cpu.put(kLevels, m.levels.data(), m.levels.size());
+      imcvp_layer_desc d = desc(IMCVP_OP_PROGRAM);
+      d.xbar = uint16_t(pk);
+      d.param_off = kLevels;
+      ASSERT_EQ(cpu.run(d), uint32_t(IMCVP_TILE_STATUS_DONE)) << h.tile.error_message();
+    }
+    auto rq = random_requant(rng, C, true);
+    for (auto& r : rq) r.shift += 2;
+    cpu.put(kParam, rq.data(), rq.size() * sizeof rq[0]);
+    imcvp_layer_desc d = desc(IMCVP_OP_CONV);
+    d.in_c = C, d.in_h = H, d.in_w = Wd, d.out_c = C, d.out_h = H, d.out_w = Wd;
+    d.kernel_h = d.kernel_w = uint8_t(k), d.pad_h = d.pad_w = uint8_t(pad), d.groups = uint16_t(C);
+    d.in_bits = 8, d.xbar = 0, d.out_min = 0, d.out_max = 255;
+    ASSERT_EQ(cpu.run(d), uint32_t(IMCVP_TILE_STATUS_DONE)) << h.tile.error_message();
+    std::vector<uint8_t> y(C * H * Wd);
+    cpu.get(kOut, y.data(), y.size());
+    for (unsigned c = 0; c < C; ++c)
+      for (unsigned oy = 0; oy < H; ++oy)
+        for (unsigned ox = 0; ox < Wd; ++ox) {
+          int64_t acc = 0;
+          for (unsigned ky = 0; ky < k; ++ky)
+            for (unsigned kx = 0; kx < k; ++kx) {
+              const int iy = int(oy + ky) - int(pad), ix = int(ox + kx) - int(pad);
+              if (iy >= 0 && ix >= 0 && iy < int(H) && ix < int(Wd))
+                acc += int64_t(W[size_t(c) * Kg + ky * k + kx]) * x[(c * H + iy) * Wd + ix];
+            }
+          ASSERT_EQ(int32_t(y[(c * H + oy) * Wd + ox]), ref_requant(acc, rq[c], 0, 255))
+              << "kernel " << k << " channel " << c << " at " << oy << "," << ox;
+        }
+  }
+  // a grouped layer needing more crossbars than the tile has is refused
+  imcvp_layer_desc big = desc(IMCVP_OP_CONV);
+  big.in_c = 64, big.in_h = 3, big.in_w = 3, big.out_c = 64, big.out_h = 3, big.out_w = 3;
+  big.kernel_h = big.kernel_w = 3, big.pad_h = big.pad_w = 1, big.groups = 64, big.in_bits = 8;
+  EXPECT_EQ(cpu.run(big), uint32_t(IMCVP_TILE_STATUS_ERROR));
+  EXPECT_EQ(cpu.r(IMCVP_TILE_ERROR), uint32_t(IMCVP_TILE_ERR_XBARS));
+
+  // REQUANT: 2 channels of u8 into channels 3..4 of a 5-channel s8 tensor
+  imcvp_requant r{0, 40000, 17};  // x 0.305
+  cpu.put(kParam, &r, sizeof r);
+  std::vector<int8_t> before(5 * 16, 9);
+  cpu.put(kOut, before.data(), before.size());
+  imcvp_layer_desc rqd = desc(IMCVP_OP_REQUANT);
+  rqd.in_c = rqd.out_c = 2, rqd.in_h = rqd.out_h = 4, rqd.in_w = rqd.out_w = 4;
+  rqd.out_fmt = IMCVP_FMT_S8, rqd.out_off = kOut + 3 * 16, rqd.out_min = -127, rqd.out_max = 127;
+  ASSERT_EQ(cpu.run(rqd), uint32_t(IMCVP_TILE_STATUS_DONE)) << h.tile.error_message();
+  std::vector<int8_t> after(5 * 16);
+  cpu.get(kOut, after.data(), after.size());
+  for (unsigned i = 0; i < 5 * 16; ++i)
+    EXPECT_EQ(int32_t(after[i]), i < 48 ? 9 : imcvp_requantize(x[i - 48], 0, 40000, 17, -127, 127)) << i;
+}
+
 TEST(Tile, BadDescriptorsEndInErrorWithACode) {
   Harness& h = harness();
   Driver& cpu = h.cpu;

@@ -122,8 +122,9 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
         if (p.tile >= h->tiles || p.group >= h->group_count || p.desc.magic != IMCVP_DESC_MAGIC ||
             p.desc.op != IMCVP_OP_PROGRAM || p.desc.xbar >= h->crossbars_per_tile)
             FAIL("program record %" PRIu32 " is not a PROGRAM of a crossbar of the chip", i);
-        if (p.levels_off < h->levels_off || (p.levels_off & 3u) ||
-            (uint64_t)p.levels_off + cells > (uint64_t)h->levels_off + h->levels_bytes)
+        if (!(h->flags & IMCVP_IMAGE_FLAG_NO_LEVELS) &&
+            (p.levels_off < h->levels_off || (p.levels_off & 3u) ||
+             (uint64_t)p.levels_off + cells > (uint64_t)h->levels_off + h->levels_bytes))
             FAIL("program record %" PRIu32 ": levels outside the levels section", i);
     }
     rt->layers = h->layer_count;
@@ -135,9 +136,12 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
             FAIL("layer %" PRIu32 " on tile %u of %u", i, l.tile, h->tiles);
         if (l.group >= h->group_count)
             FAIL("layer %" PRIu32 " in group %u of %" PRIu32, i, l.group, h->group_count);
-        if (d->magic != IMCVP_DESC_MAGIC || d->version != IMCVP_DESC_VERSION || d->op < IMCVP_OP_CONV ||
-            d->op > IMCVP_OP_ADD)
+        const int copy_only = d->op == IMCVP_IMAGE_OP_COPY;
+        if (d->magic != IMCVP_DESC_MAGIC || d->version != IMCVP_DESC_VERSION ||
+            !(copy_only || (d->op >= IMCVP_OP_CONV && d->op <= IMCVP_OP_REQUANT && d->op != IMCVP_OP_PROGRAM)))
             FAIL("layer %" PRIu32 ": bad descriptor (magic, version or op %u)", i, d->op);
+        if (copy_only && (l.src_tile[0] == IMCVP_IMAGE_NO_TILE || l.param_count))
+            FAIL("layer %" PRIu32 ": a copy record without a source", i);
         if ((l.desc_off & 3u) || !inside(l.desc_off, sizeof *d, h->buffer_bytes))
             FAIL("layer %" PRIu32 ": descriptor at buffer offset 0x%" PRIx32 " outside the buffer", i, l.desc_off);
         if (l.param_count &&
@@ -152,6 +156,7 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
         r->net_layer = l.net_layer;
         r->group = l.group;
         r->tile = l.tile;
+        r->copy_only = (uint8_t)copy_only;
         for (int k = 0; k < 2; ++k) {
             if (l.src_tile[k] == IMCVP_IMAGE_NO_TILE)
                 continue;
@@ -191,6 +196,12 @@ static int program_group(imcvp_rt *rt, uint32_t group)
     const imcvp_image_header *h = &rt->h;
     const uint32_t image = (uint32_t)(uintptr_t)rt->image;
     const uint32_t cells = (uint32_t)h->rows * h->cols;
+    if (h->flags & IMCVP_IMAGE_FLAG_NO_LEVELS) {
+        if (rt->resident_group != group && h->group_count > 1)
+            FAIL("the image carries no cell levels, so it cannot rewrite crossbars for group %" PRIu32, group);
+        rt->resident_group = group; /* taken as programmed already */
+        return 0;
+    }
     for (uint32_t t = 0; t < h->tiles; ++t) {
         imcvp_image_tile it;
         memcpy(&it, rt->image + h->tiles_off + t * sizeof it, sizeof it);
@@ -225,6 +236,8 @@ int imcvp_rt_load(imcvp_rt *rt)
         const uint32_t rec = h->layers_off + i * (uint32_t)sizeof(imcvp_image_layer);
         imcvp_image_layer l;
         memcpy(&l, rt->image + rec, sizeof l);
+        if (l.desc.op == IMCVP_IMAGE_OP_COPY)
+            continue;
         if (imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(l.tile, l.desc_off), image + rec + (uint32_t)offsetof(imcvp_image_layer, desc),
                         IMCVP_LAYER_DESC_SIZE))
             return -1;
@@ -304,7 +317,7 @@ int imcvp_rt_infer(imcvp_rt *rt, const uint8_t *pixels, int32_t *scores)
                 return -1;
             rt->reprogrammings++;
         }
-        if (copy_inputs(l) || imcvp_tile_run(l->tile_addr, l->desc_off, "layer", l->net_layer))
+        if (copy_inputs(l) || (!l->copy_only && imcvp_tile_run(l->tile_addr, l->desc_off, "layer", l->net_layer)))
             return -1;
     }
     if (read_output(rt, scores))
@@ -323,6 +336,9 @@ int imcvp_rt_pipeline_check(imcvp_rt *rt)
     rt->stage_first[0] = 0;
     for (uint32_t i = 0; i < rt->layers; ++i) {
         const imcvp_rt_layer *l = &rt->layer[i];
+        if (l->copy_only)
+            PFAIL("layer %u is split over tiles (its slices are gathered by copies); a stage is one tile",
+                  l->net_layer);
         if (l->tile < s)
             PFAIL("layer %u on tile %u runs after a layer on tile %" PRIu32 "; stages must follow the tiles in order",
                   l->net_layer, l->tile, s);

@@ -25,6 +25,7 @@
 #define IMCVP_OP_AVGPOOL 4 /* window sum (padding = zeros), requantized; also global */
 #define IMCVP_OP_ADD 5     /* residual add of two tensors, requantized */
 #define IMCVP_OP_PROGRAM 6 /* write-and-verify cell levels into one crossbar */
+#define IMCVP_OP_REQUANT 7 /* elementwise requantize (a Concat input into its channel range) */
 
 /* element formats: byte width in bits 0-2 (1, 2 or 4), bit 7 = signed */
 #define IMCVP_FMT_BYTES_MASK 0x07
@@ -90,10 +91,35 @@ typedef struct __attribute__((packed)) imcvp_layer_desc {
   int32_t out_min, out_max; /* output clamp (out_min = 0 with a fused ReLU) */
   int32_t add_mult_a, add_mult_b; /* Add: q = (a Ma + b Mb + 2^(S-1)) >> S */
   int32_t add_shift;
-  uint32_t reserved; /* 0 */
+  /* Conv: channel groups (0 or 1: dense). Group g reads input channels
+   * [g in_c/groups, (g+1) in_c/groups) and writes output channels
+   * [g out_c/groups, (g+1) out_c/groups); imcvp_group_pack() says how
+   * many groups share one set of crossbars. */
+  uint16_t groups;
+  uint16_t reserved; /* 0 */
 } imcvp_layer_desc;
 
 #define IMCVP_LAYER_DESC_SIZE 72
+
+/* A grouped convolution on crossbars of `rows` rows and `max_outputs`
+ * outputs: `pack` consecutive groups share one set of crossbars as a
+ * block-diagonal matrix (group j of the pack on weight rows [j kg, (j+1) kg)
+ * and outputs [j ng, (j+1) ng), every other cell at weight 0), where
+ * kg = in_c / groups x kernel_h x kernel_w and ng = out_c / groups. Pack p
+ * (groups [p pack, (p+1) pack)) uses crossbars
+ * xbar + p x ceil(pack kg / rows) x ceil(pack ng / max_outputs).
+ * Depthwise 3x3 on 128 x 128 crossbars of 16 outputs: 14 channels a pack.
+ * The one definition the compiler's placement and the tile use. */
+static inline unsigned imcvp_group_pack(unsigned groups, unsigned kg, unsigned ng, unsigned rows,
+                                        unsigned max_outputs)
+{
+    unsigned p;
+    if (groups <= 1 || kg == 0 || ng == 0 || kg > rows || ng > max_outputs) return 1;
+    p = rows / kg;
+    if (max_outputs / ng < p) p = max_outputs / ng;
+    if (p > groups) p = groups;
+    return p ? p : 1;
+}
 
 #ifdef __cplusplus
 static_assert(sizeof(imcvp_layer_desc) == IMCVP_LAYER_DESC_SIZE, "descriptor layout");

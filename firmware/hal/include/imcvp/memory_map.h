@@ -93,15 +93,19 @@
  * Tile n occupies [IMCVP_TILE_BASE + n * IMCVP_TILE_STRIDE, + IMCVP_TILE_STRIDE):
  * control registers at +IMCVP_TILE_REGS, its local buffer (SRAM holding
  * descriptors, activations, requantization constants and cell levels) at
- * +IMCVP_TILE_BUF (size: read IMCVP_TILE_BUF_SIZE, at most IMCVP_TILE_BUF_MAX). */
+ * +IMCVP_TILE_BUF (size: read IMCVP_TILE_BUF_SIZE, at most IMCVP_TILE_BUF_MAX).
+ * 64 tiles of 16 MiB fill [0x4000_0000, 0x8000_0000) up to main RAM; the
+ * buffer window (8 MiB) holds a 224 x 224 layer's input and output
+ * (VGG-16's conv1_2: 2 x 3.2 MB). */
 #define IMCVP_TILE_BASE 0x40000000
-#define IMCVP_TILE_STRIDE 0x00100000
-#define IMCVP_TILE_MAX_TILES 16
+#define IMCVP_TILE_STRIDE 0x01000000
+#define IMCVP_TILE_MAX_TILES 64
 #define IMCVP_TILE_REGS 0x00000
 #define IMCVP_TILE_REGS_SIZE 0x01000
-#define IMCVP_TILE_BUF 0x80000
-#define IMCVP_TILE_BUF_MAX 0x80000
+#define IMCVP_TILE_BUF 0x800000
+#define IMCVP_TILE_BUF_MAX 0x800000
 #define IMCVP_TILE_ADDR(n) (IMCVP_TILE_BASE + (n) * IMCVP_TILE_STRIDE)
+#define IMCVP_TILE_MAX_XBARS 4096 /* crossbar macros one tile holds at most (NUM_XBARS) */
 /* registers (offsets in the register block) */
 #define IMCVP_TILE_CTRL 0x00        /* write: START, RESET */
 #define IMCVP_TILE_STATUS 0x04      /* read: BUSY, DONE, ERROR */

@@ -35,6 +35,16 @@
 /* Buffer offset every PROGRAM descriptor is written to (DESC_ADDR): the first
  * descriptor slot of each tile, which the compiler keeps free for it. */
 #define IMCVP_IMAGE_PROGRAM_DESC_OFF 0
+/* imcvp_image_layer.desc.op of a record that is no tile command: the
+ * firmware only makes its input copy (src_tile[0], src_off[0] -> in_off on
+ * the record's tile, in_c x in_h x in_w elements of in_fmt). The compiler
+ * gathers the output-channel slices of a layer split over tiles with it. */
+#define IMCVP_IMAGE_OP_COPY 0x80
+/* imcvp_image_header.flags */
+/* The image carries no cell levels (programs' levels_off = 0): the crossbars
+ * are taken as already programmed and the firmware writes none. For
+ * performance estimation of networks whose levels are hundreds of MB. */
+#define IMCVP_IMAGE_FLAG_NO_LEVELS 0x01
 /* imcvp_image_header.signed_mode, as IMCVP_TILE_XBAR_FORMAT_OFFSET */
 #define IMCVP_IMAGE_SIGNED_DIFFERENTIAL 0
 #define IMCVP_IMAGE_SIGNED_OFFSET 1
@@ -47,7 +57,7 @@ typedef struct __attribute__((packed)) imcvp_image_header {
   uint32_t payload_crc32; /* of bytes [header_bytes, image_bytes) */
   /* the chip the network was placed on; the tiles must match it */
   uint16_t tiles, crossbars_per_tile, rows, cols;
-  uint8_t cell_bits, weight_bits, signed_mode, reserved0;
+  uint8_t cell_bits, weight_bits, signed_mode, flags; /* flags: IMCVP_IMAGE_FLAG_* */
   uint32_t buffer_bytes; /* each tile's local buffer */
   uint32_t program_count, layer_count;
   uint32_t tiles_off, programs_off, layers_off, io_off, lut_off, levels_off, levels_bytes;

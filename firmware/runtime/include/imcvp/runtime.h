@@ -32,8 +32,8 @@
 extern "C" {
 #endif
 
-#define IMCVP_RT_MAX_LAYERS 128
-#define IMCVP_RT_MAX_INPUT_BYTES (64 * 1024)  /* input tensor, in its format */
+#define IMCVP_RT_MAX_LAYERS 2048              /* layer records (DenseNet-121 split over tiles: ~700) */
+#define IMCVP_RT_MAX_INPUT_BYTES (256 * 1024) /* input tensor, in its format (3 x 224 x 224: 147 KiB) */
 #define IMCVP_RT_MAX_OUTPUT_BYTES (16 * 1024) /* output tensor, in its format */
 
 /* One layer as the per-image loop needs it (copied out of the image). */
@@ -46,6 +46,7 @@ typedef struct imcvp_rt_layer {
     uint16_t net_layer;
     uint16_t group;
     uint16_t tile;
+    uint8_t copy_only; /* IMCVP_IMAGE_OP_COPY: the input copy and no tile command */
 } imcvp_rt_layer;
 
 typedef struct imcvp_rt {
