@@ -522,6 +522,19 @@ void NetworkRun::write_json(JsonWriter& j) const {
       .value("network_needs", d.placement.crossbars_needed)
       .value("cells_used_percent", d.percent(d.cells_used, uint64_t(d.placement.crossbars_needed) * xbar_cells))
       .end_object();
+  // the compiler's buffer allocation: the fullest tile's high-water mark
+  uint32_t buf_max = 0;
+  unsigned buf_tile = 0;
+  for (size_t t = 0; t < d.image.tiles.size(); ++t)
+    if (d.image.tiles[t].buffer_used > buf_max) {
+      buf_max = d.image.tiles[t].buffer_used;
+      buf_tile = unsigned(t);
+    }
+  j.begin_object("buffers")
+      .value("tile_buffer_bytes", chip.buffer_bytes)
+      .value("most_used_bytes", buf_max)
+      .value("most_used_tile", buf_tile)
+      .end_object();
   j.end_object();
 }
 
