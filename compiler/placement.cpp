@@ -7,7 +7,6 @@ namespace imcvp::compiler {
 
 namespace {
 unsigned ceil_div(std::uint64_t a, std::uint64_t b) { return unsigned((a + b - 1) / b); }
-bool need_one_tile(const LayerPlacement& lp, unsigned cpt) { return lp.crossbars() > cpt; }
 }  // namespace
 
 std::uint64_t cells_used(const Layer& l, const CrossbarParams& p) {
@@ -83,6 +82,17 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
     lp.row_groups = grouped ? gp.packs * gp.row_groups : gp.row_groups;  // crossbars per column group
     lp.col_groups = gp.col_groups;
     const unsigned rg = lp.row_groups;
+    // The next k column groups as one slice at (tile, next); a grouped
+    // layer's one slice holds every pack: all output channels.
+    unsigned done = 0;
+    auto add_slice = [&](unsigned k) {
+      const unsigned c0 = done * npx;
+      const unsigned ch = grouped ? unsigned(l.out.c) : std::min(k * npx, unsigned(l.out.c) - c0);
+      lp.slices.push_back({c0, ch, int(next), k, group, int(tile)});
+      for (unsigned x = 0; x < rg * k; ++x) slot[tile][next + x] = true;
+      done += k;
+      next += k * rg;
+    };
     if (!split) {
       // spatial: a layer that fits a tile on one tile (the next when this
       // one has too little room left); a larger one in slices of whole
@@ -102,7 +112,6 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
         next = 0;
       }
       ++placed;
-      unsigned done = 0;
       while (done < lp.col_groups) {
         if (next + rg > cpt) {
           ++tile;
@@ -112,17 +121,10 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
           throw CompileError("network needs " + std::to_string(total) + " crossbars, which do not pack into " +
                              std::to_string(chip.tiles) + " tiles x " + std::to_string(cpt) + " (layer " + l.name +
                              " is the first that does not fit)");
-        const unsigned k = std::min(lp.col_groups - done, (cpt - next) / rg);
-        const unsigned c0 = done * npx;
-        // a grouped layer's one slice holds every pack: all output channels
-        const unsigned ch = grouped ? unsigned(l.out.c) : std::min(k * npx, unsigned(l.out.c) - c0);
-        lp.slices.push_back({c0, ch, int(next), k, 0, int(tile)});
-        for (unsigned x = 0; x < rg * k; ++x) slot[tile][next + x] = true;
-        done += k;
-        next += k * rg;
+        add_slice(std::min(lp.col_groups - done, (cpt - next) / rg));
       }
     } else {
-      if (grouped && need_one_tile(lp, cpt))
+      if (grouped && lp.crossbars() > cpt)
         throw CompileError("layer " + l.name + " (a grouped convolution) needs " + std::to_string(lp.crossbars()) +
                            " crossbars, a tile has " + std::to_string(cpt) + ": grouped layers are not split");
       if (rg > cpt)
@@ -136,16 +138,9 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
         next = 0;
         if (tile >= chip.tiles) new_group(0);
       }
-      unsigned done = 0;
       while (done < lp.col_groups) {
         if (next + rg > cpt) new_group(tile);  // later slices stay on the layer's tile
-        const unsigned k = grouped ? lp.col_groups : std::min(lp.col_groups - done, (cpt - next) / rg);
-        const unsigned c0 = done * npx;
-        const unsigned ch = grouped ? unsigned(l.out.c) : std::min(k * npx, unsigned(l.out.c) - c0);
-        lp.slices.push_back({c0, ch, int(next), k, group, int(tile)});
-        for (unsigned x = 0; x < rg * k; ++x) slot[tile][next + x] = true;
-        done += k;
-        next += k * rg;
+        add_slice(grouped ? lp.col_groups : std::min(lp.col_groups - done, (cpt - next) / rg));
       }
     }
     lp.tile = lp.slices.front().tile;
