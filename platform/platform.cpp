@@ -51,6 +51,17 @@ extern "C" void on_stop_signal(int sig) {
   std::signal(sig, SIG_DFL);
 }
 
+// Installs the handlers when a platform is made, before its network is
+// compiled (seconds for an ImageNet-scale one): a signal then ends the run
+// at its first synchronisation point, with the outputs written, instead of
+// killing the process mid-setup.
+struct StopSignals {
+  StopSignals() {
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
+  }
+};
+
 const char* outcome_name(CpuOutcome::Kind k) {
   switch (k) {
     case CpuOutcome::Kind::Exit: return "exit";
@@ -70,6 +81,7 @@ struct Platform::Impl {
   const Scenario& sc;
   RunOptions opt;
   fs::path out_dir;
+  StopSignals stop_signals;  // before net: its compile may take seconds
   std::ofstream transaction_log;
   EnergyLedger ledger;
   std::unique_ptr<NetworkRun> net;  // the scenario's network: section (before simctrl: it sizes the workload)
@@ -174,8 +186,6 @@ struct Platform::Impl {
     cpu.set_clint(&clint);
     build_accelerator();
     cpu.set_stop_flag(&g_stop_requested);
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
 
     load_firmware();
 
