@@ -1,20 +1,14 @@
 #include "compiler/compile.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <thread>
 
 #include "compiler/golden.hpp"
 #include "compiler/onnx_import.hpp"
+#include "compiler/pipeline.hpp"
 
 namespace imcvp::compiler {
-
-namespace {
-double since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-}  // namespace
 
 Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::size_t count, unsigned threads) {
   if (!qnet.calibrated)
@@ -62,51 +56,48 @@ Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::siz
   return sum;
 }
 
-CompileReport compile(const CompileOptions& o) {
-  CompileReport r;
-  auto t0 = std::chrono::steady_clock::now();
+FloatNetwork import_network(const CompileOptions& o) {
   FloatNetwork net = import_onnx(o.onnx_path);
   if (o.input_mean) net.norm.mean = *o.input_mean;
   if (o.input_std) {
     if (!(*o.input_std > 0.0f)) throw CompileError("input_std must be > 0");
     net.norm.std = *o.input_std;
   }
-  r.import_seconds = since(t0);
-
-  const bool synthetic = o.dataset == kDatasetSynthetic;
-  if (!synthetic && o.dataset != kDatasetFashionMnist)
+  if (o.dataset != kDatasetSynthetic && o.dataset != kDatasetFashionMnist)
     throw CompileError("dataset '" + o.dataset + "' is not known (use '" + kDatasetFashionMnist + "' or '" +
                        kDatasetSynthetic + "')");
   if (o.calibration_images == 0 && o.eval_images > 0)
     throw CompileError("eval_images = " + std::to_string(o.eval_images) +
                        " needs calibration: calibration_images = 0 gives an uncalibrated network (for performance "
                        "estimation only; set eval_images = 0)");
-  r.dataset = o.dataset;
-  const Shape in = net.input_shape();
-  auto images = [&](Split split, std::size_t count) {
-    if (synthetic)
-      return make_random_images(in.c, in.h, in.w, count, o.synthetic_seed + (split == Split::Test ? 1 : 0));
-    return load_fashion_mnist(split, count, o.dataset_dir);
-  };
+  return net;
+}
 
-  t0 = std::chrono::steady_clock::now();
+ImageSet compile_images(const CompileOptions& o, const Shape& in, Split split, std::size_t count) {
+  if (o.dataset == kDatasetSynthetic)
+    return make_random_images(in.c, in.h, in.w, count, o.synthetic_seed + (split == Split::Test ? 1 : 0));
+  return load_fashion_mnist(split, count, o.dataset_dir);
+}
+
+QuantizedNetwork quantize_network(FloatNetwork net, const CompileOptions& o, std::size_t& calibration_images) {
   if (o.calibration_images == 0) {
-    r.calibration_images = 0;
-    r.network = quantize_uncalibrated(std::move(net), o.quant);
-  } else {
-    ImageSet calib = images(Split::Train, o.calibration_images);
-    r.calibration_images = calib.count();
-    r.network = quantize(std::move(net), calib, calib.count(), o.quant);
+    calibration_images = 0;
+    return quantize_uncalibrated(std::move(net), o.quant);
   }
-  r.quantize_seconds = since(t0);
+  const ImageSet calib = compile_images(o, net.input_shape(), Split::Train, o.calibration_images);
+  calibration_images = calib.count();
+  return quantize(std::move(net), calib, calib.count(), o.quant);
+}
 
-  if (o.eval_images > 0) {
-    t0 = std::chrono::steady_clock::now();
-    ImageSet test = images(Split::Test, o.eval_images);
-    r.accuracy = evaluate(r.network, test, test.count(), o.threads);
-    r.evaluate_seconds = since(t0);
-  }
-  return r;
+Accuracy evaluate_network(const QuantizedNetwork& q, const CompileOptions& o) {
+  const ImageSet test = compile_images(o, q.net.input_shape(), Split::Test, o.eval_images);
+  return evaluate(q, test, test.count(), o.threads);
+}
+
+CompileReport compile(const CompileOptions& o) {
+  PipelineOptions po;
+  po.compile = o;  // no chip: import, quantize and evaluate
+  return run_pipeline(po).report;
 }
 
 void print_layer_summary(std::ostream& os, const QuantizedNetwork& q) {

@@ -1,4 +1,4 @@
-// The `imcvp compile` flow: import an ONNX network, quantize it with
+// The front end of the compiler: import an ONNX network, quantize it with
 // calibration images (the Fashion-MNIST training set, or synthetic random
 // images for networks without a dataset here), and measure the float and
 // golden (integer) top-1 accuracy on the first N test images (synthetic
@@ -59,7 +59,21 @@ struct CompileReport {
   double import_seconds = 0, quantize_seconds = 0, evaluate_seconds = 0;
 };
 
+// The front of the pipeline (compiler/pipeline.hpp): the passes import,
+// quantize and (eval_images > 0) evaluate.
 CompileReport compile(const CompileOptions& options);
+
+// The steps those passes run, one definition each.
+// import_onnx + the input normalisation overrides; checks the dataset and
+// calibration options.
+FloatNetwork import_network(const CompileOptions& options);
+// The first `count` images of `split` of options.dataset for a network input `in`.
+ImageSet compile_images(const CompileOptions& options, const Shape& in, Split split, std::size_t count);
+// Calibrates on the first calibration_images training images (0: uncalibrated);
+// sets calibration_images to the count used.
+QuantizedNetwork quantize_network(FloatNetwork net, const CompileOptions& options, std::size_t& calibration_images);
+// The accuracy on the first eval_images test images.
+Accuracy evaluate_network(const QuantizedNetwork& qnet, const CompileOptions& options);
 
 // Top-1 accuracy of the float network and of the golden reference on the
 // first `count` images of `images` (0: all), over `threads` threads (0: all

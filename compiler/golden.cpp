@@ -174,6 +174,10 @@ const std::vector<std::int32_t>& GoldenModel::run(const std::uint8_t* image) {
     const std::vector<std::int32_t>& in = t_[std::size_t(l.inputs[0])];
     std::vector<std::int32_t>& out = t_[std::size_t(l.output)];
     const std::int32_t lo = ql.out_min, hi = ql.out_max;
+    if (l.has_weights() && l.attrs.golden) {  // a technique's own arithmetic (layer_attrs.hpp)
+      l.attrs.golden(GoldenLayerCall{l, ql, in, out});
+      continue;
+    }
     switch (l.kind) {
       case LayerKind::Conv: {
         const std::size_t plane = std::size_t(l.out.h) * std::size_t(l.out.w);

@@ -20,6 +20,8 @@ class GoldenModel {
   // Runs one image of net.input_shape().size() uint8 pixels (CHW) and returns
   // the network output tensor: the final layer's requantized output, signed
   // logit_bits integers (see docs/compiler.md), one per class.
+  // A Conv/FC layer whose attrs.golden is set runs that hook instead of the
+  // standard arithmetic (a technique's exact arithmetic, layer_attrs.hpp).
   const std::vector<std::int32_t>& run(const std::uint8_t* image);
   // After run(): any tensor by id (the quantized values, CHW).
   const std::vector<std::int32_t>& tensor(int id) const { return t_.at(std::size_t(id)); }

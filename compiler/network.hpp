@@ -12,6 +12,7 @@
 // docs/compiler.md.
 #pragma once
 
+#include "compiler/layer_attrs.hpp"
 #include "imcvp/accel.h"
 #include <array>
 #include <cstddef>
@@ -68,6 +69,9 @@ struct Layer {
   // in.size()); bias[o]. BatchNorm folded. Empty for the other kinds.
   std::vector<float> weight;
   std::vector<float> bias;
+  // What the compiler's passes decided for this layer (technique, golden
+  // hook, extension records, technique data): compiler/layer_attrs.hpp.
+  LayerAttributes attrs;
 
   bool has_weights() const { return kind == LayerKind::Conv || kind == LayerKind::FullyConnected; }
   bool has_clip() const { return clip_max < std::numeric_limits<float>::infinity(); }

@@ -5,31 +5,22 @@
 
 namespace imcvp::compiler {
 
-namespace {
-unsigned ceil_div(std::uint64_t a, std::uint64_t b) { return unsigned((a + b - 1) / b); }
-}  // namespace
-
-std::uint64_t cells_used(const Layer& l, const CrossbarParams& p) {
-  if (!l.has_weights()) return 0;
-  return std::uint64_t(l.fan_in()) * std::uint64_t(l.out.c) * p.cols_per_output();
+CrossbarLayout layer_layout(const Layer& l, const CrossbarParams& p) {
+  const unsigned groups = l.kind == LayerKind::Conv && l.groups > 1 ? unsigned(l.groups) : 1u;
+  return crossbar_layout(p, groups, std::uint64_t(l.fan_in()), unsigned(l.out.c) / groups);
 }
 
-GroupPacking group_packing(const Layer& l, const CrossbarParams& p) {
-  GroupPacking g;
-  g.groups = l.kind == LayerKind::Conv && l.groups > 1 ? unsigned(l.groups) : 1u;
-  const unsigned ng = unsigned(l.out.c) / g.groups;
-  const std::uint64_t kg = std::uint64_t(l.fan_in());
-  g.pack = imcvp_group_pack(g.groups, unsigned(std::min<std::uint64_t>(kg, 0xFFFFFFFFu)), ng, p.rows, p.max_outputs());
-  g.packs = ceil_div(g.groups, g.pack);
-  g.row_groups = ceil_div(kg * g.pack, p.rows);
-  g.col_groups = ceil_div(std::uint64_t(ng) * g.pack, p.max_outputs());
-  return g;
+CrossbarLayout slice_layout(const Layer& l, const CrossbarParams& p, const LayerSlice& s) {
+  const CrossbarLayout whole = layer_layout(l, p);
+  return whole.groups > 1 ? whole : crossbar_layout(p, 1, whole.kg, s.channels);
 }
 
 unsigned crossbars_needed(const Layer& l, const CrossbarParams& p) {
-  if (!l.has_weights()) return 0;
-  const GroupPacking g = group_packing(l, p);
-  return g.packs * g.row_groups * g.col_groups;
+  return l.has_weights() ? layer_layout(l, p).crossbars() : 0u;
+}
+
+std::uint64_t cells_used(const Layer& l, const CrossbarParams& p) {
+  return l.has_weights() ? layer_layout(l, p).cells_used() : 0u;
 }
 
 Placement place(const QuantizedNetwork& q, const ChipResources& chip, const PlacementOptions& options) {
@@ -44,7 +35,7 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
     throw CompileError("the network has " + std::to_string(q.weight_bits) + "-bit weights, the crossbars hold " +
                        std::to_string(p.weight_bits) + "-bit weights");
   const FloatNetwork& n = q.net;
-  const unsigned cpt = chip.crossbars_per_tile, npx = p.max_outputs();
+  const unsigned cpt = chip.crossbars_per_tile;
   Placement pl;
   pl.chip = chip;
   pl.layers.resize(n.layers.size());
@@ -77,16 +68,16 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
       tile_of_tensor.at(std::size_t(l.output)) = lp.tile;
       continue;
     }
-    const GroupPacking gp = group_packing(l, p);
-    const bool grouped = gp.groups > 1;
-    lp.row_groups = grouped ? gp.packs * gp.row_groups : gp.row_groups;  // crossbars per column group
-    lp.col_groups = gp.col_groups;
+    const CrossbarLayout lay = layer_layout(l, p);
+    const bool grouped = lay.groups > 1;
+    lp.row_groups = lay.packs * lay.row_groups;  // crossbars per column group (a dense layer: one pack)
+    lp.col_groups = lay.col_groups;
     const unsigned rg = lp.row_groups;
     // The next k column groups as one slice at (tile, next); a grouped
     // layer's one slice holds every pack: all output channels.
     unsigned done = 0;
     auto add_slice = [&](unsigned k) {
-      const unsigned c0 = done * npx;
+      const unsigned npx = lay.outputs_per_xbar, c0 = done * npx;
       const unsigned ch = grouped ? unsigned(l.out.c) : std::min(k * npx, unsigned(l.out.c) - c0);
       lp.slices.push_back({c0, ch, int(next), k, group, int(tile)});
       for (unsigned x = 0; x < rg * k; ++x) slot[tile][next + x] = true;

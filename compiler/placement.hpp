@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compiler/network.hpp"
+#include "models/crossbar/crossbar_layout.hpp"
 #include "models/crossbar/crossbar_params.hpp"
 
 namespace imcvp::compiler {
@@ -78,19 +79,19 @@ struct Placement {
   unsigned groups = 1;                   // > 1: reprogramming between groups
 };
 
-// Crossbars a Conv/FC layer needs on crossbars `p` (0 for the other kinds).
-// A grouped convolution: packs x rows x columns of one pack
-// (imcvp_group_pack() in imcvp/accel.h: groups sharing crossbars).
+// Where a Conv/FC layer's weights land on crossbars `p`: the one crossbar
+// layout (models/crossbar/crossbar_layout.hpp; a grouped convolution's packs,
+// row and column groups). The layer must have weights.
+CrossbarLayout layer_layout(const Layer& layer, const CrossbarParams& p);
+// The layout of one slice: a dense layer's slice of channels [c0, c0 + n) is
+// a dense layout of n outputs; a grouped layer's one slice is the whole layer.
+// Its crossbar index(pk, rg, cg) is relative to slice.first_xbar.
+CrossbarLayout slice_layout(const Layer& layer, const CrossbarParams& p, const LayerSlice& slice);
+// Crossbars a Conv/FC layer needs on crossbars `p` (0 for the other kinds):
+// layer_layout().crossbars().
 unsigned crossbars_needed(const Layer& layer, const CrossbarParams& p);
-// A grouped convolution's packing on crossbars `p`; a dense layer is one
-// pack of one group.
-struct GroupPacking {
-  unsigned groups = 1, pack = 1, packs = 1;
-  unsigned row_groups = 0, col_groups = 0;  // of one pack
-};
-GroupPacking group_packing(const Layer& layer, const CrossbarParams& p);
 // Cells of those crossbars that hold its weights (0 for the other kinds):
-// fan_in x out.c x cols_per_output, whatever the split over crossbars.
+// layer_layout().cells_used(), fan_in x out.c x cols_per_output.
 std::uint64_t cells_used(const Layer& layer, const CrossbarParams& p);
 
 // Assigns every Conv/FC layer a tile and its first crossbar, in layer order,

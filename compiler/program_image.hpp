@@ -1,5 +1,6 @@
 // The program image: everything the firmware needs to run a placed network
-// with every weight resident (one tile group, no reprogramming). Versioned,
+// (its crossbars' levels, one record per layer or slice with its descriptor,
+// parameters and extension records, buffer offsets). Versioned,
 // little-endian, CRC32-protected; the records are imcvp/program_image.h's
 // structs; docs/compiler.md "Placement and the program image".
 #pragma once
@@ -63,8 +64,11 @@ struct ImageLayer {
   // copy from (src_tile, src_off) to desc.in_off / in2_off first. 0xFFFF: local.
   std::uint16_t src_tile[2] = {0xFFFF, 0xFFFF};
   std::uint32_t src_off[2] = {0, 0};
-  LayerDesc desc{};
+  LayerDesc desc{};                  // desc.ext_bytes = ext.size()
   std::vector<RequantEntry> params;  // to write at desc.param_off
+  // Extension records (imcvp/accel.h imcvp_ext_record, whole records:
+  // header + payload), written right after the descriptor at desc_off + 72.
+  std::vector<std::uint8_t> ext;
 };
 
 struct ProgramImage {
@@ -92,21 +96,28 @@ struct ImageOptions {
   bool reuse_buffers = true;
 };
 
-// Builds the image's content: descriptors, levels (map_weights per crossbar;
-// a grouped convolution's packs as block-diagonal matrices), requantization
-// constants, one REQUANT record per Concat input, COPY records gathering a
-// layer split over tiles, and buffer offsets (per tile: descriptors,
-// parameters, levels staging, then tensors, whose bytes a first-fit
-// allocator gives back after their last reader). Throws CompileError naming
-// the layer and sizes when a tile's buffer is too small.
+// Builds the image's content in three steps (each its own file):
+// lower_network (image_lowering.hpp: descriptors, parameters, extension
+// records, one REQUANT record per Concat input, COPY records gathering a layer
+// split over tiles), layout_weights (weight_layout.hpp: PROGRAM records with
+// the cell levels, by the crossbar layout) and plan_memory (memory_plan.hpp:
+// buffer offsets per tile: descriptor slots, parameters, levels staging, then
+// tensors, whose bytes a first-fit allocator gives back after their last
+// reader). Throws CompileError naming the layer and sizes when a tile's buffer
+// is too small.
 ProgramImage build_program_image(const QuantizedNetwork& qnet, const Placement& placement,
                                  const ImageOptions& options = {});
 
+// Serialisation (image_serialize.cpp): the records, then the data section
+// (levels, parameters, then extension records). Sets every record's ext_off
+// and desc.ext_bytes from its `ext`, which must be well-formed records.
 std::vector<std::uint8_t> serialize_program_image(const ProgramImage& image);
 // build + serialize.
 std::vector<std::uint8_t> write_program_image(const QuantizedNetwork& qnet, const Placement& placement);
 // Parses and validates; throws CompileError ("program image: bad CRC32 ...")
-// on a bad magic, version, size, CRC or offset.
+// on a bad magic, version (an older one: "recompile the network"), size, CRC,
+// offset, or malformed extension records. Ops and record types are the tile's
+// to check.
 ProgramImage read_program_image(const std::vector<std::uint8_t>& bytes);
 ProgramImage read_program_image(const std::uint8_t* bytes, std::size_t size);
 

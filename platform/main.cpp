@@ -10,8 +10,7 @@
 #include <fstream>
 
 #include "compiler/compile.hpp"
-#include "compiler/placement.hpp"
-#include "compiler/program_image.hpp"
+#include "compiler/pipeline.hpp"
 #include "models/tile/tile.hpp"
 #include "platform/exit_codes.hpp"
 #include "platform/compare.hpp"
@@ -88,21 +87,36 @@ BatchNormalization folded into the convolution), quantizes it after training
 with calibration images from the Fashion-MNIST training set, prints the
 per-layer summary, and measures the top-1 accuracy of the float network and
 of the bit-exact integer golden reference on the Fashion-MNIST test set.
+With --image it also places the network on the chip and writes the program
+image, by the same compiler passes as 'imcvp run'. Every field of a
+scenario's network: section has its option (in brackets).
 See docs/compiler.md.
 
 Options:
-  --weight-bits N     weight precision, 2..8 (default 8)
-  --act-bits N        activation precision, 2..16 (default 8)
-  --calibration N     calibration images from the training set (default 1000)
+  --weight-bits N     weight precision, 2..8 (default 8) [weight_bits]
+  --act-bits N        activation precision, 2..16 (default 8) [act_bits]
+  --calibration N     calibration images from the training set (default
+                      1000; 0: none, performance estimation only, needs
+                      --eval 0) [calibration_images]
   --eval N            test images to evaluate (default 10000; 0: none)
-  --percentile P      calibrate to the P-th percentile instead of the maximum
-  --dataset DIR       folder of the Fashion-MNIST IDX files
-                      (default /usr/share/datasets/fashion-mnist)
+  --percentile P      calibrate to the P-th percentile instead of the
+                      maximum [percentile]
+  --dataset DIR       folder of the Fashion-MNIST IDX files (default
+                      /usr/share/datasets/fashion-mnist), or 'synthetic':
+                      seeded random images [dataset]
+  --seed N            seed of the synthetic images (default 1; a scenario
+                      uses its seed)
   --image FILE        place the network on the chip and write the program
-                      image the firmware loads (docs/compiler.md)
+                      image the firmware loads [program_image]
   --tiles N           tiles of the chip for --image (default 1)
   --crossbars N       crossbars per tile for --image (default: the tile
                       model's, docs/accelerator.md)
+  --reprogram         a network larger than the chip: split it into groups
+                      that the firmware reprograms between [reprogram]
+  --execution MODE    latency (default) or pipelined: one tile per stage
+                      [execution]
+  --no-levels         an image without cell levels, for performance
+                      estimation (accelerator.tile.mode: estimate)
   -h, --help          this text
 )";
 
@@ -182,7 +196,8 @@ bool parse_count(const char* s, long lo, long hi, long& out) {
 }
 
 int cmd_compile(int argc, char* argv[]) {
-  imcvp::compiler::CompileOptions opt;
+  imcvp::compiler::PipelineOptions po;
+  imcvp::compiler::CompileOptions& opt = po.compile;
   std::string image_path;
   imcvp::TileParams tile;  // the chip's defaults come from the tile model
   long tiles = 1;
@@ -200,10 +215,13 @@ int cmd_compile(int argc, char* argv[]) {
       if (!has_value || !parse_count(argv[++i], 2, 16, v)) return usage_error("--act-bits needs a number from 2 to 16");
       opt.quant.act_bits = static_cast<int>(v);
     } else if (a == "--calibration") {
-      if (!has_value || !parse_count(argv[++i], 1, 60000, v)) return usage_error("--calibration needs a number of images from 1 to 60000");
+      if (!has_value || !parse_count(argv[++i], 0, imcvp::kSyntheticMaxImages, v))
+        return usage_error("--calibration needs a number of images from 0 to " +
+                           std::to_string(imcvp::kSyntheticMaxImages));
       opt.calibration_images = static_cast<size_t>(v);
     } else if (a == "--eval") {
-      if (!has_value || !parse_count(argv[++i], 0, 10000, v)) return usage_error("--eval needs a number of images from 0 to 10000");
+      if (!has_value || !parse_count(argv[++i], 0, imcvp::kSyntheticMaxImages, v))
+        return usage_error("--eval needs a number of images from 0 to " + std::to_string(imcvp::kSyntheticMaxImages));
       opt.eval_images = static_cast<size_t>(v);
     } else if (a == "--percentile") {
       char* end = nullptr;
@@ -220,8 +238,24 @@ int cmd_compile(int argc, char* argv[]) {
       if (!has_value || !parse_count(argv[++i], 1, 4096, v)) return usage_error("--crossbars needs a number from 1 to 4096");
       tile.crossbars = static_cast<unsigned>(v);
     } else if (a == "--dataset") {
-      if (!has_value) return usage_error("--dataset needs a folder");
-      opt.dataset_dir = argv[++i];
+      if (!has_value) return usage_error("--dataset needs a folder or 'synthetic'");
+      const std::string d = argv[++i];
+      if (d == imcvp::compiler::kDatasetSynthetic) opt.dataset = imcvp::compiler::kDatasetSynthetic;
+      else opt.dataset_dir = d;
+    } else if (a == "--seed") {
+      char* end = nullptr;
+      const unsigned long long seed = has_value ? std::strtoull(argv[++i], &end, 10) : 0;
+      if (!has_value || !*argv[i] || *end) return usage_error("--seed needs a non-negative integer");
+      opt.synthetic_seed = seed;
+    } else if (a == "--reprogram") {
+      po.placement.reprogram = true;
+    } else if (a == "--execution") {
+      const std::string m = has_value ? argv[++i] : "";
+      if (m != "latency" && m != "pipelined") return usage_error("--execution needs 'latency' or 'pipelined'");
+      po.placement.spread = m == "pipelined";
+      po.image.reuse_buffers = m != "pipelined";  // a pipeline keeps each stage's tensors apart
+    } else if (a == "--no-levels") {
+      po.image.levels = false;
     } else if (!a.empty() && a[0] == '-') {
       return usage_error("unknown option '" + a + "' for 'imcvp compile'");
     } else if (opt.onnx_path.empty()) {
@@ -231,21 +265,32 @@ int cmd_compile(int argc, char* argv[]) {
     }
   }
   if (opt.onnx_path.empty()) return usage_error("'imcvp compile' needs an ONNX network file");
+  if (image_path.empty() && (po.placement.reprogram || po.placement.spread || !po.image.levels))
+    return usage_error("--reprogram, --execution and --no-levels shape the program image: give --image FILE");
   try {
-    const imcvp::compiler::CompileReport report = imcvp::compiler::compile(opt);
-    imcvp::compiler::print_report(std::cout, report);
+    // the front end (import, quantize, evaluate), its report, then with
+    // --image the back end on the chip (place ... serialize)
+    if (!image_path.empty()) po.chip = imcvp::compiler::chip_resources(tile, static_cast<unsigned>(tiles));
+    const std::vector<imcvp::compiler::Pass> passes = imcvp::compiler::default_passes(po);
+    const std::string front_end = opt.eval_images > 0 ? "evaluate" : "quantize";
+    imcvp::compiler::CompileState state;
+    state.options = po;
+    imcvp::compiler::run_passes(state, imcvp::compiler::passes_through(passes, front_end));
+    imcvp::compiler::print_report(std::cout, state.report);
     if (!image_path.empty()) {
-      const auto chip = imcvp::compiler::chip_resources(tile, static_cast<unsigned>(tiles));
-      const auto placement = imcvp::compiler::place(report.network, chip);
-      const std::vector<uint8_t> bytes = imcvp::compiler::write_program_image(report.network, placement);
+      imcvp::compiler::run_passes(state, imcvp::compiler::passes_after(passes, front_end));
+      const std::vector<uint8_t>& bytes = state.image_bytes;
+      const imcvp::compiler::Placement& placement = state.placement;
       std::ofstream f(image_path, std::ios::binary);
       f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
       if (!f) throw std::runtime_error("--image: cannot write " + image_path);
       std::cout << "program image: " << image_path << ", " << bytes.size() << " bytes, "
-                << placement.crossbars_used << " of " << chip.total_crossbars() << " crossbars used (";
+                << placement.crossbars_used << " of " << po.chip.total_crossbars() << " crossbars used (";
       for (size_t t = 0; t < placement.used_per_tile.size(); ++t)
         std::cout << (t ? ", " : "") << "tile " << t << ": " << placement.used_per_tile[t];
-      std::cout << ")\n";
+      std::cout << ")";
+      if (placement.groups > 1) std::cout << ", " << placement.groups << " reprogramming groups";
+      std::cout << "\n";
     }
   } catch (const std::exception& e) {
     std::cerr << "imcvp: error: " << e.what() << "\n";

@@ -13,6 +13,7 @@
 
 #include "compiler/compile.hpp"
 #include "compiler/golden.hpp"
+#include "compiler/pipeline.hpp"
 #include "compiler/placement.hpp"
 #include "compiler/program_image.hpp"
 #include "imcvp/workload.h"
@@ -33,50 +34,48 @@ namespace {
 
 uint32_t align_up(uint64_t v, uint64_t a) { return static_cast<uint32_t>((v + a - 1) / a * a); }
 
-// The energy breakdown of the report: which category each ledger event
-// belongs to (docs/accelerator.md "Running a network").
-enum Category : size_t {
-  kCellArray, kDac, kAdc, kShiftAdd, kAccumulateActivation, kBuffers, kDmaBus, kHostCpu, kProgramming, kNoc, kOther,
-  kCategoryCount
-};
-constexpr const char* kCategories[kCategoryCount] = {"cell_array", "dac", "adc", "shift_add", "accumulate_activation",
-                                                     "buffers", "dma_bus", "host_cpu", "programming", "noc", "other"};
-using Breakdown = std::array<double, kCategoryCount>;
-
-bool ends_with(const std::string& s, const char* suffix) {
-  const size_t n = std::strlen(suffix);
-  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
-}
-size_t category(const std::string& block, const std::string& event) {
-  if (ends_with(block, ".crossbar")) {
-    if (event == "cell_read") return kCellArray;
-    if (event == "dac") return kDac;
-    if (event == "adc") return kAdc;
-    if (event == "program_pulse" || event == "program_verify") return kProgramming;
+// The energy breakdown of the report by the category each charge names
+// (docs/accelerator.md "Running a network"): the platform's categories in
+// this order, then any other a block names, in the order first charged.
+constexpr const char* kCategories[] = {"cell_array", "dac", "adc", "shift_add", "accumulate_activation",
+                                       "buffers", "dma_bus", "host_cpu", "programming", "noc", "other"};
+class Breakdown {
+ public:
+  Breakdown() {
+    for (const char* c : kCategories) v_.push_back({c, 0.0});
   }
-  if (ends_with(block, ".shift_add")) return kShiftAdd;
-  if (ends_with(block, ".accumulator") || ends_with(block, ".activation") || ends_with(block, ".pooling"))
-    return kAccumulateActivation;
-  if (ends_with(block, ".buffer")) return kBuffers;
-  if (block == "dma" || block == "bus") return kDmaBus;
-  if (block == "cpu") return kHostCpu;
-  if (block == kNocEnergyBlock) return kNoc;
-  return kOther;
-}
+  double& operator[](const std::string& category) {
+    for (auto& e : v_)
+      if (e.first == category) return e.second;
+    v_.push_back({category, 0.0});
+    return v_.back().second;
+  }
+  double at(const std::string& category) const {
+    for (const auto& e : v_)
+      if (e.first == category) return e.second;
+    return 0.0;
+  }
+  const std::vector<std::pair<std::string, double>>& entries() const { return v_; }
+
+ private:
+  std::vector<std::pair<std::string, double>> v_;
+};
+
 Breakdown breakdown(const EnergyLedger& l) {
-  Breakdown b{};
+  Breakdown b;
   for (const auto& [block, events] : l.blocks())
-    for (const auto& [event, e] : events) b[category(block, event)] += e.pj;
+    for (const auto& [event, e] : events) b[e.category.empty() ? "other" : e.category] += e.pj;
   return b;
 }
 Breakdown minus(const Breakdown& a, const Breakdown& b) {
-  Breakdown d{};
-  for (size_t i = 0; i < kCategoryCount; ++i) d[i] = a[i] - b[i];
+  Breakdown d;
+  for (const auto& [c, v] : a.entries()) d[c] = v - b.at(c);
+  for (const auto& [c, v] : b.entries()) d[c] = a.at(c) - v;
   return d;
 }
 double sum(const Breakdown& b) {
   double s = 0;
-  for (double v : b) s += v;
+  for (const auto& e : b.entries()) s += e.second;
   return s;
 }
 
@@ -149,27 +148,31 @@ struct NetworkRun::Impl {
     };
     compiler::CompileOptions opt = cfg.compile;
     opt.eval_images = 0;
+    // The compiler pipeline (compiler/pipeline.hpp), the same as `imcvp compile`.
+    compiler::PipelineOptions po;
+    po.compile = opt;
+    po.chip = chip;
+    po.placement.reprogram = cfg.reprogram;
+    po.placement.spread = cfg.pipelined;
+    // Performance estimation computes no values: an image without cell
+    // levels, whose crossbars the firmware takes as programmed.
+    po.image.levels = !s.accelerator.estimate;
+    po.image.reuse_buffers = !cfg.pipelined;
+    std::vector<compiler::Pass> passes = compiler::default_passes(po);
+    if (!cfg.program_image.empty()) compiler::remove_pass(passes, "serialize");  // loaded below instead
+    compiler::CompileState state;
+    state.options = po;
     try {
-      compiled = compiler::compile(opt);
-    } catch (const std::exception& e) {
-      throw fail("network.onnx", e.what());
-    }
-    const compiler::QuantizedNetwork& q = compiled.network;
-    try {
-      compiler::PlacementOptions po;
-      po.reprogram = cfg.reprogram;
-      po.spread = cfg.pipelined;
-      placement = compiler::place(q, chip, po);
-      // Performance estimation computes no values: an image without cell
-      // levels, whose crossbars the firmware takes as programmed.
-      compiler::ImageOptions io;
-      io.levels = !s.accelerator.estimate;
-      io.reuse_buffers = !cfg.pipelined;
-      image = compiler::build_program_image(q, placement, io);
-    } catch (const std::exception& e) {
+      compiler::run_passes(state, passes);
+    } catch (const compiler::PassError& e) {
+      if (e.pass == "import" || e.pass == "quantize") throw fail("network.onnx", e.what());
       throw fail("network", std::string(e.what()) + " (accelerator.tiles and accelerator.tile set the chip" +
                                 (cfg.reprogram ? ")" : "; network.reprogram: true rewrites the crossbars between layer groups)"));
     }
+    compiled = std::move(state.report);
+    placement = std::move(state.placement);
+    image = std::move(state.image);
+    const compiler::QuantizedNetwork& q = compiled.network;
     if (s.accelerator.estimate && placement.groups > 1)
       throw fail("network.reprogram", "performance estimation (accelerator.tile.mode: estimate) carries no cell levels, "
                                       "so it cannot rewrite crossbars between the " + std::to_string(placement.groups) +
@@ -179,10 +182,8 @@ struct NetworkRun::Impl {
                                           std::to_string(placement.crossbars_needed) + " crossbars and the chip has " +
                                           std::to_string(chip.total_crossbars()) + " (it would run in " +
                                           std::to_string(placement.groups) + " reprogramming groups)");
-    std::vector<uint8_t> image_bytes;
-    if (cfg.program_image.empty()) {
-      image_bytes = compiler::serialize_program_image(image);
-    } else {
+    std::vector<uint8_t> image_bytes = std::move(state.image_bytes);
+    if (!cfg.program_image.empty()) {
       std::ifstream f(cfg.program_image, std::ios::binary);
       if (!f) throw fail("network.program_image", "cannot read " + cfg.program_image);
       image_bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
@@ -333,11 +334,11 @@ struct NetworkRun::Impl {
   double load_ns() const { return t_load && t_infer ? (*t_infer - *t_load).to_seconds() * 1e9 : 0; }
   // per inference: the inference phase, plus programming spread over the images run
   Breakdown per_inference_energy() const {
-    Breakdown b{};
+    Breakdown b;
     if (!image_marks) return b;
     const Breakdown inf = infer_energy(), load = load_energy();
-    for (size_t i = 0; i < kCategoryCount; ++i) b[i] = inf[i] / double(image_marks);
-    b[kProgramming] += load[kProgramming] / double(image_marks);
+    for (const auto& [c, v] : inf.entries()) b[c] = v / double(image_marks);
+    b["programming"] += load.at("programming") / double(image_marks);
     return b;
   }
   double percent(uint64_t n, uint64_t d) const { return d ? 100.0 * double(n) / double(d) : 0.0; }
@@ -478,7 +479,7 @@ void NetworkRun::write_json(JsonWriter& j) const {
   const Breakdown e = d.per_inference_energy();
   const double total = sum(e);
   j.begin_object("energy_per_inference_pj").value("total", total);
-  for (size_t i = 0; i < kCategoryCount; ++i) j.value(kCategories[i], e[i]);
+  for (const auto& [c, v] : e.entries()) j.value(c.c_str(), v);
   j.end_object();
   j.value("edp_j_s", total * 1e-12 * ns * 1e-9);
   const Breakdown le = d.load_energy();
@@ -628,9 +629,9 @@ void NetworkRun::print_table(std::ostream& out) const {
   const double total = sum(e);
   std::snprintf(line, sizeof line, "  energy         %.1f pJ per inference, EDP %.4g J*s\n", total, total * 1e-12 * ns * 1e-9);
   s << line;
-  for (size_t i = 0; i < kCategoryCount; ++i) {
-    if (e[i] == 0) continue;
-    std::snprintf(line, sizeof line, "    %-22s %14.1f pJ %6.2f %%\n", kCategories[i], e[i], total > 0 ? 100 * e[i] / total : 0.0);
+  for (const auto& [c, v] : e.entries()) {
+    if (v == 0) continue;
+    std::snprintf(line, sizeof line, "    %-22s %14.1f pJ %6.2f %%\n", c.c_str(), v, total > 0 ? 100 * v / total : 0.0);
     s << line;
   }
   s << "  layers (tile time per inference)\n";

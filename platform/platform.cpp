@@ -142,6 +142,9 @@ struct Platform::Impl {
     if (a.crossbars) t.crossbars = *a.crossbars;
     if (a.buffer_bytes) t.buffer_bytes = *a.buffer_bytes;
     t.crossbar = a.crossbar;
+    t.shift_add = a.shift_add;
+    t.accumulator = a.accumulator;
+    t.activation = a.activation;
     t.estimate = a.estimate;
     if (a.estimate_input_density) t.estimate_input_density = *a.estimate_input_density;
     return t;
@@ -450,8 +453,19 @@ struct Platform::Impl {
           .value("adc_clipped", ts.adc_clipped)
           .value("pulses", ts.pulses)
           .value("cells_failed", ts.cells_failed)
-          .value("busy_ns", ts.busy_ns)
-          .end_object();
+          .value("busy_ns", ts.busy_ns);
+      j.begin_object("blocks");  // each block's own figures
+      for (const TileBlock* b : t->blocks()) {
+        j.begin_object(b->basename());
+        for (const auto& [k, v] : b->stats()) {
+          if (v >= 0 && v < 9007199254740992.0 && v == double(uint64_t(v)))
+            j.value(k.c_str(), uint64_t(v));  // a count
+          else
+            j.value(k.c_str(), v);
+        }
+        j.end_object();
+      }
+      j.end_object().end_object();
     }
     j.end_object().end_object();
   }

@@ -15,6 +15,7 @@
 
 #include "imcvp/memory_map.h"
 #include "models/noc/xy_route.hpp"
+#include "platform/param_reader.hpp"
 #include "platform/units.hpp"
 #include "platform/yaml_reader.hpp"
 
@@ -317,6 +318,10 @@ void read_accelerator(YamlMap m, AcceleratorConfig& a) {
   }
   if (auto v = tile.get("ideal_crossbar")) a.ideal_crossbar = v->as_bool();
   read_crossbar(tile.section("crossbar"), tile.get("crossbar"), a.ideal_crossbar, a.crossbar);
+  // the output-path blocks, each by its own parameter table
+  read_param_table(tile.section("shift_add"), shift_add_param_table(), a.shift_add);
+  read_param_table(tile.section("accumulator"), accumulator_param_table(), a.accumulator);
+  read_param_table(tile.section("activation"), activation_param_table(), a.activation);
   tile.finish();
   YamlMap dma = m.section("dma");
   if (auto v = dma.get("burst_bytes")) {

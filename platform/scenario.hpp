@@ -13,6 +13,9 @@
 #include "models/cpu/cpu_params.hpp"
 #include "models/crossbar/crossbar_params.hpp"
 #include "models/noc/noc_params.hpp"
+#include "models/peripherals/accumulator_params.hpp"
+#include "models/peripherals/activation_unit_params.hpp"
+#include "models/peripherals/shift_add_params.hpp"
 
 namespace imcvp {
 
@@ -65,6 +68,11 @@ struct AcceleratorConfig {
   // that and then those fields again (a field written always wins). Checked
   // with check_crossbar_params(). docs/scenario.md.
   CrossbarParams crossbar;
+  // The output-path blocks' parameters: their structs' defaults with the
+  // fields set under accelerator.tile.<block> (each block's ParamTable).
+  ShiftAddParams shift_add;
+  AccumulatorParams accumulator;
+  ActivationParams activation;
   // accelerator.noc present: the tiles and the memory interface sit on a
   // mesh NoC and DMA bursts between them cross it (docs/noc.md). `noc_mesh`
   // is MeshParams{} with the fields set there; tile n is node n, the memory

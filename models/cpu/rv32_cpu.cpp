@@ -279,10 +279,10 @@ void Rv32Cpu::thread() {
 void Rv32Cpu::charge_energy(EnergyLedger& ledger) const {
   const auto& counts = core_.class_counts();
   for (unsigned c = 0; c < kInsnClassCount; ++c)
-    if (counts[c]) ledger.charge("cpu", kInsnClassNames[c], counts[c], params_.core.energy_pj[c]);
+    if (counts[c]) ledger.charge("cpu", kInsnClassNames[c], counts[c], params_.core.energy_pj[c], "host_cpu");
   // mW x s = mJ = 1e9 pJ
   const double sleep_s = static_cast<double>(sleep_cycles_) / params_.clock_hz;
-  if (sleep_cycles_) ledger.charge_energy("cpu", "sleep", params_.core.sleep_power_mw * sleep_s * 1e9);
+  if (sleep_cycles_) ledger.charge_energy("cpu", "sleep", params_.core.sleep_power_mw * sleep_s * 1e9, "host_cpu");
 }
 
 // ---------------------------------------------------------------------------

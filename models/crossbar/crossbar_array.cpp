@@ -13,6 +13,7 @@
 #endif
 
 #include "models/crossbar/crossbar_array.hpp"
+#include "models/crossbar/crossbar_layout.hpp"
 
 #include <algorithm>
 #include <bitset>
@@ -528,25 +529,11 @@ WeightMapping map_weights(const CrossbarParams& p, const int32_t* weights, unsig
 
 void combine_columns(const WeightMapping& m, const int64_t* column_out, const int32_t* inputs,
                      int64_t* y) {
-  const CrossbarParams& p = m.params;
-  const unsigned S = m.slices;
-  int64_t offset = 0;
-  if (p.signed_mode == SignedMode::Offset) {
-    int64_t input_sum = 0;
+  int64_t input_sum = 0;
+  if (m.params.signed_mode == SignedMode::Offset)
     for (unsigned r = 0; r < m.in_rows; ++r) input_sum += inputs[r];
-    offset = input_sum * (int64_t{1} << (p.weight_bits - 1));
-  }
-  for (unsigned j = 0; j < m.out_cols; ++j) {
-    int64_t acc = 0;
-    for (unsigned s = 0; s < S; ++s) {
-      const int64_t scale = int64_t{1} << (s * p.cell_bits);
-      if (p.signed_mode == SignedMode::Offset)
-        acc += scale * column_out[j * S + s];
-      else
-        acc += scale * (column_out[j * 2 * S + s] - column_out[j * 2 * S + S + s]);
-    }
-    y[j] = acc - offset;
-  }
+  std::fill(y, y + m.out_cols, int64_t{0});
+  combine_output_columns(weight_format(m.params), column_out, m.out_cols, input_sum, y);
 }
 
 }  // namespace imcvp

@@ -215,7 +215,7 @@ void DmaEngine::run() {
       ++m_stats.bursts;
     }
     m_stats.bytes += moved;
-    if (m_ledger) m_ledger->charge(name(), "transfer_byte", moved, m_params.energy_pj_per_byte);
+    if (m_ledger) m_ledger->charge(name(), "transfer_byte", moved, m_params.energy_pj_per_byte, "dma_bus");
     wait(std::max(delay, done));
     finish(err, err_addr, sc_core::sc_time_stamp());
   }

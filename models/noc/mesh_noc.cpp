@@ -124,8 +124,8 @@ NocTransfer MeshNoc::transfer(unsigned src, unsigned dst, uint64_t bytes, double
     stats_.router_energy_pj += static_cast<double>(flit_hops) * p_.router_energy_pj_per_flit;
     stats_.link_energy_pj += static_cast<double>(flit_hops) * p_.link_energy_pj_per_flit;
     if (ledger_) {
-      ledger_->charge(kNocEnergyBlock, kNocRouterFlitEvent, flit_hops, p_.router_energy_pj_per_flit);
-      ledger_->charge(kNocEnergyBlock, kNocLinkFlitEvent, flit_hops, p_.link_energy_pj_per_flit);
+      ledger_->charge(kNocEnergyBlock, kNocRouterFlitEvent, flit_hops, p_.router_energy_pj_per_flit, "noc");
+      ledger_->charge(kNocEnergyBlock, kNocLinkFlitEvent, flit_hops, p_.link_energy_pj_per_flit, "noc");
     }
   }
   return r;

@@ -2,22 +2,32 @@
 
 namespace imcvp {
 
-void ShiftAdd::combine(const int64_t* col, unsigned outputs, int64_t input_sum, int64_t* y) {
-  const unsigned S = p_.weight_slices();
-  const unsigned cb = p_.cell_bits;
-  const bool differential = p_.signed_mode == SignedMode::Differential;
-  const unsigned per = p_.cols_per_output();
-  const int64_t bias = differential ? 0 : (int64_t(1) << (p_.weight_bits - 1)) * input_sum;
-  for (unsigned j = 0; j < outputs; ++j) {
-    const int64_t* c = col + size_t(j) * per;
-    int64_t v = 0;
-    for (unsigned s = 0; s < S; ++s) {
-      v += c[s] * (int64_t(1) << (s * cb));
-      if (differential) v -= c[S + s] * (int64_t(1) << (s * cb));
-    }
-    y[j] += v - bias;
-  }
-  ops_ += uint64_t(outputs) * (per + (differential ? 0 : 1));
+ShiftAdd::ShiftAdd(const sc_core::sc_module_name& name, const ShiftAddParams& params)
+    : TileBlock(name, "SHAD", IMCVP_BLOCK_SLOT_SHIFT_ADD), m_params(params) {
+  check_params(shift_add_param_table(), m_params, this->name());
+  m_regs.add("format", IMCVP_SHIFT_ADD_FORMAT,
+             [this](const sc_core::sc_time&) {
+               return uint32_t(m_format.weight_bits) | uint32_t(m_format.cell_bits) << 8 |
+                      (m_format.signed_mode == SignedMode::Offset ? uint32_t(IMCVP_TILE_XBAR_FORMAT_OFFSET) : 0u);
+             },
+             nullptr);
+}
+
+bool ShiftAdd::configure(const LayerContext& ctx) {
+  m_format = ctx.layout.format;
+  m_per = m_format.cols_per_output();
+  return true;
+}
+
+StageCost ShiftAdd::cost(const LayerContext& ctx) const {
+  const CrossbarLayout& l = ctx.layout;
+  const ReadCounts rc = read_counts(l);
+  const uint64_t windows = uint64_t(ctx.positions) * ctx.passes;
+  StageCost c;
+  // every crossbar's full width of outputs passes the unit
+  c.ns_per_window = lane_cycles_ns(rc.crossbars * ctx.passes * l.outputs_per_xbar * m_per, m_params.lanes, ctx.clock_ns);
+  c.charges.push_back({"combine", rc.columns * windows, m_params.energy_pj});
+  return c;
 }
 
 }  // namespace imcvp

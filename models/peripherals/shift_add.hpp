@@ -1,36 +1,42 @@
-// ShiftAdd: the tile's digital unit after the crossbar's ADCs. The macro has
-// already shift-added the input bits (CrossbarArray::mvm returns one partial
-// sum per column); ShiftAdd combines the weight slices of each output, which
-// sit in adjacent columns (slice 0, least significant, leftmost), and the
-// signs (differential column pairs, or the offset form's digital correction
-// with the input sum), exactly as docs/crossbar.md and combine_columns()
-// define it:
-//   differential: y_j = sum_s 2^(s*cell_bits) (col[2jS+s] - col[2jS+S+s])
-//   offset:       y_j = sum_s 2^(s*cell_bits) col[jS+s] - 2^(wb-1) sum_r x_r
-// It counts its shift-add operations (one per column combined, one per
-// output for the offset correction) for time and energy.
+// ShiftAdd: the tile's digital unit after the crossbars' ADCs
+// (IMCVP_BLOCK_SLOT_SHIFT_ADD). The macro has already shift-added the input
+// bits (one partial sum per column); ShiftAdd combines the weight slices of
+// each output, which sit in adjacent columns, and the signs (differential
+// column pairs, or the offset form's digital correction with the input sum),
+// as crossbar_layout.hpp's combine_output_columns() defines it, in the
+// layer's weight format. Registers: IMCVP_SHIFT_ADD_FORMAT (the last layer's
+// format). Energy: one add per column combined.
 #pragma once
 #include <cstdint>
 
-#include "models/crossbar/crossbar_params.hpp"
+#include "models/peripherals/shift_add_params.hpp"
+#include "models/crossbar/crossbar_layout.hpp"
+#include "models/tile/datapath_stage.hpp"
+#include "models/tile/tile_block.hpp"
 
 namespace imcvp {
 
-class ShiftAdd {
+
+
+class ShiftAdd : public TileBlock, public DatapathStage {
  public:
-  explicit ShiftAdd(const CrossbarParams& p) : p_(p) {}
+  ShiftAdd(const sc_core::sc_module_name& name, const ShiftAddParams& params = {});
 
-  // column_out: the crossbar's per-column partial sums (outputs x
-  // cols_per_output columns); input_sum: sum of the inputs applied (used in
-  // offset mode). y[j] += the combined value of output j, j < outputs.
-  void combine(const int64_t* column_out, unsigned outputs, int64_t input_sum, int64_t* y);
+  const ShiftAddParams& params() const { return m_params; }
+  // y[j] += the combined value of output j of the read, j < read.outputs.
+  void combine(const ColumnRead& read, int64_t* y) {
+    combine_output_columns(m_format, read.columns, read.outputs, read.input_sum, y);
+  }
 
-  uint64_t operations() const { return ops_; }
-  void reset_counters() { ops_ = 0; }
+  std::string stage_block() const override { return name(); }
+  const char* energy_category() const override { return "shift_add"; }
+  bool configure(const LayerContext& ctx) override;
+  StageCost cost(const LayerContext& ctx) const override;
 
  private:
-  CrossbarParams p_;
-  uint64_t ops_ = 0;
+  ShiftAddParams m_params;
+  WeightFormat m_format;
+  unsigned m_per = 1;
 };
 
 }  // namespace imcvp

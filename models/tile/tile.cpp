@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -30,48 +31,60 @@ Tile::ZeroedBuffer::ZeroedBuffer(size_t n) : m_p(static_cast<uint8_t*>(std::call
 }
 Tile::ZeroedBuffer::~ZeroedBuffer() { std::free(m_p); }
 
-CrossbarArray& Tile::crossbar(unsigned i) {
-  std::unique_ptr<CrossbarArray>& x = m_xbars.at(i);
-  if (!x) x = std::make_unique<CrossbarArray>(m_params.crossbar, m_params.seed + i);
-  return *x;
+namespace {
+CrossbarBankParams bank_params(const TileParams& t) {
+  CrossbarBankParams b;
+  b.crossbars = t.crossbars;
+  b.crossbar = t.crossbar;
+  b.seed = t.seed;
+  b.estimate = t.estimate;
+  b.estimate_input_density = t.estimate_input_density;
+  return b;
 }
-
-unsigned Tile::crossbars_made() const {
-  unsigned n = 0;
-  for (const auto& x : m_xbars) n += x != nullptr;
-  return n;
+// The bank checks its count on first use; the tile names the field first.
+const TileParams& checked(const TileParams& t, const std::string& me) {
+  auto bad = [&](const std::string& field, const std::string& what) {
+    throw std::invalid_argument(me + ": tile." + field + ": " + what);
+  };
+  if (t.crossbars == 0 || t.crossbars > IMCVP_TILE_MAX_XBARS)
+    bad("crossbars", "must be 1.." + std::to_string(IMCVP_TILE_MAX_XBARS) + ", got " + std::to_string(t.crossbars));
+  return t;
 }
+}  // namespace
 
 Tile::Tile(const sc_core::sc_module_name& name, const TileParams& params, EnergyLedger* ledger)
     : sc_core::sc_module(name),
       socket("socket"),
       irq("irq", false),
       busy("busy", false),
-      m_params(params),
+      m_params(checked(params, this->name())),
       m_ledger(ledger),
       m_regs(this->name()),
       m_irq_driver("irq_driver", irq),
-      m_shift_add(params.crossbar),
+      m_to_blocks("to_blocks"),
+      m_block_router("blocks"),
+      m_xbank("crossbar", bank_params(params)),
+      m_shift_add("shift_add", params.shift_add),
+      m_accumulator("accumulator", params.accumulator),
+      m_act("activation", params.activation),
       m_buf(params.buffer_bytes <= IMCVP_TILE_BUF_MAX ? params.buffer_bytes : 0) {
   const std::string me = this->name();
   auto bad = [&](const std::string& field, const std::string& what) {
     throw std::invalid_argument(me + ": tile." + field + ": " + what);
   };
-  if (m_params.crossbars == 0 || m_params.crossbars > IMCVP_TILE_MAX_XBARS)
-    bad("crossbars", "must be 1.." + std::to_string(IMCVP_TILE_MAX_XBARS) + ", got " + std::to_string(m_params.crossbars));
   if (m_params.buffer_bytes == 0 || m_params.buffer_bytes > IMCVP_TILE_BUF_MAX ||
       m_params.buffer_bytes % 4 != 0)
     bad("buffer_bytes", "must be a multiple of 4 in 4.." + std::to_string(IMCVP_TILE_BUF_MAX) + ", got " +
                             std::to_string(m_params.buffer_bytes));
   if (!(m_params.clock_ns > 0)) bad("clock_ns", "must be > 0");
   for (auto [n, v] : {std::pair<const char*, unsigned>{"buffer_bytes_per_cycle", m_params.buffer_bytes_per_cycle},
-                      {"shift_add_lanes", m_params.shift_add_lanes},
-                      {"accumulate_lanes", m_params.accumulate_lanes},
-                      {"activation_lanes", m_params.activation_lanes},
                       {"pool_lanes", m_params.pool_lanes}})
     if (v == 0) bad(n, "must be > 0");
-  validate_crossbar_params(m_params.crossbar);  // the macros are made on first use
-  m_xbars.resize(m_params.crossbars);
+  m_to_blocks.bind(m_block_router.target);
+  add_block(m_xbank);
+  add_block(m_shift_add);
+  add_block(m_accumulator);
+  add_block(m_act);
 
   auto ro = [this](const char* n, uint64_t off, std::function<uint32_t()> f) {
     m_regs.add(n, off, [f](const sc_time&) { return f(); }, nullptr);
@@ -93,9 +106,9 @@ Tile::Tile(const sc_core::sc_module_name& name, const TileParams& params, Energy
              });
   ro("error", IMCVP_TILE_ERROR, [this] { return m_error; });
   ro("layers", IMCVP_TILE_LAYERS, [this] { return uint32_t(m_stats.commands); });
-  ro("mvms", IMCVP_TILE_MVMS, [this] { return uint32_t(m_stats.mvms); });
-  ro("pulses", IMCVP_TILE_PULSES, [this] { return uint32_t(m_stats.pulses); });
-  ro("adc_clipped", IMCVP_TILE_ADC_CLIPPED, [this] { return uint32_t(m_stats.adc_clipped); });
+  ro("mvms", IMCVP_TILE_MVMS, [this] { return uint32_t(m_xbank.mvms()); });
+  ro("pulses", IMCVP_TILE_PULSES, [this] { return uint32_t(m_xbank.program_totals().pulses); });
+  ro("adc_clipped", IMCVP_TILE_ADC_CLIPPED, [this] { return uint32_t(m_xbank.mvm_totals().adc_clipped); });
   ro("busy_ns", IMCVP_TILE_BUSY_NS,
      [this] { return uint32_t(std::min(m_stats.busy_ns, 4294967295.0)); });
   ro("num_xbars", IMCVP_TILE_NUM_XBARS, [this] { return m_params.crossbars; });
@@ -114,6 +127,35 @@ Tile::Tile(const sc_core::sc_module_name& name, const TileParams& params, Energy
 
   SC_HAS_PROCESS(Tile);
   SC_THREAD(run);
+}
+
+void Tile::add_block(TileBlock& b) {
+  for (const TileBlock* o : m_blocks)
+    if (o->slot() == b.slot())
+      throw std::invalid_argument(std::string(name()) + ": block " + b.name() + " takes slot " +
+                                  std::to_string(b.slot()) + ", which " + o->name() + " holds");
+  m_block_router.bind_target(b.socket, b.basename(), IMCVP_TILE_BLOCK(b.slot()), IMCVP_TILE_BLOCK_SIZE);
+  m_blocks.push_back(&b);
+}
+
+void Tile::add_stage(DatapathStage& s) {
+  (s.place() == DatapathStage::Place::Column ? m_column_stages : m_output_stages).push_back(&s);
+}
+
+TileStats Tile::stats() const {
+  TileStats t = m_stats;
+  t.mvms = m_xbank.mvms();
+  t.digit_slots = m_xbank.digit_slots();
+  t.mvm = m_xbank.mvm_totals();
+  t.program = m_xbank.program_totals();
+  t.adc_clipped = t.mvm.adc_clipped;
+  t.pulses = t.program.pulses;
+  t.cells_failed = t.program.cells_failed;
+  return t;
+}
+
+void Tile::charge(const std::string& block, const char* event, uint64_t count, double pj, const char* category) {
+  if (m_ledger) m_ledger->charge(block, event, count, pj, category);
 }
 
 // ---------------------------------------------------------------- bus side --
@@ -147,11 +189,14 @@ void Tile::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   delay += m_params.reg_latency;
   if (trans.get_address() >= IMCVP_TILE_BUF)
     buffer_access(trans);
+  else if (block_window(trans.get_address()))
+    m_to_blocks->b_transport(trans, delay);
   else
     m_regs.access(trans, sc_core::sc_time_stamp() + delay);
 }
 
 unsigned Tile::transport_dbg(tlm::tlm_generic_payload& trans) {
+  if (block_window(trans.get_address())) return m_to_blocks->transport_dbg(trans);
   if (trans.get_address() < IMCVP_TILE_BUF) return m_regs.debug_access(trans);
   const uint64_t a = trans.get_address() - IMCVP_TILE_BUF;
   if (a >= m_buf.size()) return 0;
@@ -190,6 +235,7 @@ void Tile::write_ctrl(uint32_t v, const sc_time& at) {
       m_irq_status = 0;
       m_error_msg.clear();
       m_stats = TileStats{};
+      for (TileBlock* b : m_blocks) b->reset_counters();
       update_irq(at);
     }
   }
@@ -217,7 +263,7 @@ void Tile::run() {
     busy.write(true);
     double ns = m_params.decode_cycles * m_params.clock_ns;
     const uint32_t desc_addr = m_desc_addr;
-    const uint64_t mvms_before = m_stats.mvms;
+    const uint64_t mvms_before = m_xbank.mvms();
     uint32_t code = 0;
     try {
       if (m_desc_addr % 4 != 0 || uint64_t(m_desc_addr) + sizeof(imcvp_layer_desc) > m_buf.size())
@@ -226,11 +272,13 @@ void Tile::run() {
                                                  " is misaligned or beyond the buffer"};
       imcvp_layer_desc d;
       std::memcpy(&d, m_buf.data() + m_desc_addr, sizeof d);
-      if (m_ledger)
-        m_ledger->charge(std::string(name()) + ".buffer", "read_byte", sizeof d,
-                         m_params.buffer_pj_per_byte);
-      ns += execute(d);
+      charge(std::string(name()) + ".buffer", "read_byte", sizeof d + (d.magic == IMCVP_DESC_MAGIC ? d.ext_bytes : 0u), m_params.buffer_pj_per_byte,
+             "buffers");
+      ns += execute(d, read_records(d, desc_addr));
     } catch (const Fail& f) {
+      code = f.code;
+      m_error_msg = f.what;
+    } catch (const StageError& f) {
       code = f.code;
       m_error_msg = f.what;
     }
@@ -242,7 +290,7 @@ void Tile::run() {
       DescriptorStats& ds = m_by_desc[desc_addr];
       ++ds.commands;
       ds.busy_ns += ns;
-      ds.mvms += m_stats.mvms - mvms_before;
+      ds.mvms += m_xbank.mvms() - mvms_before;
       m_status = IMCVP_TILE_STATUS_DONE;
       m_irq_status |= IMCVP_TILE_IRQ_DONE;
     } else {
@@ -300,7 +348,40 @@ double Tile::cycles_ns(uint64_t work, unsigned lanes) const {
   return double(ceil_div(work, lanes)) * m_params.clock_ns;
 }
 
-double Tile::execute(const imcvp_layer_desc& d) {
+// The descriptor's extension records, each handed to the block that
+// declares its type.
+std::vector<ExtRecord> Tile::read_records(const imcvp_layer_desc& d, uint32_t desc_addr) {
+  std::vector<ExtRecord> recs;
+  if (d.magic != IMCVP_DESC_MAGIC || d.ext_bytes == 0) return recs;
+  const uint64_t begin = uint64_t(desc_addr) + sizeof d, end = begin + d.ext_bytes;
+  if (d.ext_bytes % 4 != 0 || end > m_buf.size())
+    throw Fail{IMCVP_TILE_ERR_EXT, "extension records of " + std::to_string(d.ext_bytes) + " bytes at buffer offset " +
+                                       std::to_string(begin) + " are not whole words inside the buffer"};
+  for (uint64_t at = begin; at < end;) {
+    imcvp_ext_record h;
+    if (at + sizeof h > end) throw Fail{IMCVP_TILE_ERR_EXT, "extension record header past ext_bytes"};
+    std::memcpy(&h, m_buf.data() + at, sizeof h);
+    at += sizeof h;
+    if (h.bytes % 4 != 0 || at + h.bytes > end)
+      throw Fail{IMCVP_TILE_ERR_EXT, "extension record of type " + std::to_string(h.type) + " and " +
+                                         std::to_string(h.bytes) + " bytes runs past ext_bytes or is not whole words"};
+    bool known = false;
+    for (const TileBlock* b : m_blocks)
+      if (const auto* st = dynamic_cast<const DatapathStage*>(b)) known = known || st->declares(h.type);
+    for (const auto* list : {&m_column_stages, &m_output_stages})
+      for (const DatapathStage* st : *list) known = known || st->declares(h.type);
+    if (!known) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%04x", unsigned(h.type));
+      throw Fail{IMCVP_TILE_ERR_EXT, std::string("extension record type ") + hex + ": no block of the tile declares it"};
+    }
+    recs.push_back({h.type, m_buf.data() + at, h.bytes});
+    at += h.bytes;
+  }
+  return recs;
+}
+
+double Tile::execute(const imcvp_layer_desc& d, const std::vector<ExtRecord>& records) {
   if (d.magic != IMCVP_DESC_MAGIC)
     throw Fail{IMCVP_TILE_ERR_MAGIC, "bad descriptor magic"};
   if (d.version != IMCVP_DESC_VERSION)
@@ -309,7 +390,7 @@ double Tile::execute(const imcvp_layer_desc& d) {
   switch (d.op) {
     case IMCVP_OP_PROGRAM: return exec_program(d);
     case IMCVP_OP_CONV:
-    case IMCVP_OP_FC: return exec_mvm(d);
+    case IMCVP_OP_FC: return exec_mvm(d, records);
     case IMCVP_OP_MAXPOOL:
     case IMCVP_OP_AVGPOOL: return exec_pool(d);
     case IMCVP_OP_ADD: return exec_add(d);
@@ -325,28 +406,17 @@ double Tile::exec_program(const imcvp_layer_desc& d) {
   const CrossbarParams& p = m_params.crossbar;
   const uint64_t n = uint64_t(p.rows) * p.cols;
   check_range(d.param_off, n, "cell levels");
-  const uint8_t* lv = m_buf.data() + d.param_off;
-  for (uint64_t i = 0; i < n; ++i)
-    if (lv[i] > p.max_level())
-      throw Fail{IMCVP_TILE_ERR_LEVEL, "level " + std::to_string(lv[i]) + " at row " +
-                                           std::to_string(i / p.cols) + ", column " +
-                                           std::to_string(i % p.cols) + " above " +
-                                           std::to_string(p.max_level())};
-  const ProgramStats ps = crossbar(d.xbar).program(lv);
-  m_stats.program += ps;
-  m_stats.pulses += ps.pulses;
-  m_stats.cells_failed += ps.cells_failed;
+  const ProgramStats ps = m_xbank.program(d.xbar, m_buf.data() + d.param_off);
+  m_xbank.count_layer();
   const double read_ns = cycles_ns(n, m_params.buffer_bytes_per_cycle);
-  if (m_ledger) {
-    const std::string b = std::string(name()) + ".crossbar";
-    m_ledger->charge(b, "program_pulse", ps.pulses, p.pulse_energy_pj);
-    m_ledger->charge(b, "program_verify", ps.verify_reads, p.verify_energy_pj);
-    m_ledger->charge(std::string(name()) + ".buffer", "read_byte", n, m_params.buffer_pj_per_byte);
-  }
+  const std::string b = m_xbank.name();
+  charge(b, "program_pulse", ps.pulses, p.pulse_energy_pj, "programming");
+  charge(b, "program_verify", ps.verify_reads, p.verify_energy_pj, "programming");
+  charge(std::string(name()) + ".buffer", "read_byte", n, m_params.buffer_pj_per_byte, "buffers");
   return read_ns + ps.latency_ns;
 }
 
-double Tile::exec_mvm(const imcvp_layer_desc& d) {
+double Tile::exec_mvm(const imcvp_layer_desc& d, const std::vector<ExtRecord>& records) {
   const CrossbarParams& p = m_params.crossbar;
   const bool fc = d.op == IMCVP_OP_FC;
   if (!fmt_ok(d.in_fmt) || !fmt_ok(d.out_fmt))
@@ -354,7 +424,6 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
   const bool in_signed = d.in_fmt & IMCVP_FMT_SIGNED;
   if (d.in_bits < 1 || d.in_bits > 16 || (in_signed && d.in_bits < 2))
     throw Fail{IMCVP_TILE_ERR_FORMAT, "in_bits " + std::to_string(d.in_bits) + " not in 1..16"};
-  const unsigned dac_bits = in_signed ? d.in_bits - 1u : d.in_bits;  // magnitudes
   const unsigned ic = d.in_c, ih = d.in_h, iw = d.in_w, oc = d.out_c;
   unsigned kh = d.kernel_h, kw = d.kernel_w, sh = d.stride_h, sw = d.stride_w, ph = d.pad_h,
            pw = d.pad_w, oh = d.out_h, ow = d.out_w;
@@ -374,20 +443,34 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
              ow != (iw + 2 * pw - kw) / sw + 1) {
     throw Fail{IMCVP_TILE_ERR_SHAPE, "convolution window does not match the shapes"};
   }
-  // Groups share crossbars in packs (block-diagonal); a dense layer is one pack.
+  // The layer as the stages see it: groups share crossbars in packs
+  // (block-diagonal), a dense layer is one pack (crossbar_layout.hpp).
   const unsigned icg = ic / G, ocg = oc / G;
   const uint64_t Kg = fc ? in_size : uint64_t(icg) * kh * kw;
-  const unsigned R = p.rows, opx = p.max_outputs(), per = p.cols_per_output();
-  const unsigned pack = imcvp_group_pack(G, unsigned(std::min<uint64_t>(Kg, 0xFFFFFFFFu)), ocg, R, opx);
-  const unsigned packs = unsigned(ceil_div(G, pack));
-  const unsigned row_groups = unsigned(ceil_div(Kg * pack, R));
-  const unsigned col_groups = unsigned(ceil_div(uint64_t(ocg) * pack, opx));
-  const uint64_t need = uint64_t(packs) * row_groups * col_groups;
-  if (d.xbar + need > m_params.crossbars)
-    throw Fail{IMCVP_TILE_ERR_XBARS, "layer needs crossbars " + std::to_string(d.xbar) + ".." +
-                                         std::to_string(d.xbar + need - 1) + ", the tile has " +
-                                         std::to_string(m_params.crossbars)};
-  const uint64_t out_size = uint64_t(oc) * (fc ? 1 : uint64_t(oh) * ow);
+  LayerContext ctx;
+  ctx.desc = &d;
+  ctx.crossbar = &p;
+  ctx.records = records;
+  try {
+    ctx.layout = crossbar_layout(p, m_xbank.layer_format(records), G, Kg, ocg);
+  } catch (const std::invalid_argument& e) {
+    throw Fail{IMCVP_TILE_ERR_FORMAT, e.what()};
+  }
+  ctx.dac_bits = in_signed ? d.in_bits - 1u : d.in_bits;  // magnitudes
+  ctx.passes = in_signed ? 2 : 1;
+  ctx.positions = fc ? 1 : oh * ow;
+  ctx.in_channels = icg;
+  ctx.out_size = uint64_t(oc) * (fc ? 1 : uint64_t(oh) * ow);
+  ctx.clock_ns = m_params.clock_ns;
+  ctx.estimate = m_params.estimate;
+
+  // The stages taking part, in path order; the bank first (it checks the crossbars).
+  std::vector<DatapathStage*> active;
+  auto join = [&](DatapathStage* s) {
+    if (s->configure(ctx)) active.push_back(s);
+  };
+  join(&m_xbank);
+  const uint64_t out_size = ctx.out_size;
   check_range(d.in_off, in_size * fmt_bytes(d.in_fmt), "input");
   check_range(d.out_off, out_size * fmt_bytes(d.out_fmt), "output");
   check_range(d.param_off, uint64_t(oc) * sizeof(imcvp_requant), "requantization constants");
@@ -396,157 +479,116 @@ double Tile::exec_mvm(const imcvp_layer_desc& d) {
   for (const imcvp_requant& r : rq)
     if (r.shift < 1 || r.shift > 62)
       throw Fail{IMCVP_TILE_ERR_REQUANT, "requantization shift " + std::to_string(r.shift)};
+  for (DatapathStage* s : m_column_stages) join(s);
+  join(&m_shift_add);
+  join(&m_accumulator);
+  for (DatapathStage* s : m_output_stages) join(s);
+  join(&m_act);
 
-  const unsigned positions = fc ? 1 : oh * ow;
-  const unsigned passes = in_signed ? 2 : 1;
-  std::vector<Pack> pks;
-  for (unsigned pi = 0; pi < packs; ++pi) {
-    const unsigned g0 = pi * pack, gn = std::min(pack, G - g0);
-    Pack pk{g0 * icg, gn * icg, g0 * ocg, gn * ocg, unsigned(d.xbar + uint64_t(pi) * row_groups * col_groups), 0, 0,
-            Kg * gn};
-    pk.row_groups = unsigned(ceil_div(pk.K, R));
-    pk.col_groups = unsigned(ceil_div(pk.n, opx));
-    pks.push_back(pk);
-  }
-  MvmStats layer;
-  // Per-window latency is the same for every window: crossbars run in parallel.
-  double xbar_ns = 0;
-  uint64_t xbars_used = 0, accum = 0;  // crossbars a window reads; partial sums added per window
-  for (const Pack& pk : pks) {
-    for (unsigned cg = 0; cg < pk.col_groups; ++cg)
-      xbar_ns = std::max(xbar_ns, mvm_latency_ns(p, dac_bits, std::min(opx, pk.n - cg * opx) * per));
-    xbars_used += uint64_t(pk.row_groups) * pk.col_groups;
-    accum += uint64_t(pk.n) * (pk.row_groups * passes > 1 ? pk.row_groups * passes - 1 : 0);
-  }
-  uint64_t combined_cols = 0;
-  if (m_params.estimate) {
-    // The events of every window, pass and crossbar without the numbers.
-    const unsigned steps = mvm_steps(p, dac_bits);
-    const uint64_t windows = uint64_t(positions) * passes;
-    double active = 0;  // expected rows driven, summed over MVMs and steps
-    for (const Pack& pk : pks)
-      for (unsigned rg = 0; rg < pk.row_groups; ++rg) {
-        const uint64_t rows = std::min<uint64_t>(R, pk.K - uint64_t(rg) * R);
-        for (unsigned cg = 0; cg < pk.col_groups; ++cg) {
-          const unsigned cols = std::min(opx, pk.n - cg * opx) * per;
-          const double a = m_params.estimate_input_density * double(rows) * steps * double(windows);
-          active += a;
-          layer.cell_reads += uint64_t(std::llround(a * cols));
-          layer.adc_conversions += uint64_t(steps) * cols * windows;
-          m_stats.digit_slots += rows * steps * windows;
-          combined_cols += uint64_t(cols) * windows;
-        }
-      }
-    layer.active_rows = uint64_t(std::llround(active));
-    layer.dac_conversions = layer.active_rows;
-    m_stats.mvms += xbars_used * windows;
-    m_stats.windows += positions;
-  } else {
+  if (!m_params.estimate) {
     std::vector<int32_t> in(in_size), out(out_size);
     for (uint64_t i = 0; i < in_size; ++i) in[i] = load(d.in_off, d.in_fmt, i);
-    for (const Pack& pk : pks)
-      mvm_windows(d, pk, dac_bits, passes, positions, in, rq, out, layer, combined_cols);
-    m_stats.windows += positions;
+    mvm_windows(ctx, in, rq, out);
     for (uint64_t i = 0; i < out_size; ++i) store(d.out_off, d.out_fmt, i, out[i]);
   }
-  m_stats.mvm += layer;
-  m_stats.adc_clipped += layer.adc_clipped;
+  m_stats.windows += ctx.positions;
 
-  // Latency per window: buffer read of the window, the crossbars (in
-  // parallel; twice for signed inputs), shift-add, accumulation across row
-  // groups, activation, buffer write. Not overlapped (conservative).
+  // Latency per window: buffer read of the window, then every stage in path
+  // order (the crossbars in parallel; twice for signed inputs), then the
+  // buffer write. Not overlapped (conservative). Energy: each stage's events.
   const uint64_t win_bytes = Kg * G * fmt_bytes(d.in_fmt);
-  const double per_window =
-      cycles_ns(win_bytes, m_params.buffer_bytes_per_cycle) + passes * xbar_ns +
-      cycles_ns(xbars_used * passes * opx * per, m_params.shift_add_lanes) +
-      (accum ? cycles_ns(accum, m_params.accumulate_lanes) : 0.0) +
-      cycles_ns(oc, m_params.activation_lanes) +
-      cycles_ns(uint64_t(oc) * fmt_bytes(d.out_fmt), m_params.buffer_bytes_per_cycle);
-  const double ns = per_window * positions;
-  if (m_ledger) {
-    const std::string me = name();
-    m_ledger->charge(me + ".crossbar", "cell_read", layer.cell_reads, p.cell_read_energy_pj);
-    m_ledger->charge(me + ".crossbar", "dac", layer.dac_conversions, p.dac_energy_pj);
-    m_ledger->charge(me + ".crossbar", "adc", layer.adc_conversions, p.adc_energy_pj);
-    m_ledger->charge(me + ".shift_add", "combine", combined_cols, m_params.shift_add_pj);
-    m_ledger->charge(me + ".accumulator", "add", accum * positions, m_params.accumulate_pj);
-    m_ledger->charge(me + ".activation", "requantize", out_size, m_params.activation_pj);
-    m_ledger->charge(me + ".buffer", "read_byte", win_bytes * positions + oc * sizeof(imcvp_requant),
-                     m_params.buffer_pj_per_byte);
-    m_ledger->charge(me + ".buffer", "write_byte", out_size * fmt_bytes(d.out_fmt),
-                     m_params.buffer_pj_per_byte);
+  double per_window = cycles_ns(win_bytes, m_params.buffer_bytes_per_cycle);
+  for (DatapathStage* s : active) {
+    const StageCost c = s->cost(ctx);
+    per_window += c.ns_per_window;
+    uint64_t events = 0;
+    for (const StageCharge& ch : c.charges) {
+      charge(s->stage_block(), ch.event.c_str(), ch.count, ch.pj_each, ch.category ? ch.category : s->energy_category());
+      events += ch.count;
+    }
+    if (auto* b = dynamic_cast<TileBlock*>(s)) {
+      b->count(events);
+      b->count_layer();
+    }
   }
-  return ns;
+  per_window += cycles_ns(uint64_t(oc) * fmt_bytes(d.out_fmt), m_params.buffer_bytes_per_cycle);
+  m_xbank.end_layer();
+  const std::string buf = std::string(name()) + ".buffer";
+  charge(buf, "read_byte", win_bytes * ctx.positions + oc * sizeof(imcvp_requant), m_params.buffer_pj_per_byte,
+         "buffers");
+  charge(buf, "write_byte", out_size * fmt_bytes(d.out_fmt), m_params.buffer_pj_per_byte, "buffers");
+  return per_window * ctx.positions;
 }
 
-// The functional Conv/FC datapath of one pack: every window (im2col in
+// The functional Conv/FC datapath: every pack and window (im2col in
 // weight-row order over the pack's input channels), pass and crossbar
-// through the macros, shift-add, accumulation and the activation unit, into
-// the pack's output channels of `out` (CHW).
-void Tile::mvm_windows(const imcvp_layer_desc& d, const Pack& pk, unsigned dac_bits, unsigned passes,
-                       unsigned positions, const std::vector<int32_t>& in, const std::vector<imcvp_requant>& rq,
-                       std::vector<int32_t>& out, MvmStats& layer, uint64_t& combined_cols) {
-  const CrossbarParams& p = m_params.crossbar;
+// through the crossbar bank, the column stages, shift-add, accumulation,
+// the output stages and the activation unit, into `out` (CHW).
+void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, const std::vector<imcvp_requant>& rq,
+                       std::vector<int32_t>& out) {
+  const imcvp_layer_desc& d = *ctx.desc;
+  const CrossbarLayout& L = ctx.layout;
   const bool fc = d.op == IMCVP_OP_FC;
   const unsigned ih = d.in_h, iw = d.in_w;
   const unsigned kh = fc ? 1 : d.kernel_h, kw = fc ? 1 : d.kernel_w, sh = fc ? 1 : d.stride_h,
                  sw = fc ? 1 : d.stride_w, ph = fc ? 0 : d.pad_h, pw = fc ? 0 : d.pad_w, ow = d.out_w;
-  const unsigned R = p.rows, opx = p.max_outputs(), per = p.cols_per_output();
-  const uint64_t K = pk.K;
-  // Windows (im2col) in weight-row order k = (c * kh + ky) * kw + kx over the
-  // pack's channels; zero padding.
-  std::vector<int32_t> x(size_t(pk.row_groups) * R, 0), xpos(x.size()), xneg(x.size());
-  std::vector<int64_t> col(p.cols), acc(pk.n), y(opx);
-  for (unsigned pos = 0; pos < positions; ++pos) {
-    const unsigned oy = fc ? 0 : pos / ow, ox = fc ? 0 : pos % ow;
-    if (fc) {
-      std::copy(in.begin(), in.end(), x.begin());
-    } else {
-      size_t k = 0;
-      for (unsigned c = pk.c0; c < pk.c0 + pk.cin; ++c)
-        for (unsigned ky = 0; ky < kh; ++ky)
-          for (unsigned kx = 0; kx < kw; ++kx, ++k) {
-            const int iy = int(oy * sh + ky) - int(ph), ix = int(ox * sw + kx) - int(pw);
-            x[k] = (iy < 0 || ix < 0 || iy >= int(ih) || ix >= int(iw))
-                       ? 0
-                       : in[(size_t(c) * ih + size_t(iy)) * iw + size_t(ix)];
+  const unsigned R = L.rows, opx = L.outputs_per_xbar, per = L.format.cols_per_output();
+  const unsigned positions = ctx.positions, passes = ctx.passes;
+  std::vector<int64_t> col(std::max<size_t>(L.cols, size_t(opx) * per)), y(opx);
+  for (unsigned pk = 0; pk < L.packs; ++pk) {
+    const unsigned c0 = L.first_group(pk) * ctx.in_channels, cin = L.pack_groups(pk) * ctx.in_channels;
+    const unsigned o0 = L.first_group(pk) * L.ng, n = L.pack_outputs(pk);
+    unsigned rgs = 0, cgs = 0;
+    while (rgs < L.row_groups && L.rows_in(pk, rgs)) ++rgs;
+    while (cgs < L.col_groups && L.outputs_in(pk, cgs)) ++cgs;
+    std::vector<int32_t> x(size_t(rgs) * R, 0), xpos(x.size()), xneg(x.size());
+    std::vector<int64_t> acc(n);
+    for (unsigned pos = 0; pos < positions; ++pos) {
+      const unsigned oy = fc ? 0 : pos / ow, ox = fc ? 0 : pos % ow;
+      if (fc) {
+        std::copy(in.begin(), in.end(), x.begin());
+      } else {
+        size_t k = 0;
+        for (unsigned c = c0; c < c0 + cin; ++c)
+          for (unsigned ky = 0; ky < kh; ++ky)
+            for (unsigned kx = 0; kx < kw; ++kx, ++k) {
+              const int iy = int(oy * sh + ky) - int(ph), ix = int(ox * sw + kx) - int(pw);
+              x[k] = (iy < 0 || ix < 0 || iy >= int(ih) || ix >= int(iw))
+                         ? 0
+                         : in[(size_t(c) * ih + size_t(iy)) * iw + size_t(ix)];
+            }
+      }
+      for (size_t k = 0; k < x.size(); ++k) {
+        xpos[k] = std::max(x[k], 0);
+        xneg[k] = std::max(-x[k], 0);
+      }
+      std::fill(acc.begin(), acc.end(), 0);
+      for (unsigned pass = 0; pass < passes; ++pass) {
+        const std::vector<int32_t>& xv = pass == 0 ? xpos : xneg;
+        const int64_t sign = pass == 0 ? 1 : -1;
+        for (unsigned rg = 0; rg < rgs; ++rg) {
+          const int32_t* xr = xv.data() + size_t(rg) * R;
+          int64_t xsum = 0;
+          for (unsigned r = 0; r < R; ++r) xsum += xr[r];
+          for (unsigned cg = 0; cg < cgs; ++cg) {
+            ColumnRead read{pass, pk, rg, cg, L.outputs_in(pk, cg), col.data(), xsum};
+            m_xbank.read(L.index(pk, rg, cg), L.rows_in(pk, rg), xr, col.data(), read.outputs * per);
+            for (DatapathStage* s : m_column_stages) s->columns(read);
+            std::fill(y.begin(), y.begin() + read.outputs, 0);
+            m_shift_add.combine(read, y.data());
+            Accumulator::add(y.data(), read.outputs, sign, acc.data() + size_t(cg) * opx);
           }
-    }
-    for (size_t k = 0; k < x.size(); ++k) {
-      xpos[k] = std::max(x[k], 0);
-      xneg[k] = std::max(-x[k], 0);
-    }
-    std::fill(acc.begin(), acc.end(), 0);
-    for (unsigned pass = 0; pass < passes; ++pass) {
-      const std::vector<int32_t>& xv = pass == 0 ? xpos : xneg;
-      const int64_t sign = pass == 0 ? 1 : -1;
-      for (unsigned rg = 0; rg < pk.row_groups; ++rg) {
-        const int32_t* xr = xv.data() + size_t(rg) * R;
-        int64_t xsum = 0;
-        for (unsigned r = 0; r < R; ++r) xsum += xr[r];
-        for (unsigned cg = 0; cg < pk.col_groups; ++cg) {
-          const unsigned outs = std::min(opx, pk.n - cg * opx);
-          CrossbarArray& xb = crossbar(pk.xbar0 + rg * pk.col_groups + cg);
-          MvmStats ms;
-          try {
-            ms = xb.mvm(xr, dac_bits, col.data(), outs * per);
-          } catch (const std::invalid_argument& e) {
-            throw Fail{IMCVP_TILE_ERR_FORMAT, std::string("input out of range: ") + e.what()};
-          }
-          layer += ms;
-          ++m_stats.mvms;
-          m_stats.digit_slots += std::min<uint64_t>(R, K - uint64_t(rg) * R) * ms.steps;
-          std::fill(y.begin(), y.begin() + outs, 0);
-          m_shift_add.combine(col.data(), outs, xsum, y.data());
-          combined_cols += uint64_t(outs) * per;
-          for (unsigned j = 0; j < outs; ++j) acc[cg * opx + j] += sign * y[j];
         }
       }
-    }
-    for (unsigned j = 0; j < pk.n; ++j) {
-      const unsigned o = pk.o0 + j;
-      out[size_t(o) * positions + pos] =
-          m_act.requantize(acc[j], rq[o].bias, rq[o].multiplier, rq[o].shift, d.out_min, d.out_max);
+      if (!m_output_stages.empty()) {
+        OutputWindow w{pos, pk, o0, n, acc.data(), x.data(), L.pack_rows(pk)};
+        for (DatapathStage* s : m_output_stages) s->outputs(w);
+      }
+      for (unsigned j = 0; j < n; ++j) {
+        const unsigned o = o0 + j;
+        out[size_t(o) * positions + pos] =
+            ActivationUnit::requantize(acc[j], rq[o].bias, rq[o].multiplier, rq[o].shift, d.out_min, d.out_max);
+      }
     }
   }
 }
@@ -591,21 +633,23 @@ double Tile::exec_pool(const imcvp_layer_desc& d) {
             m = avg ? m + v : std::max<int64_t>(m, v);
           }
         elems += uint64_t(y1 - y0) * uint64_t(x1 - x0);
-        out[i++] = avg ? m_act.requantize(m, rq.bias, rq.multiplier, rq.shift, d.out_min, d.out_max)
-                       : m_act.saturate(m, d.out_min, d.out_max);
+        out[i++] = avg ? ActivationUnit::requantize(m, rq.bias, rq.multiplier, rq.shift, d.out_min, d.out_max)
+                       : ActivationUnit::saturate(m, d.out_min, d.out_max);
       }
   }
   for (uint64_t j = 0; j < out_size; ++j) store(d.out_off, d.out_fmt, j, out[j]);
   const uint64_t rbytes = elems * fmt_bytes(d.in_fmt), wbytes = out_size * fmt_bytes(d.out_fmt);
-  if (m_ledger) {
-    const std::string me = name();
-    m_ledger->charge(me + ".pooling", avg ? "add" : "compare", elems, m_params.pool_pj);
-    if (avg) m_ledger->charge(me + ".activation", "requantize", out_size, m_params.activation_pj);
-    m_ledger->charge(me + ".buffer", "read_byte", rbytes, m_params.buffer_pj_per_byte);
-    m_ledger->charge(me + ".buffer", "write_byte", wbytes, m_params.buffer_pj_per_byte);
+  const std::string me = name();
+  charge(me + ".pooling", avg ? "add" : "compare", elems, m_params.pool_pj, "accumulate_activation");
+  if (avg) {
+    charge(m_act.name(), "requantize", out_size, m_act.params().energy_pj, m_act.energy_category());
+    m_act.count(out_size);
+    m_act.count_layer();
   }
+  charge(me + ".buffer", "read_byte", rbytes, m_params.buffer_pj_per_byte, "buffers");
+  charge(me + ".buffer", "write_byte", wbytes, m_params.buffer_pj_per_byte, "buffers");
   return cycles_ns(rbytes, m_params.buffer_bytes_per_cycle) + cycles_ns(elems, m_params.pool_lanes) +
-         (avg ? cycles_ns(out_size, m_params.activation_lanes) : 0.0) +
+         (avg ? m_act.ns(out_size, m_params.clock_ns) : 0.0) +
          cycles_ns(wbytes, m_params.buffer_bytes_per_cycle);
 }
 
@@ -622,19 +666,19 @@ double Tile::exec_add(const imcvp_layer_desc& d) {
   check_range(d.out_off, n * fmt_bytes(d.out_fmt), "output");
   std::vector<int32_t> out(n);
   for (uint64_t i = 0; i < n; ++i)
-    out[i] = m_act.requantize_add(load(d.in_off, d.in_fmt, i), load(d.in2_off, d.in2_fmt, i),
+    out[i] = ActivationUnit::requantize_add(load(d.in_off, d.in_fmt, i), load(d.in2_off, d.in2_fmt, i),
                                   d.add_mult_a, d.add_mult_b, d.add_shift, d.out_min, d.out_max);
   for (uint64_t i = 0; i < n; ++i) store(d.out_off, d.out_fmt, i, out[i]);
   const uint64_t rbytes = n * (fmt_bytes(d.in_fmt) + fmt_bytes(d.in2_fmt)),
                  wbytes = n * fmt_bytes(d.out_fmt);
-  if (m_ledger) {
-    const std::string me = name();
-    m_ledger->charge(me + ".activation", "requantize_add", n, m_params.activation_pj);
-    m_ledger->charge(me + ".buffer", "read_byte", rbytes, m_params.buffer_pj_per_byte);
-    m_ledger->charge(me + ".buffer", "write_byte", wbytes, m_params.buffer_pj_per_byte);
-  }
+  const std::string me = name();
+  charge(m_act.name(), "requantize_add", n, m_act.params().energy_pj, m_act.energy_category());
+  m_act.count(n);
+  m_act.count_layer();
+  charge(me + ".buffer", "read_byte", rbytes, m_params.buffer_pj_per_byte, "buffers");
+  charge(me + ".buffer", "write_byte", wbytes, m_params.buffer_pj_per_byte, "buffers");
   return cycles_ns(rbytes, m_params.buffer_bytes_per_cycle) +
-         cycles_ns(n, m_params.activation_lanes) +
+         m_act.ns(n, m_params.clock_ns) +
          cycles_ns(wbytes, m_params.buffer_bytes_per_cycle);
 }
 
@@ -655,16 +699,16 @@ double Tile::exec_requant(const imcvp_layer_desc& d) {
     throw Fail{IMCVP_TILE_ERR_REQUANT, "requantization shift " + std::to_string(rq.shift)};
   std::vector<int32_t> out(n);
   for (uint64_t i = 0; i < n; ++i)
-    out[i] = m_act.requantize(load(d.in_off, d.in_fmt, i), rq.bias, rq.multiplier, rq.shift, d.out_min, d.out_max);
+    out[i] = ActivationUnit::requantize(load(d.in_off, d.in_fmt, i), rq.bias, rq.multiplier, rq.shift, d.out_min, d.out_max);
   for (uint64_t i = 0; i < n; ++i) store(d.out_off, d.out_fmt, i, out[i]);
   const uint64_t rbytes = n * fmt_bytes(d.in_fmt) + sizeof rq, wbytes = n * fmt_bytes(d.out_fmt);
-  if (m_ledger) {
-    const std::string me = name();
-    m_ledger->charge(me + ".activation", "requantize", n, m_params.activation_pj);
-    m_ledger->charge(me + ".buffer", "read_byte", rbytes, m_params.buffer_pj_per_byte);
-    m_ledger->charge(me + ".buffer", "write_byte", wbytes, m_params.buffer_pj_per_byte);
-  }
-  return cycles_ns(rbytes, m_params.buffer_bytes_per_cycle) + cycles_ns(n, m_params.activation_lanes) +
+  const std::string me = name();
+  charge(m_act.name(), "requantize", n, m_act.params().energy_pj, m_act.energy_category());
+  m_act.count(n);
+  m_act.count_layer();
+  charge(me + ".buffer", "read_byte", rbytes, m_params.buffer_pj_per_byte, "buffers");
+  charge(me + ".buffer", "write_byte", wbytes, m_params.buffer_pj_per_byte, "buffers");
+  return cycles_ns(rbytes, m_params.buffer_bytes_per_cycle) + m_act.ns(n, m_params.clock_ns) +
          cycles_ns(wbytes, m_params.buffer_bytes_per_cycle);
 }
 

@@ -1,18 +1,22 @@
-// Tile: one accelerator tile. N CrossbarArray macros, a local buffer (SRAM
-// window on the bus), ShiftAdd, an accumulator across the crossbars that
-// split a long dot product, the ActivationUnit (bias, per-channel requantize,
-// ReLU/clamp), max/average pooling and residual add. Registers and buffer
-// window: imcvp/memory_map.h (IMCVP_TILE_*); the layer descriptor:
-// imcvp/accel.h; the model in full: docs/accelerator.md.
+// Tile: one accelerator tile, a composition of SystemC blocks behind an
+// internal router (docs/accelerator.md "Tile blocks"):
+//   CrossbarBank (the crossbar macros) -> ShiftAdd -> Accumulator
+//     -> [stages added with add_stage()] -> ActivationUnit,
+// each a TileBlock with its registers in the tile window at
+// IMCVP_TILE_BLOCK(slot), and each a DatapathStage on the output path
+// (models/tile/datapath_stage.hpp). The tile itself holds the control
+// registers, the local buffer (SRAM window on the bus), the descriptor
+// decoder, the window sequencer (im2col), max/average pooling and residual
+// add. Registers and buffer window: imcvp/memory_map.h (IMCVP_TILE_*); the
+// layer descriptor and its extension records: imcvp/accel.h.
 //
 // The CPU writes DESC_ADDR (a buffer offset) and CTRL.START; the tile's
-// thread, at the START access's time, reads the descriptor from its buffer,
-// executes the whole layer (sliding convolution windows over its input
-// buffer, im2col in hardware), writes the output into its buffer, waits the
-// layer's latency (crossbar MVMs + peripherals), then sets STATUS.DONE (or
-// ERROR with ERROR = IMCVP_TILE_ERR_*) and raises `irq` when enabled.
-// PROGRAM writes cell levels from the buffer into one crossbar with
-// write-and-verify (its pulses cost time and energy).
+// thread, at the START access's time, reads the descriptor and its
+// extension records from its buffer, executes the whole layer, writes the
+// output into its buffer, waits the layer's latency (decode + per window the
+// stages' latencies), then sets STATUS.DONE (or ERROR with ERROR =
+// IMCVP_TILE_ERR_*) and raises `irq` when enabled. PROGRAM writes cell levels
+// from the buffer into one crossbar with write-and-verify.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -26,11 +30,17 @@
 
 #include "imcvp/accel.h"
 #include "imcvp/memory_map.h"
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include "models/bus/register_bank.hpp"
+#include "models/bus/router.hpp"
 #include "models/bus/timed_signal_driver.hpp"
 #include "models/crossbar/crossbar_array.hpp"
+#include "models/crossbar/crossbar_bank.hpp"
+#include "models/peripherals/accumulator.hpp"
 #include "models/peripherals/activation_unit.hpp"
 #include "models/peripherals/shift_add.hpp"
+#include "models/tile/datapath_stage.hpp"
 
 namespace imcvp {
 
@@ -47,19 +57,16 @@ struct TileParams {
   // digital pipeline; a round figure).
   double clock_ns = 1.0;
   unsigned buffer_bytes_per_cycle = 32;  // local buffer port width
-  unsigned shift_add_lanes = 32;         // columns combined per cycle
-  unsigned accumulate_lanes = 32;        // partial sums added per cycle
-  unsigned activation_lanes = 16;        // outputs requantized per cycle
   unsigned pool_lanes = 16;              // pooling window elements per cycle
   unsigned decode_cycles = 8;            // descriptor fetch and checks
   // Energies, M. Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm):
-  // 8 KB SRAM 64-bit access ~10 pJ -> 1.25 pJ/byte; 32-bit add 0.1 pJ;
-  // 32-bit multiply 3.1 pJ (+ add and shift for the requantizer).
+  // 8 KB SRAM 64-bit access ~10 pJ -> 1.25 pJ/byte; 32-bit add 0.1 pJ.
   double buffer_pj_per_byte = 1.25;
-  double shift_add_pj = 0.1;   // per column combined
-  double accumulate_pj = 0.1;  // per partial sum added across crossbars
-  double activation_pj = 3.2;  // per output requantized (multiply + round add)
-  double pool_pj = 0.1;        // per window element compared or added
+  double pool_pj = 0.1;  // per window element compared or added
+  // The output-path blocks' own parameters (each with its ParamTable).
+  ShiftAddParams shift_add;
+  AccumulatorParams accumulator;
+  ActivationParams activation;
   sc_core::sc_time reg_latency = sc_core::SC_ZERO_TIME;  // per register / buffer access
   // Performance estimation: Conv/FC layers charge every timing and energy
   // event of the functional model without computing a value (their output
@@ -103,7 +110,7 @@ struct DescriptorStats {
 
 class Tile : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<Tile> socket;  // registers + buffer window
+  tlm_utils::simple_target_socket<Tile> socket;  // registers, blocks and buffer window
   sc_core::sc_signal<bool> irq;                  // IRQ_STATUS & IRQ_ENABLE != 0
   sc_core::sc_signal<bool> busy;                 // for the VCD
 
@@ -112,20 +119,31 @@ class Tile : public sc_core::sc_module {
        EnergyLedger* ledger = nullptr);
 
   const TileParams& params() const { return m_params; }
-  const TileStats& stats() const { return m_stats; }
+  // The tile's figures, the crossbar bank's included.
+  TileStats stats() const;
   // By descriptor buffer offset (DESC_ADDR), in offset order.
   const std::map<uint32_t, DescriptorStats>& descriptor_stats() const { return m_by_desc; }
   uint32_t status() const { return m_status; }
   uint32_t error_code() const { return m_error; }
-  // Crossbar i (0..crossbars-1), made on first use: a macro nothing has
-  // programmed or read holds no host memory (a chip of thousands).
-  CrossbarArray& crossbar(unsigned i);
-  // Crossbars made so far (programmed or read at least once).
-  unsigned crossbars_made() const;
+  // Crossbar i (0..crossbars-1), made on first use.
+  CrossbarArray& crossbar(unsigned i) { return m_xbank.crossbar(i); }
+  unsigned crossbars_made() const { return m_xbank.made(); }
   uint8_t* buffer() { return m_buf.data(); }
   uint32_t buffer_size() const { return uint32_t(m_buf.size()); }
   // The message of the last error (for reports and logs).
   const std::string& error_message() const { return m_error_msg; }
+
+  // The blocks, in path order, the added ones included.
+  const std::vector<TileBlock*>& blocks() const { return m_blocks; }
+  CrossbarBank& crossbar_bank() { return m_xbank; }
+
+  // Seams (before the simulation starts): a block's window joins the tile's
+  // internal router at IMCVP_TILE_BLOCK(block.slot()); a stage joins the
+  // output path (Column stages after the crossbar reads, Output stages
+  // before the activation unit, each in the order added) and may declare
+  // extension record types. A block that is also a stage is added with both.
+  void add_block(TileBlock& block);
+  void add_stage(DatapathStage& stage);
 
  private:
   struct Fail {
@@ -136,27 +154,25 @@ class Tile : public sc_core::sc_module {
   unsigned transport_dbg(tlm::tlm_generic_payload& trans);
   bool get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
   bool buffer_access(tlm::tlm_generic_payload& trans);
+  bool block_window(uint64_t address) const {
+    return address >= IMCVP_TILE_BLOCK_BASE && address < IMCVP_TILE_BUF;
+  }
   void write_ctrl(uint32_t v, const sc_core::sc_time& at);
   void update_irq(const sc_core::sc_time& at);
   void run();  // SC_THREAD
 
   // Executes the descriptor at m_desc_addr; returns the latency in ns.
-  double execute(const imcvp_layer_desc& d);
+  double execute(const imcvp_layer_desc& d, const std::vector<ExtRecord>& records);
+  std::vector<ExtRecord> read_records(const imcvp_layer_desc& d, uint32_t desc_addr);
   double exec_program(const imcvp_layer_desc& d);
-  double exec_mvm(const imcvp_layer_desc& d);
-  // One pack of a Conv/FC layer (all of a dense layer; consecutive groups
-  // of a grouped one, imcvp_group_pack()): input channels [c0, c0 + cin),
-  // output channels [o0, o0 + n) on crossbars xbar0 + rg * col_groups + cg.
-  struct Pack {
-    unsigned c0, cin, o0, n, xbar0, row_groups, col_groups;
-    uint64_t K;  // weight rows: cin x kh x kw (FC: the input size)
-  };
-  void mvm_windows(const imcvp_layer_desc& d, const Pack& pk, unsigned dac_bits, unsigned passes,
-                   unsigned positions, const std::vector<int32_t>& in, const std::vector<imcvp_requant>& rq,
-                   std::vector<int32_t>& out, MvmStats& layer, uint64_t& combined_cols);
+  double exec_mvm(const imcvp_layer_desc& d, const std::vector<ExtRecord>& records);
+  // The functional windows of a Conv/FC layer through the active stages.
+  void mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, const std::vector<imcvp_requant>& rq,
+                   std::vector<int32_t>& out);
   double exec_pool(const imcvp_layer_desc& d);
   double exec_add(const imcvp_layer_desc& d);
   double exec_requant(const imcvp_layer_desc& d);
+  void charge(const std::string& block, const char* event, uint64_t count, double pj, const char* category);
   void check_range(uint64_t off, uint64_t bytes, const char* what) const;
   int32_t load(uint32_t off, uint8_t fmt, size_t i) const;
   void store(uint32_t off, uint8_t fmt, size_t i, int32_t v);
@@ -166,9 +182,15 @@ class Tile : public sc_core::sc_module {
   EnergyLedger* m_ledger;
   RegisterBank m_regs;
   TimedSignalDriver<bool> m_irq_driver;
-  std::vector<std::unique_ptr<CrossbarArray>> m_xbars;  // null until first use
+  // the blocks and their router
+  tlm_utils::simple_initiator_socket<Tile> m_to_blocks;
+  Router m_block_router;
+  CrossbarBank m_xbank;
   ShiftAdd m_shift_add;
+  Accumulator m_accumulator;
   ActivationUnit m_act;
+  std::vector<TileBlock*> m_blocks;
+  std::vector<DatapathStage*> m_column_stages, m_output_stages;
   // The local buffer's bytes, zero-filled by calloc: pages no layer touches
   // cost no host memory (64 tiles of an 8 MiB buffer).
   class ZeroedBuffer {
@@ -189,7 +211,7 @@ class Tile : public sc_core::sc_module {
   uint32_t m_status = 0, m_error = 0, m_desc_addr = 0;
   uint32_t m_irq_enable = 0, m_irq_status = 0;
   std::string m_error_msg;
-  TileStats m_stats;
+  TileStats m_stats;  // the tile's own fields; the bank's are added by stats()
   std::map<uint32_t, DescriptorStats> m_by_desc;
   sc_core::sc_event m_start_event;
 };

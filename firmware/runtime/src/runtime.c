@@ -78,6 +78,9 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
     memcpy(h, img, sizeof *h);
     if (h->magic != IMCVP_IMAGE_MAGIC)
         FAIL("bad magic 0x%08" PRIx32 " (not an imcvp program image)", h->magic);
+    if (h->version < IMCVP_IMAGE_VERSION)
+        FAIL("version %u, this runtime knows version %u; recompile the network (imcvp compile --image)", h->version,
+             IMCVP_IMAGE_VERSION);
     if (h->version != IMCVP_IMAGE_VERSION)
         FAIL("version %u, this runtime knows version %u", h->version, IMCVP_IMAGE_VERSION);
     if (h->header_bytes != sizeof *h)
@@ -136,14 +139,22 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
             FAIL("layer %" PRIu32 " on tile %u of %u", i, l.tile, h->tiles);
         if (l.group >= h->group_count)
             FAIL("layer %" PRIu32 " in group %u of %" PRIu32, i, l.group, h->group_count);
+        /* The op is the tile's to check (IMCVP_TILE_ERR_OP), as the extension
+         * record types are (IMCVP_TILE_ERR_EXT): the runtime knows only COPY
+         * (its own) and PROGRAM (the program table's). */
         const int copy_only = d->op == IMCVP_IMAGE_OP_COPY;
-        if (d->magic != IMCVP_DESC_MAGIC || d->version != IMCVP_DESC_VERSION ||
-            !(copy_only || (d->op >= IMCVP_OP_CONV && d->op <= IMCVP_OP_REQUANT && d->op != IMCVP_OP_PROGRAM)))
+        if (d->magic != IMCVP_DESC_MAGIC || d->version != IMCVP_DESC_VERSION || d->op == IMCVP_OP_PROGRAM)
             FAIL("layer %" PRIu32 ": bad descriptor (magic, version or op %u)", i, d->op);
         if (copy_only && (l.src_tile[0] == IMCVP_IMAGE_NO_TILE || l.param_count))
             FAIL("layer %" PRIu32 ": a copy record without a source", i);
-        if ((l.desc_off & 3u) || !inside(l.desc_off, sizeof *d, h->buffer_bytes))
-            FAIL("layer %" PRIu32 ": descriptor at buffer offset 0x%" PRIx32 " outside the buffer", i, l.desc_off);
+        if ((l.desc_off & 3u) || !inside(l.desc_off, (uint64_t)sizeof *d + d->ext_bytes, h->buffer_bytes))
+            FAIL("layer %" PRIu32 ": descriptor (and %u bytes of extension records) at buffer offset 0x%" PRIx32
+                 " outside the buffer", i, d->ext_bytes, l.desc_off);
+        /* extension records: copied after the descriptor, never read here */
+        if (d->ext_bytes && ((d->ext_bytes & 3u) || (l.ext_off & 3u) || l.ext_off < h->levels_off ||
+                             (uint64_t)l.ext_off + d->ext_bytes > (uint64_t)h->levels_off + h->levels_bytes))
+            FAIL("layer %" PRIu32 ": %u bytes of extension records at 0x%" PRIx32 " lie outside the image's data or "
+                 "are not word aligned", i, d->ext_bytes, l.ext_off);
         if (l.param_count &&
             ((l.params_off & 3u) || (d->param_off & 3u) || l.params_off < h->levels_off ||
              (uint64_t)l.params_off + (uint64_t)l.param_count * sizeof(imcvp_requant) >
@@ -240,6 +251,10 @@ int imcvp_rt_load(imcvp_rt *rt)
             continue;
         if (imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(l.tile, l.desc_off), image + rec + (uint32_t)offsetof(imcvp_image_layer, desc),
                         IMCVP_LAYER_DESC_SIZE))
+            return -1;
+        /* its extension records right after it, as they are (the tile reads them) */
+        if (l.desc.ext_bytes && imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(l.tile, l.desc_off + IMCVP_LAYER_DESC_SIZE),
+                                               image + l.ext_off, l.desc.ext_bytes))
             return -1;
         if (l.param_count && imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(l.tile, l.desc.param_off), image + l.params_off,
                                          l.param_count * (uint32_t)sizeof(imcvp_requant)))

@@ -16,7 +16,7 @@
 #include "imcvp/memory_map.h"
 
 #define IMCVP_DESC_MAGIC 0x44434D49u /* "IMCD" in memory order */
-#define IMCVP_DESC_VERSION 1
+#define IMCVP_DESC_VERSION 2 /* 2: extension records (ext_bytes) */
 
 /* operations */
 #define IMCVP_OP_CONV 1    /* convolution, im2col windows in hardware */
@@ -96,10 +96,45 @@ typedef struct __attribute__((packed)) imcvp_layer_desc {
    * [g out_c/groups, (g+1) out_c/groups); imcvp_group_pack() says how
    * many groups share one set of crossbars. */
   uint16_t groups;
-  uint16_t reserved; /* 0 */
+  /* Bytes of typed extension records right after the descriptor in the
+   * buffer (a multiple of 4; 0: none): imcvp_ext_record below. */
+  uint16_t ext_bytes;
 } imcvp_layer_desc;
 
 #define IMCVP_LAYER_DESC_SIZE 72
+
+/* Extension records: what a technique's block needs beyond the fixed
+ * descriptor (a crossbar list, a weight format, coefficient tables ...).
+ * desc.ext_bytes bytes of records follow the descriptor, each a header and
+ * a payload of `bytes` (a multiple of 4). The firmware copies them with the
+ * descriptor without reading them; the tile hands each record to the block
+ * that declares its type and refuses a type no block declares
+ * (IMCVP_TILE_ERR_EXT). docs/contributing.md "Adding a block". */
+typedef struct __attribute__((packed)) imcvp_ext_record {
+  uint16_t type;  /* IMCVP_EXT_* */
+  uint16_t bytes; /* payload bytes after this header, a multiple of 4 */
+} imcvp_ext_record;
+
+/* Record types. 0x0001-0x7FFF: the platform's blocks; 0x8000-0xFFFF: free
+ * for experiments (blocks outside the tree, tests). */
+/* The layer's crossbars, in the layout order of imcvp_xbar_layout (see
+ * models/crossbar/crossbar_layout.hpp), instead of the contiguous range from
+ * desc.xbar: payload uint16 count, then count uint16 crossbar indices, zero
+ * padded to 4 bytes. */
+#define IMCVP_EXT_XBAR_LIST 0x0001
+/* The layer's own weight format (for mixed precision): payload
+ * imcvp_ext_weight_format. Without it the layer uses the tile's
+ * (IMCVP_TILE_XBAR_FORMAT). cell_bits must be the crossbars' own. */
+#define IMCVP_EXT_WEIGHT_FORMAT 0x0002
+#define IMCVP_EXT_USER_FIRST 0x8000
+
+typedef struct __attribute__((packed)) imcvp_ext_weight_format {
+  uint8_t weight_bits; /* bits per weight, 1..16 */
+  uint8_t cell_bits;   /* bits per cell: the crossbars' */
+  uint8_t signed_mode; /* 0: differential column pairs, 1: offset (IMCVP_TILE_XBAR_FORMAT_OFFSET) */
+  uint8_t reserved;    /* 0 */
+} imcvp_ext_weight_format;
+#define IMCVP_EXT_MAX_BYTES 0xFFFC /* desc.ext_bytes at most */
 
 /* A grouped convolution on crossbars of `rows` rows and `max_outputs`
  * outputs: `pack` consecutive groups share one set of crossbars as a
@@ -124,9 +159,13 @@ static inline unsigned imcvp_group_pack(unsigned groups, unsigned kg, unsigned n
 #ifdef __cplusplus
 static_assert(sizeof(imcvp_layer_desc) == IMCVP_LAYER_DESC_SIZE, "descriptor layout");
 static_assert(sizeof(imcvp_requant) == 12, "requant layout");
+static_assert(sizeof(imcvp_ext_record) == 4, "extension record layout");
+static_assert(sizeof(imcvp_ext_weight_format) == 4, "weight format record layout");
 #else
 _Static_assert(sizeof(imcvp_layer_desc) == IMCVP_LAYER_DESC_SIZE, "descriptor layout");
 _Static_assert(sizeof(imcvp_requant) == 12, "requant layout");
+_Static_assert(sizeof(imcvp_ext_record) == 4, "extension record layout");
+_Static_assert(sizeof(imcvp_ext_weight_format) == 4, "weight format record layout");
 #endif
 
 #endif /* IMCVP_ACCEL_H */

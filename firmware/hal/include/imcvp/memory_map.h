@@ -145,5 +145,37 @@
 #define IMCVP_TILE_ERR_LEVEL 9       /* a cell level above the cell's maximum */
 #define IMCVP_TILE_ERR_BUSY 10       /* START while busy */
 #define IMCVP_TILE_ERR_REQUANT 11    /* bad requantization shift */
+#define IMCVP_TILE_ERR_EXT 12        /* an extension record no block declares, or malformed */
+/* The tile's blocks (docs/accelerator.md "Tile blocks"): each sits behind
+ * the tile's internal router in a window of IMCVP_TILE_BLOCK_SIZE bytes at
+ * IMCVP_TILE_BLOCK(slot) of the tile window, registers first (the common
+ * ones below), then its memories (coefficient or compensation SRAM, index
+ * tables) at offsets the block documents. Firmware, DMA and the debugger
+ * reach them as any bus address: IMCVP_TILE_ADDR(n) + IMCVP_TILE_BLOCK(s). */
+#define IMCVP_TILE_BLOCK_BASE 0x10000
+#define IMCVP_TILE_BLOCK_SIZE 0x10000
+#define IMCVP_TILE_BLOCK(slot) (IMCVP_TILE_BLOCK_BASE + (slot) * IMCVP_TILE_BLOCK_SIZE)
+#define IMCVP_TILE_MAX_BLOCKS 127 /* slots 0..126 fill [0x1_0000, 0x80_0000) below the buffer */
+#define IMCVP_BLOCK_SLOT_CROSSBARS 0   /* CrossbarBank: the tile's crossbar macros */
+#define IMCVP_BLOCK_SLOT_SHIFT_ADD 1   /* ShiftAdd */
+#define IMCVP_BLOCK_SLOT_ACCUMULATOR 2 /* Accumulator */
+#define IMCVP_BLOCK_SLOT_ACTIVATION 3  /* ActivationUnit */
+#define IMCVP_BLOCK_SLOT_USER_FIRST 64 /* slots 64..126: free for blocks outside the tree, tests */
+/* Registers every block has (offsets in its window) */
+#define IMCVP_BLOCK_ID 0x00       /* read: four characters naming the block, first in the low byte */
+#define IMCVP_BLOCK_EVENTS_LO 0x04 /* read: the block's operations since reset (64-bit, low word first) */
+#define IMCVP_BLOCK_EVENTS_HI 0x08
+#define IMCVP_BLOCK_LAYERS 0x0C   /* read: layers the block took part in since reset */
+#define IMCVP_BLOCK_REGS 0x40     /* the block's own registers start here */
+/* CrossbarBank's own registers: select a cell, read its level */
+#define IMCVP_XBANK_SELECT (IMCVP_BLOCK_REGS + 0x00) /* crossbar index */
+#define IMCVP_XBANK_ROW (IMCVP_BLOCK_REGS + 0x04)
+#define IMCVP_XBANK_COL (IMCVP_BLOCK_REGS + 0x08)
+#define IMCVP_XBANK_LEVEL (IMCVP_BLOCK_REGS + 0x0C) /* read: level last written to the selected cell */
+/* ShiftAdd's own registers: the weight format of the last layer */
+#define IMCVP_SHIFT_ADD_FORMAT (IMCVP_BLOCK_REGS + 0x00) /* read: as IMCVP_TILE_XBAR_FORMAT */
+/* ActivationUnit's: the output clamp of the last layer */
+#define IMCVP_ACT_OUT_MIN (IMCVP_BLOCK_REGS + 0x00)
+#define IMCVP_ACT_OUT_MAX (IMCVP_BLOCK_REGS + 0x04)
 
 #endif /* IMCVP_MEMORY_MAP_H */

@@ -19,7 +19,8 @@
  *   io_off:       2 x         imcvp_image_io (the input, then the output)
  *   lut_off:      256 x       int32 (pixel value -> input code)
  *   levels_off:   programs x rows x cols uint8 cell levels, then every
- *                 layer's imcvp_requant entries; levels_bytes in all
+ *                 layer's imcvp_requant entries, then every layer's
+ *                 extension records (4-byte aligned); levels_bytes in all
  */
 #ifndef IMCVP_PROGRAM_IMAGE_H
 #define IMCVP_PROGRAM_IMAGE_H
@@ -29,7 +30,7 @@
 #include "imcvp/accel.h"
 
 #define IMCVP_IMAGE_MAGIC 0x50434D49u /* "IMCP" in memory order */
-#define IMCVP_IMAGE_VERSION 2 /* 2: reprogramming groups */
+#define IMCVP_IMAGE_VERSION 3 /* 2: reprogramming groups; 3: extension records */
 #define IMCVP_IMAGE_NO_TILE 0xFFFF /* imcvp_image_layer.src_tile: input is local */
 #define IMCVP_IMAGE_LUT_ENTRIES 256
 /* Buffer offset every PROGRAM descriptor is written to (DESC_ADDR): the first
@@ -88,6 +89,10 @@ typedef struct __attribute__((packed)) imcvp_image_layer {
   uint32_t src_off[2];
   uint32_t params_off, param_count; /* image offset of param_count imcvp_requant, to desc.param_off */
   uint16_t group, reserved;         /* its crossbars must hold this group's levels */
+  /* image offset of desc.ext_bytes bytes of extension records (accel.h),
+   * copied to desc_off + IMCVP_LAYER_DESC_SIZE with the descriptor; 0 when
+   * desc.ext_bytes is 0 */
+  uint32_t ext_off;
   imcvp_layer_desc desc;
 } imcvp_image_layer;
 
@@ -106,7 +111,7 @@ typedef struct __attribute__((packed)) imcvp_image_io {
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_header) == 72, "image header layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_tile) == 16, "image tile layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_program) == 8 + IMCVP_LAYER_DESC_SIZE, "image program layout");
-IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_layer) == 32 + IMCVP_LAYER_DESC_SIZE, "image layer layout");
+IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_layer) == 36 + IMCVP_LAYER_DESC_SIZE, "image layer layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_io) == 16, "image io layout");
 #undef IMCVP_IMAGE_ASSERT_
 

@@ -2,13 +2,16 @@
  * imcvp DNN runtime: runs a compiled network (imcvp/program_image.h) on the
  * accelerator tiles. The CPU orchestrates; the tiles compute:
  *
- *   imcvp_rt_open()  checks the program image (magic, version, sizes, CRC32,
- *                    every record) and that the tiles present match the chip
- *                    it was compiled for;
+ *   imcvp_rt_open()  checks the program image (magic, version: an older one
+ *                    is refused with "recompile the network", sizes, CRC32,
+ *                    every record's offsets) and that the tiles present match
+ *                    the chip it was compiled for; ops and extension record
+ *                    types are the tile's to check;
  *   imcvp_rt_load()  programs the crossbars of the first group (PROGRAM,
- *                    write-and-verify) and writes each layer's descriptor and
- *                    requantization constants into the tile buffers, all by
- *                    DMA;
+ *                    write-and-verify) and writes each layer's descriptor,
+ *                    its extension records (right after it, uninterpreted)
+ *                    and its requantization constants into the tile
+ *                    buffers, all by DMA;
  *   imcvp_rt_infer() per image: pixels -> input codes (the image's table) ->
  *                    DMA into the input tile; each layer in order: DMA its
  *                    inputs held on another tile, START, sleep (wfi) until the

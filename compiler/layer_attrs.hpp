@@ -1,0 +1,50 @@
+// The attributes a layer of the IR carries through the compiler pipeline
+// (compiler/pipeline.hpp): what the passes decide per layer beyond the
+// network's own arithmetic. Every field is optional; an empty one means the
+// baseline (the network-wide default), so a pass sets only what it owns.
+// docs/compiler.md "The pipeline"; docs/contributing.md "Adding a pass".
+#pragma once
+
+#include <any>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace imcvp::compiler {
+
+struct Layer;
+struct QuantLayer;
+
+// One Conv/FC layer of the golden reference (GoldenModel::run): its input
+// tensor (CHW, integer codes) and its output tensor, already sized, which the
+// hook fills with the layer's requantized output.
+struct GoldenLayerCall {
+  const Layer& layer;
+  const QuantLayer& quant;
+  const std::vector<std::int32_t>& input;
+  std::vector<std::int32_t>& output;
+};
+// A technique's exact arithmetic for one layer, in place of the standard
+// "bias + sum(w x in), requantize". It runs in every GoldenModel of every
+// evaluation thread at once: it must not change shared state.
+using GoldenHook = std::function<void(const GoldenLayerCall&)>;
+
+struct LayerAttributes {
+  // The technique pass that owns the layer ("" : the baseline); reports and
+  // errors name it.
+  std::string technique;
+  // Conv/FC: the golden reference's arithmetic for this layer (unset: the
+  // standard one, docs/compiler.md "Quantization").
+  GoldenHook golden;
+  // Extension records (imcvp/accel.h imcvp_ext_record: whole records, header
+  // and payload, each a multiple of 4 bytes) that every image record of this
+  // layer carries after its descriptor (compiler/ext_records.hpp builds them).
+  std::vector<std::uint8_t> ext;
+  // Technique data, by the technique's name: whatever its passes hand to one
+  // another (a basis, epitome tables, per-layer precision ...).
+  std::map<std::string, std::any> data;
+};
+
+}  // namespace imcvp::compiler
