@@ -671,15 +671,7 @@ double Tile::exec_add(const imcvp_layer_desc& d) {
   for (uint64_t i = 0; i < n; ++i) store(d.out_off, d.out_fmt, i, out[i]);
   const uint64_t rbytes = n * (fmt_bytes(d.in_fmt) + fmt_bytes(d.in2_fmt)),
                  wbytes = n * fmt_bytes(d.out_fmt);
-  const std::string me = name();
-  charge(m_act.name(), "requantize_add", n, m_act.params().energy_pj, m_act.energy_category());
-  m_act.count(n);
-  m_act.count_layer();
-  charge(me + ".buffer", "read_byte", rbytes, m_params.buffer_pj_per_byte, "buffers");
-  charge(me + ".buffer", "write_byte", wbytes, m_params.buffer_pj_per_byte, "buffers");
-  return cycles_ns(rbytes, m_params.buffer_bytes_per_cycle) +
-         m_act.ns(n, m_params.clock_ns) +
-         cycles_ns(wbytes, m_params.buffer_bytes_per_cycle);
+  return elementwise("requantize_add", n, rbytes, wbytes);
 }
 
 // Elementwise requantization of one tensor into another (a Concat's input
@@ -702,8 +694,14 @@ double Tile::exec_requant(const imcvp_layer_desc& d) {
     out[i] = ActivationUnit::requantize(load(d.in_off, d.in_fmt, i), rq.bias, rq.multiplier, rq.shift, d.out_min, d.out_max);
   for (uint64_t i = 0; i < n; ++i) store(d.out_off, d.out_fmt, i, out[i]);
   const uint64_t rbytes = n * fmt_bytes(d.in_fmt) + sizeof rq, wbytes = n * fmt_bytes(d.out_fmt);
+  return elementwise("requantize", n, rbytes, wbytes);
+}
+
+// An elementwise op of n outputs through the activation unit: its energy and
+// the buffer's, and the latency read + activation + write.
+double Tile::elementwise(const char* event, uint64_t n, uint64_t rbytes, uint64_t wbytes) {
   const std::string me = name();
-  charge(m_act.name(), "requantize", n, m_act.params().energy_pj, m_act.energy_category());
+  charge(m_act.name(), event, n, m_act.params().energy_pj, m_act.energy_category());
   m_act.count(n);
   m_act.count_layer();
   charge(me + ".buffer", "read_byte", rbytes, m_params.buffer_pj_per_byte, "buffers");

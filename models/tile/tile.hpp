@@ -172,6 +172,7 @@ class Tile : public sc_core::sc_module {
   double exec_pool(const imcvp_layer_desc& d);
   double exec_add(const imcvp_layer_desc& d);
   double exec_requant(const imcvp_layer_desc& d);
+  double elementwise(const char* event, uint64_t n, uint64_t rbytes, uint64_t wbytes);
   void charge(const std::string& block, const char* event, uint64_t count, double pj, const char* category);
   void check_range(uint64_t off, uint64_t bytes, const char* what) const;
   int32_t load(uint32_t off, uint8_t fmt, size_t i) const;

@@ -34,6 +34,9 @@ void TileBlock::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
   m_regs.access(trans, at);
 }
 
-unsigned TileBlock::transport_dbg(tlm::tlm_generic_payload& trans) { return m_regs.debug_access(trans); }
+unsigned TileBlock::transport_dbg(tlm::tlm_generic_payload& trans) {
+  const int n = memory_debug(trans);
+  return n >= 0 ? unsigned(n) : m_regs.debug_access(trans);
+}
 
 }  // namespace imcvp

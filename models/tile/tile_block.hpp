@@ -44,6 +44,9 @@ class TileBlock : public sc_core::sc_module {
   // A block's own memory in its window (offset from the window's start):
   // true when it handled the access (and set the response).
   virtual bool memory_access(tlm::tlm_generic_payload& trans, const sc_core::sc_time& at) { return false; }
+  // The same memory for the debugger (GDB stub, loaders): bytes moved, or
+  // -1 when the address is not in a memory of the block (then registers).
+  virtual int memory_debug(tlm::tlm_generic_payload& trans) { return -1; }
   RegisterBank m_regs;
 
  private:

@@ -120,4 +120,18 @@ TEST(Gdb, InterruptARunningTargetAndKillIt) {
   EXPECT_NE(sim.log().find("killed by the debugger"), std::string::npos) << sim.log();
 }
 
+// A tile-internal block's registers are bus addresses: the debugger reads
+// the crossbar bank's ID register in tile 0's window (imcvp/memory_map.h
+// IMCVP_TILE_BLOCK) through the stub's debug transport.
+TEST(Gdb, ReadsATileBlockRegister) {
+  const fs::path dir = scratch("gdb-block");
+  const fs::path elf = firmware("apps/tile_fc.elf");
+  const int port = free_port() + 2;
+  Simulator sim(source_dir() / "scenarios/tile_fc.yaml", dir / "out", port);
+  ASSERT_TRUE(sim.wait_listening()) << sim.log();
+  const std::string out = gdb(elf, port, {"x/1xw 0x40010000", "x/1xw 0x40020000", "kill"});
+  EXPECT_NE(out.find("0x52414258"), std::string::npos) << out;  // "XBAR"
+  EXPECT_NE(out.find("0x44414853"), std::string::npos) << out;  // "SHAD"
+}
+
 }  // namespace

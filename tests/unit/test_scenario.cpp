@@ -576,6 +576,25 @@ TEST_F(ScratchScenario, AcceleratorErrors) {
             (where(3, 23) + "accelerator.tile.buffer_size: ").substr(0, where(3, 23).size() + 30));
 }
 
+// The output-path blocks' sections, read with each block's ParamTable.
+TEST_F(ScratchScenario, TileBlockParameterTables) {
+  const Scenario s = load_scenario(write(
+      "s.yaml",
+      "firmware: fw.elf\naccelerator:\n  tiles: 1\n  tile:\n    shift_add: {lanes: 64, energy_pj: 0.05}\n"
+      "    activation: {lanes: 8}\n"));
+  EXPECT_EQ(s.accelerator.shift_add.lanes, 64u);
+  EXPECT_DOUBLE_EQ(s.accelerator.shift_add.energy_pj, 0.05);
+  EXPECT_EQ(s.accelerator.activation.lanes, 8u);
+  EXPECT_DOUBLE_EQ(s.accelerator.activation.energy_pj, ActivationParams{}.energy_pj);  // default kept
+  EXPECT_EQ(s.accelerator.accumulator.lanes, AccumulatorParams{}.lanes);
+  EXPECT_EQ(error_after_firmware("accelerator:\n  tile:\n    accumulator: {lanes: 0}\n"),
+            where(4, 26) + "accelerator.tile.accumulator.lanes: must be 1..1048576, got 0");
+  EXPECT_EQ(error_after_firmware("accelerator:\n  tile:\n    shift_add: {energy_pj: -1}\n"),
+            where(4, 28) + "accelerator.tile.shift_add.energy_pj: must be in [0, 1000000000], got -1");
+  EXPECT_NE(error_after_firmware("accelerator:\n  tile:\n    activation: {lane: 4}\n").find("activation.lane"),
+            std::string::npos);
+}
+
 // ---- accelerator.tile.crossbar -------------------------------------------------
 
 TEST_F(ScratchScenario, CrossbarDefaultsAreTheModels) {
