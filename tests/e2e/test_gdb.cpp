@@ -66,7 +66,9 @@ class Simulator {
   bool reaped_ = false;
 };
 
-int free_port() { return 20000 + static_cast<int>(getpid() % 20000); }
+// Each case runs in its own process, two or more at once under ctest -j:
+// a process's ports are its own (four per pid, none shared with another).
+int free_port(int which) { return 20000 + 4 * static_cast<int>(getpid() % 10000) + which; }
 
 std::string gdb(const fs::path& elf, int port, const std::vector<std::string>& commands) {
   std::string cmd = "gdb-multiarch -nx -batch -ex 'set confirm off' -ex 'set pagination off' " +
@@ -78,7 +80,7 @@ std::string gdb(const fs::path& elf, int port, const std::vector<std::string>& c
 TEST(Gdb, BreakStepInspectWriteAndContinueToTheEnd) {
   const fs::path dir = scratch("gdb");
   const fs::path elf = firmware("apps/hello.elf");
-  const int port = free_port();
+  const int port = free_port(0);
   Simulator sim(source_dir() / "scenarios/hello.yaml", dir / "out", port);
   ASSERT_TRUE(sim.wait_listening()) << sim.log();
   const std::string out = gdb(elf, port, {
@@ -103,7 +105,7 @@ TEST(Gdb, InterruptARunningTargetAndKillIt) {
   const fs::path dir = scratch("gdb-int");
   const fs::path elf = firmware("fault_tests/spin.elf");
   const fs::path sc = make_scenario(dir, "spin", elf, "limits:\n  max_time: 1000 s\n");
-  const int port = free_port() + 1;
+  const int port = free_port(1);
   Simulator sim(sc, dir / "out", port);
   ASSERT_TRUE(sim.wait_listening()) << sim.log();
   // Batch gdb handles no stop events between -ex commands, so this session
@@ -126,7 +128,7 @@ TEST(Gdb, InterruptARunningTargetAndKillIt) {
 TEST(Gdb, ReadsATileBlockRegister) {
   const fs::path dir = scratch("gdb-block");
   const fs::path elf = firmware("apps/tile_fc.elf");
-  const int port = free_port() + 2;
+  const int port = free_port(2);
   Simulator sim(source_dir() / "scenarios/tile_fc.yaml", dir / "out", port);
   ASSERT_TRUE(sim.wait_listening()) << sim.log();
   const std::string out = gdb(elf, port, {"x/1xw 0x40010000", "x/1xw 0x40020000", "kill"});

@@ -63,6 +63,13 @@ double inference_energy(const NetRun& r) {
 
 const char* kIdealOneTile = "  tiles: 1\n  tile:\n    ideal_crossbar: true\n";
 
+// Calibration for the runs that check agreement with the golden reference,
+// costs, timing or messages, but not accuracy: the golden reference uses the
+// ranges the platform's image was quantized with, whatever their images, and
+// 10 images calibrate the ResNet in 0.1 s instead of the default 1000's 2 s.
+// Runs that check accuracy keep the default.
+const std::string kFewCalibrationImages = "  calibration_images: 10\n";
+
 // An ideal device and lossless ADCs: the platform's logits are the golden
 // reference's on every image, and its accuracy is the float network's
 // within a point.
@@ -95,7 +102,8 @@ TEST(Network, CnnOnAnIdealDeviceEqualsGoldenAndFloat) {
 // last layer reads its input from the other tile by DMA.
 TEST(Network, MlpOnTwoTilesEqualsGolden) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const NetRun r = run_net("mlp", "fmnist_mlp", 200, "  tiles: 2\n  tile:\n    crossbars: 128\n    ideal_crossbar: true\n");
+  const NetRun r = run_net("mlp", "fmnist_mlp", 200, "  tiles: 2\n  tile:\n    crossbars: 128\n    ideal_crossbar: true\n",
+                           kFewCalibrationImages);
   ASSERT_EQ(r.result.code, 0) << r.result.output;
   EXPECT_EQ(num(r.net, "logits_equal_golden"), 200);
   EXPECT_EQ(num(r.net, "used"), 129);
@@ -110,7 +118,7 @@ TEST(Network, MlpOverTheMeshNocEqualsGolden) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   const NetRun r = run_net("mlp_noc", "fmnist_mlp", 50,
                            "  tiles: 2\n  tile:\n    crossbars: 128\n    ideal_crossbar: true\n"
-                           "  noc: {width: 2, height: 2}\n");
+                           "  noc: {width: 2, height: 2}\n", kFewCalibrationImages);
   ASSERT_EQ(r.result.code, 0) << r.result.output;
   EXPECT_EQ(num(r.net, "logits_equal_golden"), 50);
   const std::string report = read_file(r.out / "report.json");
@@ -127,7 +135,7 @@ TEST(Network, MlpOverTheMeshNocEqualsGolden) {
 
 TEST(Network, ResnetWithResidualAddsEqualsGolden) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const NetRun r = run_net("resnet", "fmnist_resnet", 200, kIdealOneTile);
+  const NetRun r = run_net("resnet", "fmnist_resnet", 200, kIdealOneTile, kFewCalibrationImages);
   ASSERT_EQ(r.result.code, 0) << r.result.output;
   EXPECT_EQ(num(r.net, "logits_equal_golden"), 200);
   EXPECT_NE(r.net.find("\"kind\": \"Add\""), std::string::npos);
@@ -138,8 +146,8 @@ TEST(Network, ResnetWithResidualAddsEqualsGolden) {
 TEST(Network, RunsAreDeterministic) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   const std::string accel = "  tiles: 1\n";  // the default, non-ideal device
-  const NetRun a = run_net("det_a", "fmnist_cnn", 50, accel);
-  const NetRun b = run_net("det_a", "fmnist_cnn", 50, accel);
+  const NetRun a = run_net("det_a", "fmnist_cnn", 50, accel, kFewCalibrationImages);
+  const NetRun b = run_net("det_a", "fmnist_cnn", 50, accel, kFewCalibrationImages);
   ASSERT_EQ(a.result.code, 0) << a.result.output;
   ASSERT_EQ(b.result.code, 0);
   EXPECT_EQ(read_file(a.out / "report.json"), read_file(b.out / "report.json"));
@@ -193,7 +201,7 @@ TEST(Network, AccuracyFallsWithFewerAdcBits) {
 // one verify read per step, cell after cell (write_parallel_cells = 1).
 TEST(Network, ProgrammingCostFollowsPulseCounts) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const NetRun r = run_net("program_cost", "fmnist_cnn", 10, "  tiles: 1\n");
+  const NetRun r = run_net("program_cost", "fmnist_cnn", 10, "  tiles: 1\n", kFewCalibrationImages);
   ASSERT_EQ(r.result.code, 0) << r.result.output;
   const imcvp::CrossbarParams p;
   ASSERT_EQ(p.write_parallel_cells, 1u);
@@ -209,7 +217,7 @@ TEST(Network, ProgrammingCostFollowsPulseCounts) {
 
 TEST(Network, TooFewCrossbarsSaysHowManyAreNeeded) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const NetRun r = run_net("too_small", "fmnist_cnn", 10, "  tiles: 2\n  tile:\n    crossbars: 16\n");
+  const NetRun r = run_net("too_small", "fmnist_cnn", 10, "  tiles: 2\n  tile:\n    crossbars: 16\n", kFewCalibrationImages);
   EXPECT_EQ(r.result.code, 2) << r.result.output;
   EXPECT_NE(r.result.output.find("network needs 58 crossbars, the chip has 32 (2 tiles x 16)"), std::string::npos)
       << r.result.output;
@@ -223,10 +231,11 @@ TEST(Network, TooFewCrossbarsSaysHowManyAreNeeded) {
 // reference's on an ideal device; it costs what the spatial run does not.
 TEST(Network, ReprogrammingAQuarterOfTheCrossbarsKeepsTheResults) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const NetRun full = run_net("spatial", "fmnist_cnn", 30, "  tiles: 1\n  tile:\n    crossbars: 64\n    ideal_crossbar: true\n");
+  const NetRun full = run_net("spatial", "fmnist_cnn", 30, "  tiles: 1\n  tile:\n    crossbars: 64\n    ideal_crossbar: true\n",
+                                 kFewCalibrationImages);
   const NetRun quarter = run_net("quarter", "fmnist_cnn", 30,
                                  "  tiles: 1\n  tile:\n    crossbars: 16\n    ideal_crossbar: true\n",
-                                 "  reprogram: true\n");
+                                 kFewCalibrationImages + "  reprogram: true\n");
   ASSERT_EQ(full.result.code, 0) << full.result.output;
   ASSERT_EQ(quarter.result.code, 0) << quarter.result.output;
   EXPECT_EQ(num(full.net, "logits_equal_golden"), 30);
@@ -265,12 +274,15 @@ TEST(Network, EstimationAgreesWithFunctionalWithinOnePercent) {
               {"fmnist_mlp", "  tiles: 2\n  tile:\n    crossbars: 128\n"},
               {"fmnist_resnet", "  tiles: 1\n  tile:\n"}};
   for (const auto& n : nets) {
-    const NetRun f = run_net(std::string("fun_") + n.net, n.net, 20, n.tile + "    mode: functional\n");
+    const NetRun f = run_net(std::string("fun_") + n.net, n.net, 20, n.tile + "    mode: functional\n",
+                             kFewCalibrationImages);
     ASSERT_EQ(f.result.code, 0) << f.result.output;
     const double rho = num(f.net, "input_digit_density");
-    const NetRun e = run_net(std::string("est_") + n.net, n.net, 20, n.tile + "    mode: estimate\n");
+    const NetRun e = run_net(std::string("est_") + n.net, n.net, 20, n.tile + "    mode: estimate\n",
+                             kFewCalibrationImages);
     const NetRun m = run_net(std::string("estm_") + n.net, n.net, 20,
-                             n.tile + "    mode: estimate\n    estimate_input_density: " + std::to_string(rho) + "\n");
+                             n.tile + "    mode: estimate\n    estimate_input_density: " + std::to_string(rho) + "\n",
+                             kFewCalibrationImages);
     ASSERT_EQ(e.result.code, 0) << e.result.output;
     ASSERT_EQ(m.result.code, 0) << m.result.output;
     EXPECT_NE(e.net.find("\"mode\": \"estimate\""), std::string::npos);
@@ -291,8 +303,8 @@ TEST(Network, EstimationAgreesWithFunctionalWithinOnePercent) {
 TEST(Network, PipelinedCnnStreamsImagesThroughFourTiles) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   const std::string chip = "  tiles: 4\n  tile:\n    crossbars: 64\n    ideal_crossbar: true\n  noc: {width: 3, height: 2}\n";
-  const NetRun lat = run_net("exec_latency", "fmnist_cnn", 40, chip, "  execution: latency\n");
-  const NetRun pipe = run_net("exec_pipelined", "fmnist_cnn", 40, chip, "  execution: pipelined\n");
+  const NetRun lat = run_net("exec_latency", "fmnist_cnn", 40, chip, kFewCalibrationImages + "  execution: latency\n");
+  const NetRun pipe = run_net("exec_pipelined", "fmnist_cnn", 40, chip, kFewCalibrationImages + "  execution: pipelined\n");
   ASSERT_EQ(lat.result.code, 0) << lat.result.output;
   ASSERT_EQ(pipe.result.code, 0) << pipe.result.output;
   EXPECT_EQ(num(pipe.net, "logits_equal_golden"), 40);
@@ -310,7 +322,7 @@ TEST(Network, PipelinedCnnStreamsImagesThroughFourTiles) {
 TEST(Network, PipelinedExecutionRefusesNonChainNetworks) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   const NetRun r = run_net("exec_resnet", "fmnist_resnet", 5, "  tiles: 4\n  tile:\n    ideal_crossbar: true\n",
-                           "  execution: pipelined\n");
+                           kFewCalibrationImages + "  execution: pipelined\n");
   EXPECT_EQ(r.result.code, 1) << r.result.output;
   const std::string uart = read_file(r.out / "uart.log");
   EXPECT_NE(uart.find("imcvp runtime: pipelined execution: layer 3 on tile 2 reads a tensor from a tile other than 1"),
@@ -322,8 +334,8 @@ TEST(Network, PipelinedExecutionRefusesNonChainNetworks) {
 // CSV and Markdown table, and names a folder without one.
 TEST(Network, CompareJoinsTheRunsIntoOneTable) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const NetRun a = run_net("cmp_a", "fmnist_cnn", 5, kIdealOneTile);
-  const NetRun b = run_net("cmp_b", "fmnist_cnn", 5, "  tiles: 1\n  tile:\n    mode: estimate\n");
+  const NetRun a = run_net("cmp_a", "fmnist_cnn", 5, kIdealOneTile, kFewCalibrationImages);
+  const NetRun b = run_net("cmp_b", "fmnist_cnn", 5, "  tiles: 1\n  tile:\n    mode: estimate\n", kFewCalibrationImages);
   ASSERT_EQ(a.result.code, 0) << a.result.output;
   ASSERT_EQ(b.result.code, 0) << b.result.output;
   const fs::path dir = scratch("network_compare");
@@ -346,7 +358,7 @@ TEST(Network, CompareJoinsTheRunsIntoOneTable) {
 TEST(Network, PipelinedExecutionNeedsEveryWeightResident) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   const NetRun r = run_net("exec_groups", "fmnist_cnn", 5, "  tiles: 2\n  tile:\n    crossbars: 16\n",
-                           "  execution: pipelined\n  reprogram: true\n");
+                           kFewCalibrationImages + "  execution: pipelined\n  reprogram: true\n");
   EXPECT_EQ(r.result.code, 2) << r.result.output;
   EXPECT_NE(r.result.output.find("network.execution: a pipeline keeps every weight resident, but the network needs 58 "
                                  "crossbars and the chip has 32"),
@@ -361,13 +373,14 @@ TEST(Network, FirmwareRejectsACorruptProgramImage) {
   const fs::path dir = scratch("network_corrupt");
   const fs::path img = dir / "cnn.img";
   const Result c = run(e2e::imcvp().string() + " compile " + (source_dir() / "networks/fmnist_cnn.onnx").string() +
-                       " --eval 0 --image " + img.string());
+                       " --calibration 10 --eval 0 --image " + img.string());
   ASSERT_EQ(c.code, 0) << c.output;
   std::string bytes = read_file(img);
   ASSERT_GT(bytes.size(), 5000u);
   bytes[bytes.size() / 2] ^= 0x10;  // one bit of a crossbar's levels
   write_file(img, bytes);
-  const fs::path sc = net_scenario(dir, "corrupt", "fmnist_cnn", 10, "  tiles: 1\n", "  program_image: " + img.string() + "\n");
+  const fs::path sc = net_scenario(dir, "corrupt", "fmnist_cnn", 10, "  tiles: 1\n",
+                                   kFewCalibrationImages + "  program_image: " + img.string() + "\n");
   const Result r = run_imcvp(sc.string());
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("imcvp runtime: program image: bad CRC32"), std::string::npos) << r.output;
