@@ -7,6 +7,9 @@
 // latency per inference and per layer, energy per inference by block, EDP
 // and crossbar utilisation. The golden (integer) and float references run
 // in a second host thread alongside the simulation.
+// The work is split by job: platform/network_build.hpp (compile, images,
+// workload, references), platform/network_measure.hpp (marks, energy by
+// category, results) and platform/network_report.hpp (JSON, table, CSV).
 // docs/accelerator.md "Running a network".
 #pragma once
 #include <cstdint>
@@ -69,7 +72,6 @@ class NetworkRun {
 
  private:
   void record_mark(uint32_t m, const sc_core::sc_time& at, const EnergyLedger* ledger);
-  void write_pipeline(JsonWriter& j) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
