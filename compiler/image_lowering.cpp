@@ -103,6 +103,16 @@ std::vector<LoweredLayer> lower_network(const QuantizedNetwork& q, const Placeme
     ll.tile = unsigned(lp.tile);
     ll.output_first = l.has_weights() || l.kind == LayerKind::Concat;
     parse_ext_records(l.attrs.ext, "layer " + l.name);  // well-formed, or a clear error
+    // the layer's extension records, and its own weight format when not the crossbars'
+    std::vector<std::uint8_t> ext = l.attrs.ext;
+    if (l.has_weights()) {
+      const WeightFormat f = layer_format(l, pl.chip.crossbar);
+      if (f != weight_format(pl.chip.crossbar)) {
+        const imcvp_ext_weight_format wf{std::uint8_t(f.weight_bits), std::uint8_t(f.cell_bits),
+                                         std::uint8_t(f.signed_mode == SignedMode::Offset ? 1 : 0), 0};
+        append_ext_record(ext, IMCVP_EXT_WEIGHT_FORMAT, &wf, sizeof wf);
+      }
+    }
     ImageLayer base;
     base.tile = std::uint16_t(lp.tile);
     base.net_layer = u16(int(i), "layer index");
@@ -110,7 +120,7 @@ std::vector<LoweredLayer> lower_network(const QuantizedNetwork& q, const Placeme
     const LayerDesc d = layer_desc(q, i);
     // a record that runs on a tile: its descriptor carries the layer's extension records
     auto compute = [&](ImageLayer rec, LayerDesc dr, RecordBuffers b) {
-      rec.ext = l.attrs.ext;
+      rec.ext = ext;
       dr.ext_bytes = std::uint16_t(rec.ext.size());
       rec.desc = dr;
       ll.records.push_back({std::move(rec), b});

@@ -42,6 +42,12 @@ struct LayerAttributes {
   // and payload, each a multiple of 4 bytes) that every image record of this
   // layer carries after its descriptor (compiler/ext_records.hpp builds them).
   std::vector<std::uint8_t> ext;
+  // Conv/FC: the layer's own weight precision (QuantizeOptions::
+  // layer_weight_bits, mixed precision): quantized to that many bits and held
+  // in that many bits per weight (placement.hpp layer_format()); the image
+  // record carries an IMCVP_EXT_WEIGHT_FORMAT record. 0: the network's
+  // weight_bits, held in the crossbars' own format.
+  int weight_bits = 0;
   // Technique data, by the technique's name: whatever its passes hand to one
   // another (a basis, epitome tables, per-layer precision ...).
   std::map<std::string, std::any> data;

@@ -5,14 +5,20 @@
 
 namespace imcvp::compiler {
 
+WeightFormat layer_format(const Layer& l, const CrossbarParams& p) {
+  WeightFormat f = weight_format(p);
+  if (l.attrs.weight_bits > 0) f.weight_bits = unsigned(l.attrs.weight_bits);
+  return f;
+}
+
 CrossbarLayout layer_layout(const Layer& l, const CrossbarParams& p) {
   const unsigned groups = l.kind == LayerKind::Conv && l.groups > 1 ? unsigned(l.groups) : 1u;
-  return crossbar_layout(p, groups, std::uint64_t(l.fan_in()), unsigned(l.out.c) / groups);
+  return crossbar_layout(p, layer_format(l, p), groups, std::uint64_t(l.fan_in()), unsigned(l.out.c) / groups);
 }
 
 CrossbarLayout slice_layout(const Layer& l, const CrossbarParams& p, const LayerSlice& s) {
   const CrossbarLayout whole = layer_layout(l, p);
-  return whole.groups > 1 ? whole : crossbar_layout(p, 1, whole.kg, s.channels);
+  return whole.groups > 1 ? whole : crossbar_layout(p, whole.format, 1, whole.kg, s.channels);
 }
 
 unsigned crossbars_needed(const Layer& l, const CrossbarParams& p) {
@@ -35,6 +41,11 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
     throw CompileError("the network has " + std::to_string(q.weight_bits) + "-bit weights, the crossbars hold " +
                        std::to_string(p.weight_bits) + "-bit weights");
   const FloatNetwork& n = q.net;
+  for (const Layer& l : n.layers)
+    if (l.has_weights() && l.attrs.weight_bits > int(p.weight_bits))
+      throw CompileError("layer '" + l.name + "' has " + std::to_string(l.attrs.weight_bits) +
+                         "-bit weights (layer_weight_bits), the crossbars hold " + std::to_string(p.weight_bits) +
+                         "-bit weights");
   const unsigned cpt = chip.crossbars_per_tile;
   Placement pl;
   pl.chip = chip;

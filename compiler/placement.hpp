@@ -79,9 +79,14 @@ struct Placement {
   unsigned groups = 1;                   // > 1: reprogramming between groups
 };
 
+// How a Conv/FC layer's weights sit in the cells of crossbars `p`: the
+// crossbars' own format, or with the layer's own attrs.weight_bits (mixed
+// precision; the crossbars' cell_bits and signed mode), which its image
+// records state in an IMCVP_EXT_WEIGHT_FORMAT record.
+WeightFormat layer_format(const Layer& layer, const CrossbarParams& p);
 // Where a Conv/FC layer's weights land on crossbars `p`: the one crossbar
 // layout (models/crossbar/crossbar_layout.hpp; a grouped convolution's packs,
-// row and column groups). The layer must have weights.
+// row and column groups) in layer_format(). The layer must have weights.
 CrossbarLayout layer_layout(const Layer& layer, const CrossbarParams& p);
 // The layout of one slice: a dense layer's slice of channels [c0, c0 + n) is
 // a dense layout of n outputs; a grouped layer's one slice is the whole layer.

@@ -45,6 +45,22 @@ double input_range(const InputNorm& n) {
   return std::max(std::fabs((0.0 - n.mean) / n.std), std::fabs((1.0 - n.mean) / n.std));
 }
 
+// attrs.weight_bits of the layers `bits` names; throws CompileError naming an
+// unknown layer or one without weights.
+void set_layer_weight_bits(FloatNetwork& net, const std::map<std::string, int>& bits) {
+  for (const auto& [name, b] : bits) {
+    const auto it = std::find_if(net.layers.begin(), net.layers.end(), [&](const Layer& l) { return l.name == name; });
+    if (it == net.layers.end() || !it->has_weights()) {
+      std::string names;
+      for (const Layer& l : net.layers)
+        if (l.has_weights()) names += (names.empty() ? "" : ", ") + l.name;
+      throw CompileError("layer_weight_bits: " + net.source + " has no Conv/FC layer named '" + name +
+                         "' (Conv/FC layers: " + names + ")");
+    }
+    it->attrs.weight_bits = b;
+  }
+}
+
 bool calibrated(const FloatNetwork& net, int id) {
   const int p = net.tensors[std::size_t(id)].producer;
   if (p < 0) return false;
@@ -118,6 +134,7 @@ QuantizedNetwork quantize_with_ranges(FloatNetwork float_net, const std::vector<
   q.logit_bits = options.logit_bits;
   q.formats.resize(net.tensors.size());
   q.layers.resize(net.layers.size());
+  set_layer_weight_bits(q.net, options.layer_weight_bits);
 
   auto scale_for = [](double range, std::int32_t qmax) { return range > 0.0 ? range / double(qmax) : 1.0; };
 
@@ -134,9 +151,10 @@ QuantizedNetwork quantize_with_ranges(FloatNetwork float_net, const std::vector<
     }
   }
 
-  const std::int64_t wmax = (std::int64_t(1) << (options.weight_bits - 1)) - 1;
   for (std::size_t li = 0; li < net.layers.size(); ++li) {
     const Layer& l = net.layers[li];
+    const int wbits = l.attrs.weight_bits > 0 ? l.attrs.weight_bits : options.weight_bits;
+    const std::int64_t wmax = (std::int64_t(1) << (wbits - 1)) - 1;
     QuantLayer& ql = q.layers[li];
     const ActFormat in = q.formats[std::size_t(l.inputs[0])];
     ActFormat& out = q.formats[std::size_t(l.output)];
@@ -170,6 +188,8 @@ QuantizedNetwork quantize_with_ranges(FloatNetwork float_net, const std::vector<
     switch (l.kind) {
       case LayerKind::Conv:
       case LayerKind::FullyConnected: {
+        if (wbits < 2 || wbits > 8)
+          throw CompileError(where + ": layer_weight_bits = " + std::to_string(wbits) + " is out of range 2..8");
         const std::size_t oc = std::size_t(l.out.c), k = std::size_t(l.fan_in());
         ql.weight.resize(oc * k);
         ql.weight_scale.resize(oc);

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "compiler/fmnist.hpp"
@@ -19,6 +21,10 @@ enum class Calibration {
 
 struct QuantizeOptions {
   int weight_bits = 8;   // 2..8: per-output-channel symmetric weights
+  // Mixed precision: Conv/FC layers (by name) quantized to their own
+  // weight_bits (2..8) instead; sets the layer's attrs.weight_bits, which
+  // placement checks against the crossbars' weight_bits. Empty: none.
+  std::map<std::string, int> layer_weight_bits;
   int act_bits = 8;      // 2..16: per-tensor activations
   int logit_bits = 16;   // 2..24: the network output (signed)
   Calibration calibration = Calibration::Max;

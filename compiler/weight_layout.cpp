@@ -14,6 +14,7 @@ std::vector<std::vector<ImageProgram>> layout_weights(const QuantizedNetwork& q,
     const Layer& l = q.net.layers[i];
     if (!l.has_weights()) continue;
     const std::vector<std::int32_t> w(q.layers[i].weight.begin(), q.layers[i].weight.end());
+    const CrossbarParams fp = with_format(p, layer_format(l, p));  // the layer's own weight format
     for (const LayerSlice& sl : pl.layers[i].slices) {
       const CrossbarLayout lay = slice_layout(l, p, sl);
       // a dense slice's weights start at its first channel's row
@@ -30,7 +31,7 @@ std::vector<std::vector<ImageProgram>> layout_weights(const QuantizedNetwork& q,
             const unsigned rows = lay.rows_in(pk, rg), outs = lay.outputs_in(pk, cg);
             if (levels && rows && outs) {
               try {
-                pr.levels = map_weights(p, lay.crossbar_weights(ws, pk, rg, cg), rows, outs).levels;
+                pr.levels = map_weights(fp, lay.crossbar_weights(ws, pk, rg, cg), rows, outs).levels;
               } catch (const std::invalid_argument& e) {
                 throw CompileError("layer " + l.name + ": " + e.what());
               }

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include <systemc>
@@ -94,6 +95,10 @@ See docs/compiler.md.
 
 Options:
   --weight-bits N     weight precision, 2..8 (default 8) [weight_bits]
+  --layer-weight-bits NAME=BITS[,NAME=BITS...]
+                      mixed precision: these Conv/FC layers' own weight
+                      precision, 2..8, held in that many bits per weight
+                      [layer_weight_bits]
   --act-bits N        activation precision, 2..16 (default 8) [act_bits]
   --calibration N     calibration images from the training set (default
                       1000; 0: none, performance estimation only, needs
@@ -211,6 +216,16 @@ int cmd_compile(int argc, char* argv[]) {
     } else if (a == "--weight-bits") {
       if (!has_value || !parse_count(argv[++i], 2, 8, v)) return usage_error("--weight-bits needs a number from 2 to 8");
       opt.quant.weight_bits = static_cast<int>(v);
+    } else if (a == "--layer-weight-bits") {
+      const std::string need = "--layer-weight-bits needs NAME=BITS[,NAME=BITS...] with BITS from 2 to 8";
+      if (!has_value) return usage_error(need);
+      std::stringstream list(argv[++i]);
+      for (std::string item; std::getline(list, item, ',');) {
+        const size_t eq = item.rfind('=');
+        if (eq == std::string::npos || eq == 0 || !parse_count(item.c_str() + eq + 1, 2, 8, v))
+          return usage_error(need + ", got '" + item + "'");
+        opt.quant.layer_weight_bits[item.substr(0, eq)] = static_cast<int>(v);
+      }
     } else if (a == "--act-bits") {
       if (!has_value || !parse_count(argv[++i], 2, 16, v)) return usage_error("--act-bits needs a number from 2 to 16");
       opt.quant.act_bits = static_cast<int>(v);

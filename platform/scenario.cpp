@@ -384,6 +384,9 @@ NetworkFields read_network(const std::optional<YamlValue>& section, const fs::pa
   }
   if (auto v = m.get("weight_bits"))
     n.compile.quant.weight_bits = static_cast<int>(v->as_uint32(2, 8));
+  if (auto v = m.get("layer_weight_bits"))
+    for (auto& [name, bits] : v->as_map().entries())
+      n.compile.quant.layer_weight_bits[name] = static_cast<int>(bits.as_uint32(2, 8));
   if (auto v = m.get("act_bits")) n.compile.quant.act_bits = static_cast<int>(v->as_uint32(2, 16));
   if (auto v = m.get("percentile")) {
     const double p = v->as_double();
