@@ -1,6 +1,7 @@
 #include "compiler/compile.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <thread>
 
@@ -58,9 +59,12 @@ Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::siz
 
 FloatNetwork import_network(const CompileOptions& o) {
   FloatNetwork net = import_onnx(o.onnx_path);
-  if (o.input_mean) net.norm.mean = *o.input_mean;
+  if (o.input_mean) {
+    if (!std::isfinite(*o.input_mean)) throw CompileError("input_mean must be a finite number");
+    net.norm.mean = *o.input_mean;
+  }
   if (o.input_std) {
-    if (!(*o.input_std > 0.0f)) throw CompileError("input_std must be > 0");
+    if (!(*o.input_std > 0.0f) || !std::isfinite(*o.input_std)) throw CompileError("input_std must be a finite number > 0");
     net.norm.std = *o.input_std;
   }
   if (o.dataset != kDatasetSynthetic && o.dataset != kDatasetFashionMnist)

@@ -160,6 +160,7 @@ ProgramImage read_program_image(const std::vector<std::uint8_t>& bytes) {
 ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
   auto fail = [](const std::string& m) { throw CompileError("program image: " + m); };
   Reader r{data, size};
+  if (size == 0) fail("empty (0 bytes): not a program image");
   if (size < sizeof(imcvp_image_header)) fail("only " + std::to_string(size) + " bytes, shorter than the header");
   imcvp_image_header h;
   r.get(&h, sizeof h, "header");

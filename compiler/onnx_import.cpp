@@ -34,6 +34,10 @@ std::string dims_str(const Dims& d) {
   return s + "]";
 }
 
+// The largest extent the importer takes for a dimension, kernel, stride or
+// pad (and a padded input): window arithmetic in int stays far from overflow.
+constexpr std::int64_t kMaxExtent = std::int64_t(1) << 24;
+
 std::int64_t product(const Dims& d) {
   return std::accumulate(d.begin(), d.end(), std::int64_t(1), std::multiplies<std::int64_t>());
 }
@@ -137,6 +141,14 @@ class Importer {
   const Value& const_input(const onnx::NodeProto& n, int i) const;
   bool has_input(const onnx::NodeProto& n, int i) const { return n.input_size() > i && !n.input(i).empty(); }
   void check_single_output(const onnx::NodeProto& n) const;
+  // Input i (a constant the node takes as `what`: weight, bias, ...) holds
+  // only finite numbers; and the same of the floats taken from it.
+  void check_finite(const onnx::NodeProto& n, int i, const std::string& what) const;
+  void check_finite(const onnx::NodeProto& n, int i, const std::string& what, const std::vector<float>& v) const;
+  // Weight input i has no zero dimension (a layer with no outputs or inputs).
+  void check_weight_dims(const onnx::NodeProto& n, int i) const;
+  // Kernel, stride or pad attribute values: 0 (pads) or 1 up to kMaxExtent.
+  void check_extent(const onnx::NodeProto& n, const char* attr_name, const Dims& v, std::int64_t min) const;
   void set_output(const onnx::NodeProto& n, Value v) { values_[n.output(0)] = std::move(v); }
   void alias_output(const onnx::NodeProto& n, const Value& v, Dims dims) {
     Value out = v;
@@ -149,6 +161,8 @@ class Importer {
     return int(net_.tensors.size()) - 1;
   }
   Value add_layer(const onnx::NodeProto& n, Layer layer, Dims out_dims) {
+    if (layer.out.c < 1 || layer.out.h < 1 || layer.out.w < 1)
+      fail(n, "its output " + layer.out.str() + " is empty (a layer needs at least one output)");
     layer.name = n.name().empty() ? label(n) : n.name();
     layer.output = new_tensor(n.output(0), layer.out, int(net_.layers.size()));
     Value v;
@@ -217,7 +231,14 @@ Value Importer::tensor_value(const onnx::TensorProto& t, const std::string& what
   Value v;
   v.is_const = true;
   v.dims.assign(t.dims().begin(), t.dims().end());
-  const std::size_t n = std::size_t(product(v.dims));
+  std::int64_t count = 1;  // checked: dims come from the file
+  for (std::int64_t d : v.dims) {
+    if (d < 0) fail(what + " '" + t.name() + "' has a negative dimension in " + dims_str(v.dims));
+    if (d > 0 && count > (std::numeric_limits<std::int32_t>::max()) / d)
+      fail(what + " '" + t.name() + "' has dims " + dims_str(v.dims) + ", which are too large");
+    count *= d;
+  }
+  const std::size_t n = std::size_t(count);
   const std::string& raw = t.raw_data();
   auto check_raw = [&](std::size_t elem) {
     if (raw.size() != n * elem)
@@ -301,6 +322,39 @@ void Importer::check_single_output(const onnx::NodeProto& n) const {
       fail(n, "its output " + std::to_string(i) + " ('" + n.output(i) + "') is used, which is not supported");
 }
 
+std::string non_finite_at(double x, std::size_t i) {
+  return std::string(std::isnan(x) ? "NaN" : x > 0 ? "+inf" : "-inf") + " at index " + std::to_string(i);
+}
+
+void Importer::check_finite(const onnx::NodeProto& n, int i, const std::string& what) const {
+  const Value& v = input(n, i);
+  for (std::size_t k = 0; k < v.count(); ++k)
+    if (!std::isfinite(v.at(k)))
+      fail(n, what + " '" + n.input(i) + "' has " + non_finite_at(v.at(k), k) + " (only finite numbers are supported)");
+}
+
+void Importer::check_finite(const onnx::NodeProto& n, int i, const std::string& what,
+                            const std::vector<float>& v) const {
+  const auto bad = std::find_if(v.begin(), v.end(), [](float x) { return !std::isfinite(x); });
+  if (bad != v.end())
+    fail(n, what + " '" + n.input(i) + "' has " + non_finite_at(double(*bad), std::size_t(bad - v.begin())) +
+            " (only finite numbers are supported)");
+}
+
+void Importer::check_weight_dims(const onnx::NodeProto& n, int i) const {
+  const Value& w = input(n, i);
+  if (std::any_of(w.dims.begin(), w.dims.end(), [](std::int64_t d) { return d < 1; }))
+    fail(n, "weight '" + n.input(i) + "' has dims " + dims_str(w.dims) +
+            ": a zero dimension (a layer with no outputs or no inputs) is not supported");
+}
+
+void Importer::check_extent(const onnx::NodeProto& n, const char* attr_name, const Dims& v, std::int64_t min) const {
+  for (std::int64_t x : v)
+    if (x < min || x > kMaxExtent)
+      fail(n, std::string(attr_name) + " " + dims_str(v) + " are out of range (" + std::to_string(min) + ".." +
+              std::to_string(kMaxExtent) + ")");
+}
+
 Shape Importer::shape_of(const onnx::NodeProto& n, const Value& v) const {
   return net_.tensors[std::size_t(v.tensor)].shape;
 }
@@ -348,9 +402,10 @@ FloatNetwork Importer::run(const onnx::ModelProto& model) {
         std::size_t end = 0;
         float f = std::stof(p.value(), &end);
         if (end != p.value().size()) throw std::invalid_argument("trailing");
+        if (!std::isfinite(f)) throw std::invalid_argument("not finite");
         return f;
       } catch (const std::exception&) {
-        fail("metadata '" + key + "' = '" + p.value() + "' is not a number");
+        fail("metadata '" + key + "' = '" + p.value() + "' is not a finite number");
       }
     };
     if (p.key() == "imcvp.input_mean") net_.norm.mean = number(p.key());
@@ -382,7 +437,12 @@ FloatNetwork Importer::run(const onnx::ModelProto& model) {
     }
     if (!d.has_dim_value() || d.dim_value() <= 0)
       fail("input '" + in->name() + "' dimension " + std::to_string(i) + " is not a fixed positive size");
+    if (d.dim_value() > kMaxExtent)
+      fail("input '" + in->name() + "' dimension " + std::to_string(i) + " (" + std::to_string(d.dim_value()) +
+           ") is too large (at most " + std::to_string(kMaxExtent) + ")");
     dims.push_back(d.dim_value());
+    if (product(dims) > kMaxExtent)  // each factor <= kMaxExtent: no overflow
+      fail("input '" + in->name() + "' has more than " + std::to_string(kMaxExtent) + " values, which is not supported");
   }
   Shape ishape;
   if (dims.size() == 4) ishape = Shape{int(dims[1]), int(dims[2]), int(dims[3])};
@@ -455,6 +515,15 @@ FloatNetwork Importer::run(const onnx::ModelProto& model) {
   if (it->second.is_const) fail("graph output '" + g.output(0).name() + "' is a constant");
   net_.output = it->second.tensor;
   if (net_.output == net_.input) fail("the network has no layer");
+  // Folding (BatchNormalization, a constant bias) can overflow a float.
+  for (const Layer& l : net_.layers)
+    for (const auto* v : {&l.weight, &l.bias}) {
+      const auto bad = std::find_if(v->begin(), v->end(), [](float x) { return !std::isfinite(x); });
+      if (bad != v->end())
+        fail("layer '" + l.name + "': " + (v == &l.weight ? "weight " : "bias ") +
+             non_finite_at(double(*bad), std::size_t(bad - v->begin())) +
+             " after folding BatchNormalization and constant biases into it (only finite numbers are supported)");
+    }
   return std::move(net_);
 }
 
@@ -466,6 +535,7 @@ void Importer::window(const onnx::NodeProto& n, Layer& l, const Shape& in, bool 
   Dims k = attr_ints(n, "kernel_shape");
   if (!k.empty()) {
     if (k.size() != 2) fail(n, "kernel_shape " + dims_str(k) + " is not 2-D");
+    check_extent(n, "kernel_shape", k, 1);
     if (has_kernel_attr && (k[0] != l.kernel_h || k[1] != l.kernel_w))
       fail(n, "kernel_shape " + dims_str(k) + " does not match the weight shape");
     l.kernel_h = int(k[0]);
@@ -479,6 +549,7 @@ void Importer::window(const onnx::NodeProto& n, Layer& l, const Shape& in, bool 
   Dims s = attr_ints(n, "strides");
   if (!s.empty()) {
     if (s.size() != 2 || s[0] < 1 || s[1] < 1) fail(n, "strides " + dims_str(s) + " are not valid 2-D strides");
+    check_extent(n, "strides", s, 1);
     l.stride_h = int(s[0]);
     l.stride_w = int(s[1]);
   }
@@ -488,13 +559,20 @@ void Importer::window(const onnx::NodeProto& n, Layer& l, const Shape& in, bool 
     if (p[0] != p[2] || p[1] != p[3])
       fail(n, "asymmetric pads " + dims_str(p) + " are not supported (top must equal bottom, left right)");
     if (p[0] < 0 || p[1] < 0) fail(n, "negative pads " + dims_str(p));
+    check_extent(n, "pads", p, 0);
     l.pad_h = int(p[0]);
     l.pad_w = int(p[1]);
   }
   if (auto_pad == "VALID") l.pad_h = l.pad_w = 0;
   l.pad_h += x.pad_h;  // a Pad node just before
   l.pad_w += x.pad_w;
-  const int hp = in.h + 2 * l.pad_h, wp = in.w + 2 * l.pad_w;
+  // in int64: the sizes are checked before they are used as ints
+  const std::int64_t hp = std::int64_t(in.h) + 2 * std::int64_t(l.pad_h), wp = std::int64_t(in.w) + 2 * std::int64_t(l.pad_w);
+  if (hp > kMaxExtent || wp > kMaxExtent)
+    fail(n, "the padded input " + std::to_string(hp) + "x" + std::to_string(wp) + " is too large (pads " +
+            std::to_string(l.pad_h) + ", " + std::to_string(l.pad_w) + "; at most " + std::to_string(kMaxExtent) + ")");
+  if (l.kernel_h < 1 || l.kernel_w < 1)
+    fail(n, "kernel " + std::to_string(l.kernel_h) + "x" + std::to_string(l.kernel_w) + " is empty");
   if (hp < l.kernel_h || wp < l.kernel_w)
     fail(n, "window " + std::to_string(l.kernel_h) + "x" + std::to_string(l.kernel_w) + " is larger than the padded input " +
          std::to_string(hp) + "x" + std::to_string(wp));
@@ -502,8 +580,8 @@ void Importer::window(const onnx::NodeProto& n, Layer& l, const Shape& in, bool 
       ((hp - l.kernel_h) % l.stride_h != 0 || (wp - l.kernel_w) % l.stride_w != 0))
     fail(n, "ceil_mode=1 is not supported where it changes the output size (use ceil_mode=0)");
   l.in = in;
-  l.out.h = (hp - l.kernel_h) / l.stride_h + 1;
-  l.out.w = (wp - l.kernel_w) / l.stride_w + 1;
+  l.out.h = int((hp - l.kernel_h) / l.stride_h + 1);
+  l.out.w = int((wp - l.kernel_w) / l.stride_w + 1);
 }
 
 void Importer::conv(const onnx::NodeProto& n) {
@@ -512,6 +590,7 @@ void Importer::conv(const onnx::NodeProto& n) {
   const Value& w = const_input(n, 1);
   if (x.dims.size() != 4) fail(n, "input '" + n.input(0) + "' has dims " + dims_str(x.dims) + "; [N,C,H,W] is expected");
   if (w.dims.size() != 4) fail(n, "weight dims " + dims_str(w.dims) + " are not [M,C,kH,kW] (only 2-D convolution is supported)");
+  check_weight_dims(n, 1);
   const Shape in = shape_of(n, x);
   const std::int64_t group = attr_int(n, "group", 1);
   if (group < 1) fail(n, "group=" + std::to_string(group) + " is not valid");
@@ -530,10 +609,12 @@ void Importer::conv(const onnx::NodeProto& n) {
   window(n, l, in, true, x);
   l.out.c = int(w.dims[0]);
   w.floats(l.weight);
+  check_finite(n, 1, "weight", l.weight);
   l.bias.assign(std::size_t(l.out.c), 0.0f);
   if (has_input(n, 2)) {
     const Value& b = const_input(n, 2);
     if (b.count() != std::size_t(l.out.c)) fail(n, "bias has " + std::to_string(b.count()) + " values, expected " + std::to_string(l.out.c));
+    check_finite(n, 2, "bias");
     for (std::size_t o = 0; o < l.bias.size(); ++o) l.bias[o] = float(b.at(o));
   }
   Dims od{1, l.out.c, l.out.h, l.out.w};
@@ -549,6 +630,9 @@ void Importer::gemm(const onnx::NodeProto& n) {
   const float alpha = attr_float(n, "alpha", 1.0f), beta = attr_float(n, "beta", 1.0f);
   if (a.dims.size() != 2) fail(n, "input '" + n.input(0) + "' has dims " + dims_str(a.dims) + "; [N,K] is expected (Flatten first)");
   if (b.dims.size() != 2) fail(n, "weight dims " + dims_str(b.dims) + " are not 2-D");
+  check_weight_dims(n, 1);
+  if (!std::isfinite(alpha) || !std::isfinite(beta))
+    fail(n, "alpha " + std::to_string(alpha) + " and beta " + std::to_string(beta) + " must be finite numbers");
   const Shape in = shape_of(n, a);
   const std::int64_t k = trans_b ? b.dims[1] : b.dims[0];
   const std::int64_t m = trans_b ? b.dims[0] : b.dims[1];
@@ -568,9 +652,11 @@ void Importer::gemm(const onnx::NodeProto& n) {
       for (std::int64_t i = 0; i < k; ++i)
         l.weight[std::size_t(o * k + i)] = float(alpha * (trans_b ? b.at(std::size_t(o * k + i)) : b.at(std::size_t(i * m + o))));
   }
+  check_finite(n, 1, "weight", l.weight);
   l.bias.assign(std::size_t(m), 0.0f);
   if (has_input(n, 2)) {
     const Value& c = const_input(n, 2);
+    check_finite(n, 2, "bias");
     if (c.count() == 1)
       l.bias.assign(std::size_t(m), float(beta * c.at(0)));
     else if (c.count() == std::size_t(m) && (c.dims.size() == 1 || (c.dims.size() == 2 && c.dims[0] == 1)))
@@ -586,6 +672,7 @@ void Importer::matmul(const onnx::NodeProto& n) {
   const Value& b = const_input(n, 1);
   if (a.dims.size() != 2) fail(n, "input '" + n.input(0) + "' has dims " + dims_str(a.dims) + "; [N,K] is expected (Flatten first)");
   if (b.dims.size() != 2) fail(n, "weight dims " + dims_str(b.dims) + " are not 2-D");
+  check_weight_dims(n, 1);
   const Shape in = shape_of(n, a);
   const std::int64_t k = b.dims[0], m = b.dims[1];
   if (k != std::int64_t(in.size()))
@@ -598,6 +685,7 @@ void Importer::matmul(const onnx::NodeProto& n) {
   l.weight.resize(std::size_t(m * k));
   for (std::int64_t o = 0; o < m; ++o)
     for (std::int64_t i = 0; i < k; ++i) l.weight[std::size_t(o * k + i)] = float(b.at(std::size_t(i * m + o)));
+  check_finite(n, 1, "weight", l.weight);
   l.bias.assign(std::size_t(m), 0.0f);
   set_output(n, add_layer(n, std::move(l), Dims{1, m}));
 }
@@ -715,6 +803,7 @@ void Importer::add(const onnx::NodeProto& n) {
   // activation + constant: a bias, folded into the Conv/Gemm/MatMul before it
   const Value& x = a.is_const ? b : a;
   const Value& c = a.is_const ? a : b;
+  check_finite(n, a.is_const ? 0 : 1, "bias");
   Layer* p = sole_producer(x.tensor);
   if (!p || !p->has_weights() || p->relu)
     fail(n, "adding a constant is only supported as the bias of the Conv/Gemm/MatMul just before it");
@@ -741,6 +830,11 @@ void Importer::batch_norm(const onnx::NodeProto& n) {
   const Value& mean = const_input(n, 3);
   const Value& var = const_input(n, 4);
   const double eps = attr_float(n, "epsilon", 1e-5f);
+  if (!std::isfinite(eps)) fail(n, "epsilon " + std::to_string(eps) + " is not a finite number");
+  check_finite(n, 1, "scale");
+  check_finite(n, 2, "bias");
+  check_finite(n, 3, "mean");
+  check_finite(n, 4, "variance");
   Layer* p = sole_producer(x.tensor);
   const bool fold = p && p->has_weights() && !p->relu;
   // the channels: the producer's outputs when folding, else axis 1 of the input
@@ -1013,6 +1107,8 @@ void Importer::pad(const onnx::NodeProto& n) {
   if (r != 4 || pads[0] || pads[1] || pads[4] || pads[5] || pads[2] != pads[6] || pads[3] != pads[7] || pads[2] < 0 ||
       pads[3] < 0)
     fail(n, "pads " + dims_str(pads) + " are not supported (only symmetric padding of H and W)");
+  if (pads[2] > kMaxExtent - x.pad_h || pads[3] > kMaxExtent - x.pad_w)
+    fail(n, "pads " + dims_str(pads) + " are too large (at most " + std::to_string(kMaxExtent) + " in all)");
   Value v = x;
   v.pad_h += int(pads[2]);
   v.pad_w += int(pads[3]);

@@ -209,7 +209,11 @@ QuantizedNetwork quantize_with_ranges(FloatNetwork float_net, const std::vector<
             ql.weight[o * k + i] = std::int8_t(v);
             abs_sum += std::abs(v);
           }
-          const std::int64_t b = round_away(double(l.bias[o]) / (in.scale * sw));
+          const double bias_q = double(l.bias[o]) / (in.scale * sw);
+          if (!(std::fabs(bias_q) <= double(std::numeric_limits<std::int32_t>::max())))  // NaN too
+            throw CompileError(where + ": the bias " + std::to_string(l.bias[o]) + " of output channel " +
+                               std::to_string(o) + " does not fit the 32-bit accumulator");
+          const std::int64_t b = round_away(bias_q);
           const std::int64_t bound = abs_sum * in_abs + std::abs(b);
           if (bound > std::numeric_limits<std::int32_t>::max())
             throw CompileError(where + ": output channel " + std::to_string(o) +

@@ -164,6 +164,11 @@ ElfImage parse_elf(const std::vector<uint8_t>& bytes, const std::string& path) {
   ElfImage img;
   img.path = path;
   img.entry = r.u32(24);
+  // RV32IMC: instructions start on even addresses (IALIGN = 16); an odd
+  // entry would fault on the first fetch, after the platform is built.
+  if (img.entry % 2 != 0)
+    r.fail("entry point " + hex(img.entry) + " is not 2-byte aligned (RISC-V instructions " +
+           "start on even addresses)");
   const uint32_t phoff = r.u32(28);
   const uint16_t phentsize = r.u16(42);
   const uint16_t phnum = r.u16(44);

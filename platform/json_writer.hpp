@@ -1,6 +1,13 @@
 // A small streaming JSON writer for reports: keys in the order written,
 // numbers printed the same way every run (byte-identical reports).
+//
+// The output is always valid JSON (RFC 8259): a double that is not finite
+// (inf, -inf, nan), which JSON cannot represent, is written as null. The
+// scenario loader keeps every input finite and bounded (yaml_reader.hpp), so
+// a null in a report means a model computed something undefined (0/0: a
+// ratio over nothing measured) and reads as "no value".
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <ostream>
@@ -27,6 +34,10 @@ class JsonWriter {
   JsonWriter& value(const char* key, int v) { return value(key, int64_t{v}); }
   JsonWriter& value(const char* key, double v) {
     item(key);
+    if (!std::isfinite(v)) {
+      out_ << "null";
+      return *this;
+    }
     char b[32];
     std::snprintf(b, sizeof b, "%.9g", v);
     out_ << b;

@@ -17,6 +17,7 @@
 #include "platform/compare.hpp"
 #include "platform/platform.hpp"
 #include "platform/scenario.hpp"
+#include "platform/terminal_text.hpp"
 
 namespace {
 
@@ -48,7 +49,8 @@ Exit codes:
      instruction and address)
   4  a run limit was reached (limits.max_time, limits.max_instructions)
   5  the CPU stalled (wfi with nothing to wake it) or the debugger killed it
-  130 interrupted by the user (ctrl-C): the outputs are written up to there
+  130 interrupted (ctrl-C, SIGTERM, SIGHUP, SIGPIPE): the outputs are written
+      up to there
 )";
 
 const char* kRunHelp = R"(Usage: imcvp run SCENARIO.yaml [options]
@@ -125,8 +127,11 @@ Options:
   -h, --help          this text
 )";
 
+// Every message goes through printable(): it may quote the user's files.
+void print_error(const std::string& msg) { std::cerr << "imcvp: error: " << imcvp::printable(msg) << "\n"; }
+
 int usage_error(const std::string& msg) {
-  std::cerr << "imcvp: error: " << msg << "\n(see 'imcvp --help')\n";
+  std::cerr << "imcvp: error: " << imcvp::printable(msg) << "\n(see 'imcvp --help')\n";
   return imcvp::exit_code::kUsage;
 }
 
@@ -152,7 +157,7 @@ int cmd_run(int argc, char* argv[]) {
         return usage_error("--gdb needs a TCP port number (0-65535)");
       ++i;
     } else if (a == "--output") {
-      if (i + 1 >= argc) return usage_error("--output needs a folder");
+      if (i + 1 >= argc || !*argv[i + 1]) return usage_error("--output needs a folder (not an empty name)");
       opt.output_override = argv[++i];
     } else if (a == "--quiet") {
       quiet = true;
@@ -170,7 +175,7 @@ int cmd_run(int argc, char* argv[]) {
   try {
     scenario = imcvp::load_scenario(scenario_path);
   } catch (const std::exception& e) {
-    std::cerr << "imcvp: error: " << e.what() << "\n";
+    print_error(e.what());
     return imcvp::exit_code::kUsage;
   }
   if (!quiet) {
@@ -181,14 +186,14 @@ int cmd_run(int argc, char* argv[]) {
   try {
     platform = std::make_unique<imcvp::Platform>(scenario, opt);
   } catch (const std::exception& e) {
-    std::cerr << "imcvp: error: " << e.what() << "\n";
+    print_error(e.what());
     return imcvp::exit_code::kUsage;
   }
   const imcvp::RunSummary r = platform->run();
   std::cout.flush();
   if (opt.summary) imcvp::print_summary(*opt.summary, scenario, r);
   if (r.exit_code != imcvp::exit_code::kPass && !r.message.empty())
-    std::cerr << "imcvp: " << r.outcome << ": " << r.message << "\n";
+    std::cerr << "imcvp: " << r.outcome << ": " << imcvp::printable(r.message) << "\n";
   return r.exit_code;
 }
 
@@ -248,7 +253,7 @@ int cmd_compile(int argc, char* argv[]) {
       if (!has_value) return usage_error("--image needs a file name");
       image_path = argv[++i];
     } else if (a == "--tiles") {
-      if (!has_value || !parse_count(argv[++i], 1, 16, tiles)) return usage_error("--tiles needs a number from 1 to 16");
+      if (!has_value || !parse_count(argv[++i], 1, IMCVP_TILE_MAX_TILES, tiles)) return usage_error("--tiles needs a number from 1 to " + std::to_string(IMCVP_TILE_MAX_TILES));
     } else if (a == "--crossbars") {
       if (!has_value || !parse_count(argv[++i], 1, 4096, v)) return usage_error("--crossbars needs a number from 1 to 4096");
       tile.crossbars = static_cast<unsigned>(v);
@@ -291,7 +296,9 @@ int cmd_compile(int argc, char* argv[]) {
     imcvp::compiler::CompileState state;
     state.options = po;
     imcvp::compiler::run_passes(state, imcvp::compiler::passes_through(passes, front_end));
-    imcvp::compiler::print_report(std::cout, state.report);
+    std::ostringstream report;  // layer names come from the ONNX file
+    imcvp::compiler::print_report(report, state.report);
+    std::cout << imcvp::printable(report.str(), true);
     if (!image_path.empty()) {
       imcvp::compiler::run_passes(state, imcvp::compiler::passes_after(passes, front_end));
       const std::vector<uint8_t>& bytes = state.image_bytes;
@@ -308,7 +315,7 @@ int cmd_compile(int argc, char* argv[]) {
       std::cout << "\n";
     }
   } catch (const std::exception& e) {
-    std::cerr << "imcvp: error: " << e.what() << "\n";
+    print_error(e.what());
     return imcvp::exit_code::kUsage;
   }
   return 0;
@@ -351,7 +358,7 @@ int cmd_compare(int argc, char* argv[]) {
     if (!md_path.empty()) write(md_path, true);
     if (csv_path.empty() && md_path.empty()) imcvp::write_markdown(std::cout, t);
   } catch (const std::exception& e) {
-    std::cerr << "imcvp: error: " << e.what() << "\n";
+    print_error(e.what());
     return imcvp::exit_code::kUsage;
   }
   return 0;
@@ -382,10 +389,10 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "compare") return cmd_compare(argc - 2, argv + 2);
     return usage_error("unknown command '" + cmd + "'");
   } catch (const sc_core::sc_report& e) {
-    std::cerr << "imcvp: internal error (SystemC): " << e.what() << "\n";
+    std::cerr << "imcvp: internal error (SystemC): " << imcvp::printable(e.what()) << "\n";
     return imcvp::exit_code::kInternal;
   } catch (const std::exception& e) {
-    std::cerr << "imcvp: error: " << e.what() << "\n";
+    print_error(e.what());
     return imcvp::exit_code::kInternal;
   }
 }

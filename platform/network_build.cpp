@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -22,7 +23,7 @@ uint32_t align_up(uint64_t v, uint64_t a) { return static_cast<uint32_t>((v + a 
 
 NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chip) : sc(s), cfg(s.network) {
   auto fail = [&](const std::string& field, const std::string& what) -> PlatformError {
-    return PlatformError(sc.file + ": " + field + ": " + what);
+    return PlatformError(scenario_field_message(sc, field, what));
   };
   compiler::CompileOptions opt = cfg.compile;
   opt.eval_images = 0;
@@ -43,6 +44,11 @@ NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chi
   try {
     compiler::run_passes(state, passes);
   } catch (const compiler::PassError& e) {
+    // the dataset's own errors name its files (compiler/fmnist.cpp)
+    const std::string& dir = cfg.compile.dataset_dir;
+    if (e.pass == "quantize" && opt.dataset != compiler::kDatasetSynthetic && !dir.empty() &&
+        std::string(e.what()).rfind(dir, 0) == 0)
+      throw fail("network.dataset", e.what());
     if (e.pass == "import" || e.pass == "quantize") throw fail("network.onnx", e.what());
     throw fail("network", std::string(e.what()) + " (accelerator.tiles and accelerator.tile set the chip" +
                               (cfg.reprogram ? ")" : "; network.reprogram: true rewrites the crossbars between layer groups)"));
@@ -61,41 +67,38 @@ NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chi
                                         std::to_string(chip.total_crossbars()) + " (it would run in " +
                                         std::to_string(placement.groups) + " reprogramming groups)");
   std::vector<uint8_t> image_bytes = std::move(state.image_bytes);
+  // The workload memory holds the program image after its 64-byte header
+  // (and the images after it): an image that cannot fit is the image's fault.
+  const uint64_t max_image = IMCVP_WORKLOAD_MAX_SIZE - 64;
   if (!cfg.program_image.empty()) {
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(cfg.program_image, ec);
+    if (ec) throw fail("network.program_image", "cannot read " + cfg.program_image + ": " + ec.message());
+    if (size > max_image)
+      throw fail("network.program_image", cfg.program_image + " is " + std::to_string(size) +
+                                              " bytes; the workload memory holds at most " +
+                                              std::to_string(max_image) + " bytes of program image");
     std::ifstream f(cfg.program_image, std::ios::binary);
     if (!f) throw fail("network.program_image", "cannot read " + cfg.program_image);
     image_bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  }
-
-  compiler::ImageSet all;
-  const compiler::Shape in_shape = q.net.input_shape();
-  if (opt.dataset == compiler::kDatasetSynthetic) {
-    // the test images: the stream after the calibration images' (compile.hpp)
-    all = compiler::make_random_images(in_shape.c, in_shape.h, in_shape.w, size_t{cfg.first_image} + cfg.images,
-                                       opt.synthetic_seed + 1);
-  } else {
+    // Checked here, as the firmware would (magic, version, size, CRC,
+    // offsets, records): a corrupt image is a scenario error, not a run.
     try {
-      all = compiler::load_fashion_mnist(compiler::Split::Test, size_t{cfg.first_image} + cfg.images,
-                                         cfg.compile.dataset_dir);
+      (void)compiler::read_program_image(image_bytes);
     } catch (const std::exception& e) {
-      throw fail("network.dataset", e.what());
+      throw fail("network.program_image", cfg.program_image + ": " + e.what());
     }
+  } else if (image_bytes.size() > max_image) {
+    throw fail("network", "the program image is " + std::to_string(image_bytes.size()) +
+                              " bytes; the workload memory holds at most " + std::to_string(max_image) +
+                              " (accelerator.tiles and accelerator.tile set the chip)");
   }
-  images.channels = all.channels;
-  images.height = all.height;
-  images.width = all.width;
-  const size_t isz = all.image_size();
-  images.pixels.assign(all.pixels.begin() + std::ptrdiff_t(cfg.first_image * isz),
-                       all.pixels.begin() + std::ptrdiff_t((cfg.first_image + cfg.images) * isz));
-  if (all.has_labels())
-    images.labels.assign(all.labels.begin() + cfg.first_image, all.labels.begin() + cfg.first_image + cfg.images);
-  if (q.net.input_shape().size() != isz)
-    throw fail("network.onnx", "the network takes " + q.net.input_shape().str() + " inputs, the images are " +
-                                   std::to_string(images.channels) + "x" + std::to_string(images.height) + "x" +
-                                   std::to_string(images.width));
-  classes = unsigned(q.net.tensors.at(size_t(q.net.output)).shape.size());
 
   // workload memory layout (imcvp/workload.h)
+  // (sized first: the images are read only once they fit)
+  const compiler::Shape in_shape = q.net.input_shape();
+  const size_t isz = in_shape.size();
+  classes = unsigned(q.net.tensors.at(size_t(q.net.output)).shape.size());
   imcvp_workload& h = header;
   h.magic = IMCVP_WORKLOAD_MAGIC;
   h.version = IMCVP_WORKLOAD_VERSION;
@@ -115,9 +118,35 @@ NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chi
     throw fail("network.images", std::to_string(cfg.images) + " images need " + std::to_string(total) +
                                      " bytes of workload memory, which holds at most " +
                                      std::to_string(IMCVP_WORKLOAD_MAX_SIZE));
+  compiler::ImageSet all;
+  if (opt.dataset == compiler::kDatasetSynthetic) {
+    // the test images: the stream after the calibration images' (compile.hpp)
+    all = compiler::make_random_images(in_shape.c, in_shape.h, in_shape.w, size_t{cfg.first_image} + cfg.images,
+                                       opt.synthetic_seed + 1);
+  } else {
+    try {
+      all = compiler::load_fashion_mnist(compiler::Split::Test, size_t{cfg.first_image} + cfg.images,
+                                         cfg.compile.dataset_dir);
+    } catch (const std::exception& e) {
+      throw fail("network.dataset", e.what());
+    }
+  }
+  if (all.image_size() != isz)
+    throw fail("network.onnx", "the network takes " + q.net.input_shape().str() + " inputs, the images are " +
+                                   std::to_string(all.channels) + "x" + std::to_string(all.height) + "x" +
+                                   std::to_string(all.width));
+  images.channels = all.channels;
+  images.height = all.height;
+  images.width = all.width;
+  images.pixels.assign(all.pixels.begin() + std::ptrdiff_t(cfg.first_image * isz),
+                       all.pixels.begin() + std::ptrdiff_t((cfg.first_image + cfg.images) * isz));
+  if (all.has_labels())
+    images.labels.assign(all.labels.begin() + cfg.first_image, all.labels.begin() + cfg.first_image + cfg.images);
+
   workload.assign(align_up(total, 4096), 0);
   std::memcpy(workload.data(), &h, sizeof h);
-  std::memcpy(workload.data() + h.image_off, image_bytes.data(), image_bytes.size());
+  if (!image_bytes.empty())  // data() of an empty vector may be null, which memcpy must not get
+    std::memcpy(workload.data() + h.image_off, image_bytes.data(), image_bytes.size());
   for (size_t i = 0; i < images.count(); ++i)
     std::memcpy(workload.data() + h.input_off + i * h.input_stride, images.image(i), isz);
 
@@ -143,7 +172,7 @@ void NetworkBuild::run_references() {
   golden_logits.resize(images.count() * classes);
   golden_pred.resize(images.count());
   float_pred.resize(images.count());
-  for (size_t i = 0; i < images.count(); ++i) {
+  for (size_t i = 0; i < images.count() && i < reference_limit_.load(std::memory_order_relaxed); ++i) {
     const std::vector<int32_t>& g = golden.run(images.image(i));
     std::copy(g.begin(), g.end(), golden_logits.begin() + std::ptrdiff_t(i * classes));
     golden_pred[i] = compiler::argmax(g);

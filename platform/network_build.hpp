@@ -6,6 +6,7 @@
 // in a second host thread alongside the simulation.
 // docs/accelerator.md "Running a network".
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -29,6 +30,10 @@ struct NetworkBuild {
 
   // Waits for the references (golden_logits, golden_pred, float_pred).
   void join_references();
+  // The references are needed for the first `n` images only (a run that
+  // ended early, e.g. interrupted): the thread stops there instead of
+  // going through every image. Call before join_references().
+  void limit_references(size_t n) { reference_limit_.store(n); }
 
   const Scenario& sc;
   const NetworkConfig& cfg;
@@ -48,6 +53,7 @@ struct NetworkBuild {
 
  private:
   void run_references();
+  std::atomic<size_t> reference_limit_{SIZE_MAX};
   std::thread reference_thread_;
 };
 

@@ -4,7 +4,10 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <signal.h>
+#include <unistd.h>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -29,6 +32,8 @@
 #include "platform/json_writer.hpp"
 #include "platform/network_run.hpp"
 #include "platform/noc_fabric.hpp"
+#include "platform/terminal_text.hpp"
+#include "platform/yaml_reader.hpp"
 #include "compiler/placement.hpp"
 #include "models/trace/vcd_file.hpp"
 
@@ -42,25 +47,41 @@ namespace {
 
 sc_time seconds(double s) { return sc_time(s, sc_core::SC_SEC); }
 
-// Set by SIGINT/SIGTERM: the run ends at the CPU's next synchronisation
-// point and the outputs are still written. A second signal ends the process
-// at once (e.g. while the GDB stub waits for a connection).
+// Set by SIGINT, SIGTERM, SIGHUP and SIGPIPE (stdout's reader went away):
+// the run ends at the CPU's next synchronisation point (or the debugger's
+// next look at its socket) and the outputs are still written. Every such
+// signal does the same, a second Ctrl-C included: the handlers stay. The
+// first signal is kept for the message.
 std::atomic<bool> g_stop_requested{false};
+std::atomic<int> g_stop_signal{0};
 extern "C" void on_stop_signal(int sig) {
+  int none = 0;
+  g_stop_signal.compare_exchange_strong(none, sig);
   g_stop_requested.store(true);
-  std::signal(sig, SIG_DFL);
 }
 
 // Installs the handlers when a platform is made, before its network is
-// compiled (seconds for an ImageNet-scale one): a signal then ends the run
-// at its first synchronisation point, with the outputs written, instead of
-// killing the process mid-setup.
+// compiled (seconds for an ImageNet-scale one). SA_RESTART: the console's
+// writes are not cut short; the blocking waits (GDB) poll the flag.
 struct StopSignals {
   StopSignals() {
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaction(sig, &sa, nullptr);
   }
 };
+
+const char* stop_signal_text(int sig) {
+  switch (sig) {
+    case SIGINT: return "SIGINT (ctrl-C)";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP (the terminal went away)";
+    case SIGPIPE: return "SIGPIPE (the reader of the output went away)";
+    default: return "a signal";
+  }
+}
 
 const char* outcome_name(CpuOutcome::Kind k) {
   switch (k) {
@@ -81,6 +102,7 @@ struct Platform::Impl {
   const Scenario& sc;
   RunOptions opt;
   fs::path out_dir;
+  bool output_checked = (check_output_folder(), true);  // before net: no compile for a run that cannot write
   StopSignals stop_signals;  // before net: its compile may take seconds
   std::ofstream transaction_log;
   EnergyLedger ledger;
@@ -176,9 +198,6 @@ struct Platform::Impl {
         uart("uart", uart_params(o)),
         simctrl("simctrl", simctrl_params()),
         cpu("cpu", cpu_params(s)) {
-    std::error_code ec;
-    fs::create_directories(out_dir, ec);
-    if (ec) throw PlatformError("output: cannot create folder " + out_dir.string() + ": " + ec.message());
 
     // Wiring: one initiator (the CPU), targets by base and size.
     cpu.socket.bind(bus.target);
@@ -199,13 +218,52 @@ struct Platform::Impl {
       bus.set_trace(&transaction_log);
     }
     if (!s.trace.vcd.empty()) {
+      // SystemC's VCD writer does not say when it cannot create its file
+      // (and its close then divides by zero): check first.
+      const fs::path p = out_dir / s.trace.vcd;
+      if (!std::ofstream(p, std::ios::binary))
+        throw PlatformError(scenario_field_message(s, "trace.vcd", "cannot write " + p.string() + ": " +
+                                                                       std::strerror(errno)));
       vcd = std::make_unique<VcdFile>((out_dir / s.trace.vcd).string(),
                                       "imcvp scenario " + s.name + ", seed " + std::to_string(s.seed));
       for (const std::string& group : s.trace.signals) trace_group(group);
     }
     if (opt.gdb_port >= 0) {
       gdb = std::make_unique<GdbStub>(cpu, static_cast<uint16_t>(opt.gdb_port));
+      gdb->set_stop_flag(&g_stop_requested);
       cpu.set_gdb(gdb.get());
+    }
+  }
+
+  // The output folder: made if missing, and every file the run writes there
+  // writable, before the run (not after minutes of simulation). Blames the
+  // scenario's `output` (file:line:col), or --output.
+  void check_output_folder() {
+    const bool given = !opt.output_override.empty();
+    auto fail = [&](const std::string& problem) -> PlatformError {
+      if (given) return PlatformError("--output: " + problem);
+      return PlatformError(scenario_field_message(sc, "output", problem));
+    };
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (ec) throw fail("cannot create folder " + out_dir.string() + ": " + ec.message());
+    if (!fs::is_directory(out_dir, ec)) throw fail(out_dir.string() + " is not a folder");
+    // a probe file: the folder takes new files (permissions, a read-only
+    // file system)
+    const fs::path probe = out_dir / (".imcvp-probe-" + std::to_string(::getpid()));
+    {
+      std::ofstream f(probe, std::ios::binary);
+      if (!f) throw fail("cannot write into folder " + out_dir.string() + ": " + std::strerror(errno));
+    }
+    fs::remove(probe, ec);
+    // the outputs' names must not be taken by something that is not a file
+    std::vector<std::string> names{"report.json", "host.json", "uart.log"};
+    if (sc.network.enabled) names.insert(names.end(), {"network.txt", "summary.csv"});
+    if (sc.trace.transactions) names.push_back("transactions.log");
+    for (const std::string& n : names) {
+      const fs::file_status st = fs::status(out_dir / n, ec);
+      if (fs::exists(st) && !fs::is_regular_file(st))
+        throw fail("cannot write " + (out_dir / n).string() + ": it exists and is not a file");
     }
   }
 
@@ -344,7 +402,10 @@ struct Platform::Impl {
         break;
       case CpuOutcome::Kind::Fault: r.exit_code = exit_code::kFault; break;
       case CpuOutcome::Kind::Limit: r.exit_code = exit_code::kLimit; break;
-      case CpuOutcome::Kind::Interrupted: r.exit_code = exit_code::kInterrupted; break;
+      case CpuOutcome::Kind::Interrupted:
+        r.exit_code = exit_code::kInterrupted;
+        if (const int sig = g_stop_signal.load()) r.message += std::string(" (") + stop_signal_text(sig) + ")";
+        break;
       default: r.exit_code = exit_code::kStalled; break;
     }
     r.instructions = cpu.core().instret();
@@ -482,6 +543,30 @@ struct Platform::Impl {
   }
 };
 
+std::string scenario_field_message(const Scenario& sc, const std::string& field, const std::string& problem) {
+  // The scenario was loaded and checked: read it again for the position of
+  // the field, or of its closest written parent (a default's field).
+  YAML::Mark mark = YAML::Mark::null_mark();
+  try {
+    const YamlValue doc = load_yaml_file(sc.file);
+    mark = doc.mark();
+    YAML::Node node;
+    node.reset(doc.node());
+    std::stringstream path(field);
+    for (std::string key; std::getline(path, key, '.');) {
+      if (!node.IsMap()) break;
+      const YAML::Node& map = node;
+      const YAML::Node child = map[key];
+      if (!child.IsDefined()) break;
+      node.reset(child);
+      mark = node.Mark();
+    }
+  } catch (const std::exception&) {
+    // the file changed since: the message without a position
+  }
+  return format_scenario_error(sc.file, mark, field, problem);
+}
+
 Platform::Platform(const Scenario& scenario, const RunOptions& options)
     : impl_(std::make_unique<Impl>(scenario, options)) {}
 Platform::~Platform() = default;
@@ -505,7 +590,7 @@ void print_summary(std::ostream& out, const Scenario& sc, const RunSummary& r) {
   s << "  report         " << r.report_path << "\n";
   if (!r.vcd_path.empty()) s << "  vcd            " << r.vcd_path << "\n";
   s << r.network_table;
-  out << s.str();
+  out << printable(s.str(), true);  // names and messages may quote the user's files
 }
 
 }  // namespace imcvp

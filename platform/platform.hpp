@@ -56,6 +56,12 @@ class Platform {
   std::unique_ptr<Impl> impl_;
 };
 
+// "<file>:<line>:<col>: <field>: <problem>" for a problem found after the
+// scenario was loaded (field: "output", "network.program_image"...), the
+// position that of the field in the scenario file (left out when the field
+// is not written there), like the loader's ScenarioError messages.
+std::string scenario_field_message(const Scenario& sc, const std::string& field, const std::string& problem);
+
 // Prints the human summary of a run.
 void print_summary(std::ostream& out, const Scenario& scenario, const RunSummary& s);
 

@@ -5,6 +5,7 @@
 #include "platform/scenario.hpp"
 
 #include <array>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -95,13 +96,15 @@ void read_cpu(YamlMap m, CpuParams& cpu) {
   YamlMap cycles = m.section("cycles");
   YamlMap energy = m.section("energy_pj");
   for (unsigned i = 0; i < kInsnClassCount; ++i) {
-    if (auto v = cycles.get(kInsnClassNames[i])) cpu.cycles[i] = v->as_uint32(1);
-    if (auto v = energy.get(kInsnClassNames[i])) cpu.energy_pj[i] = v->as_double(Sign::NonNegative);
+    if (auto v = cycles.get(kInsnClassNames[i])) cpu.cycles[i] = v->as_uint32(1, kMaxInsnCycles);
+    if (auto v = energy.get(kInsnClassNames[i]))
+      cpu.energy_pj[i] = v->as_double(Sign::NonNegative, kMaxEnergyPj);
   }
   cycles.finish();
   energy.finish();
   if (auto v = m.get("branch_taken_penalty")) cpu.branch_taken_penalty = v->as_uint32(0);
-  if (auto v = m.get("sleep_power_mw")) cpu.sleep_power_mw = v->as_double(Sign::NonNegative);
+  if (auto v = m.get("sleep_power_mw"))
+    cpu.sleep_power_mw = v->as_double(Sign::NonNegative, kMaxSleepPowerMw);
   m.finish();
 }
 
@@ -167,7 +170,9 @@ void read_crossbar(YamlMap m, const std::optional<YamlValue>& section, bool idea
   };
   auto set_double = [&](const char* key, double CrossbarParams::*f, Sign sign) {
     if (auto v = get(key)) {
-      const double x = v->as_double(sign);
+      const std::string k = key;
+      const bool energy = k.size() > 3 && k.compare(k.size() - 3, 3, "_pj") == 0;
+      const double x = v->as_double(sign, energy ? kMaxEnergyPj : kMaxScenarioNumber);
       given.emplace_back(*v, [f, x](CrossbarParams& p) { p.*f = x; });
     }
   };
@@ -273,11 +278,11 @@ void read_noc(YamlMap m, const YamlValue& section, AcceleratorConfig& a) {
     seen.emplace("clock_ns", *v);
   }
   if (auto v = m.get("router_energy_pj_per_flit")) {
-    p.router_energy_pj_per_flit = v->as_double(Sign::NonNegative);
+    p.router_energy_pj_per_flit = v->as_double(Sign::NonNegative, kMaxEnergyPj);
     seen.emplace("router_energy_pj_per_flit", *v);
   }
   if (auto v = m.get("link_energy_pj_per_flit")) {
-    p.link_energy_pj_per_flit = v->as_double(Sign::NonNegative);
+    p.link_energy_pj_per_flit = v->as_double(Sign::NonNegative, kMaxEnergyPj);
     seen.emplace("link_energy_pj_per_flit", *v);
   }
   std::optional<YamlValue> mem = m.get("memory_node");
@@ -331,7 +336,7 @@ void read_accelerator(YamlMap m, AcceleratorConfig& a) {
   }
   if (auto v = dma.get("setup")) a.dma_setup_ns = v->as_time_s(Sign::NonNegative) * 1e9;
   if (auto v = dma.get("burst_overhead")) a.dma_burst_overhead_ns = v->as_time_s(Sign::NonNegative) * 1e9;
-  if (auto v = dma.get("energy_pj_per_byte")) a.dma_energy_pj_per_byte = v->as_double(Sign::NonNegative);
+  if (auto v = dma.get("energy_pj_per_byte")) a.dma_energy_pj_per_byte = v->as_double(Sign::NonNegative, kMaxEnergyPj);
   dma.finish();
   if (std::optional<YamlValue> noc = m.get("noc"); noc && !noc->is_null()) {
     if (a.tiles == 0) noc->fail("a NoC needs the accelerator (accelerator.tiles > 0)");
@@ -341,12 +346,49 @@ void read_accelerator(YamlMap m, AcceleratorConfig& a) {
   m.finish();
 }
 
-// A path field: a non-empty string, resolved against the scenario's folder
-// (absolute paths kept). `what` names the file in messages.
+// The value of ${IMCVP_BUILD_DIR} in path fields (docs/scenario.md): the
+// environment variable IMCVP_BUILD_DIR when set and not empty (ctest sets
+// it to the build folder under test), else the folder holding the running
+// executable (<build>/imcvp: the build whose firmware matches it).
+std::string build_dir_variable() {
+  if (const char* env = std::getenv("IMCVP_BUILD_DIR"); env && *env) return env;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : exe.parent_path().string();
+}
+
+// `text` with every ${IMCVP_BUILD_DIR} replaced; any other ${...} is an error.
+std::string expand_variables(const YamlValue& v, const std::string& text) {
+  const std::string kName = "IMCVP_BUILD_DIR";
+  std::string out;
+  size_t i = 0;  // the text before i is done
+  while (true) {
+    const size_t at = text.find("${", i);
+    if (at == std::string::npos) break;
+    out += text.substr(i, at - i);
+    const size_t end = text.find('}', at);
+    if (end == std::string::npos)
+      v.fail("'${' without a closing '}' in " + in_quotes(text) + " (the one variable is ${" +
+             kName + "})");
+    const std::string name = text.substr(at + 2, end - at - 2);
+    if (name != kName)
+      v.fail("unknown variable " + in_quotes("${" + name + "}") + " (the one variable is ${" +
+             kName + "})");
+    const std::string dir = build_dir_variable();
+    if (dir.empty()) v.fail("cannot tell ${" + kName + "}: set the environment variable " + kName);
+    out += dir;
+    i = end + 1;
+  }
+  return out + text.substr(i);
+}
+
+// A path field: a non-empty string, with ${IMCVP_BUILD_DIR} expanded,
+// resolved against the scenario's folder (absolute paths kept). `what`
+// names the file in messages.
 std::string read_path(const YamlValue& v, const fs::path& folder, const std::string& what) {
   const std::string text = v.as_string();
   if (text.empty()) v.fail("must name " + what + ", got an empty string");
-  return resolve(folder, text);
+  return resolve(folder, expand_variables(v, text));
 }
 
 // The values of the network section the file checks need.
@@ -514,7 +556,7 @@ Scenario load_scenario(const std::string& path, const ScenarioLoadOptions& optio
   if (out) {
     const std::string text = out->as_string();
     if (text.empty()) out->fail("must name the output folder, got an empty string");
-    s.output = resolve(folder, text);
+    s.output = resolve(folder, expand_variables(*out, text));
   } else {
     s.output = resolve(folder, "../out/" + s.name);
   }

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "platform/units.hpp"
@@ -148,7 +152,15 @@ void check_sign(const YamlValue& v, double x, Sign sign, const std::string& text
 }
 }  // namespace
 
-double YamlValue::as_double(Sign sign) const {
+namespace {
+std::string fmt_limit(double x) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", x);
+  return b;
+}
+}  // namespace
+
+double YamlValue::as_double(Sign sign, double max_abs) const {
   const std::string& t = scalar_text("a number");
   double v = 0;
   try {
@@ -157,6 +169,9 @@ double YamlValue::as_double(Sign sign) const {
     fail(e.what());
   }
   check_sign(*this, v, sign, t);
+  if (std::fabs(v) > max_abs)
+    fail(std::string(v < 0 ? "must be at least -" : "must be at most ") + fmt_limit(max_abs) +
+         ", got " + in_quotes(t));
   return v;
 }
 
@@ -169,6 +184,8 @@ double YamlValue::as_time_s(Sign sign) const {
     fail(e.what());
   }
   check_sign(*this, v, sign, t);
+  if (v > kMaxScenarioTimeS)
+    fail("must be at most " + fmt_limit(kMaxScenarioTimeS) + " s, got " + in_quotes(t));
   return v;
 }
 
@@ -317,8 +334,156 @@ void YamlMap::fail(const std::string& problem) const {
 
 // ---- loading ----------------------------------------------------------------
 
+namespace {
+
+// yaml-cpp accepts a quoted scalar left open when a line break follows it
+// at the end of the text ("name: \"abc\n"): the value then runs to the end
+// of the file. Every quoted scalar (and key) must close: from its opening
+// quote (its mark), scan to the closing one with YAML's escapes (\x in
+// double quotes, '' in single quotes).
+bool quote_closes(const std::string& text, size_t open) {
+  const char q = text[open];
+  for (size_t i = open + 1; i < text.size(); ++i) {
+    if (q == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == q) {
+      if (q == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;
+        continue;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+// yaml-cpp 0.7 (Debian 12) never returns, allocating until the process dies,
+// when a ',' stands where a block node begins: at the start of the text or
+// of a line, after "- ", "? ", ": ", "---", an anchor or a tag (",", "- a\n,",
+// "&x ,"; found by tests/fuzz/fuzz_scenario). Such a ',' is refused before
+// yaml-cpp sees the text. Outside [ ] and { } a ',' may only continue a
+// plain scalar ("a: b,c"), which no scenario field needs at a line start.
+// Control characters, which YAML forbids and yaml-cpp reads as blanks
+// ("\0,"), are refused here too.
+void check_stray_commas(const std::string& text, const std::string& file) {
+  int flow = 0;           // depth of [ ] and { }
+  bool node_start = true; // a node may begin here (only blanks since)
+  int line = 0, line_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      line_start = static_cast<int>(i + 1);
+      node_start = true;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {  // YAML allows none (c-printable)
+      YAML::Mark m;
+      m.pos = static_cast<int>(i);
+      m.line = line;
+      m.column = static_cast<int>(i) - line_start;
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(c));
+      throw ScenarioError(format_scenario_error(
+          file, m, "", std::string("YAML syntax error: control character ") + hex + " (YAML allows none)"));
+    }
+    const bool token_start = i == 0 || std::isspace(static_cast<unsigned char>(text[i - 1])) ||
+                             std::strchr("[{,", text[i - 1]) != nullptr;
+    if (c == '#' && token_start) {  // a comment, to the end of the line
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if ((c == '"' || c == '\'') && token_start) {  // a quoted scalar
+      for (++i; i < text.size(); ++i) {
+        if (c == '"' && text[i] == '\\') {
+          ++i;
+        } else if (text[i] == c) {
+          if (c == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+            ++i;
+            continue;
+          }
+          break;
+        }
+        if (i < text.size() && text[i] == '\n') ++line, line_start = static_cast<int>(i + 1);
+      }
+      node_start = false;
+      continue;
+    }
+    if (c == ',' && flow == 0 && node_start) {
+      YAML::Mark m;
+      m.pos = static_cast<int>(i);
+      m.line = line;
+      m.column = static_cast<int>(i) - line_start;
+      throw ScenarioError(format_scenario_error(
+          file, m, "", "YAML syntax error: ',' outside [ ] or { } where a value should begin"));
+    }
+    if (c == '[' || c == '{') {
+      ++flow;
+      node_start = true;
+      continue;
+    }
+    if ((c == ']' || c == '}') && flow > 0) --flow;
+    const bool ends_token = i + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[i + 1]));
+    if (ends_token && (c == '-' || c == '?' || c == ':') && token_start) {
+      node_start = true;  // "- ", "? ", ": " (and "---")
+      continue;
+    }
+    if (ends_token && c == '-' && i >= 2 && text.compare(i - 2, 3, "---") == 0) {
+      node_start = true;
+      continue;
+    }
+    if ((c == '&' || c == '!') && token_start) {  // an anchor or a tag: a node follows it
+      while (i + 1 < text.size() && !std::isspace(static_cast<unsigned char>(text[i + 1]))) ++i;
+      node_start = true;
+      continue;
+    }
+    if (c == ':' && ends_token) {  // "key: "
+      node_start = true;
+      continue;
+    }
+    node_start = false;
+  }
+}
+
+void check_quotes(const std::string& text, const std::string& file, const YAML::Node& root) {
+  std::vector<YAML::Node> todo{root};
+  std::set<size_t> seen;  // collections visited (an alias may repeat one)
+  while (!todo.empty()) {
+    const YAML::Node n = todo.back();
+    todo.pop_back();
+    const YAML::Mark m = n.Mark();
+    if (n.IsScalar()) {
+      if (n.Tag() == "!" && !m.is_null() && m.pos >= 0 &&
+          static_cast<size_t>(m.pos) < text.size() &&
+          (text[static_cast<size_t>(m.pos)] == '"' || text[static_cast<size_t>(m.pos)] == '\'') &&
+          !quote_closes(text, static_cast<size_t>(m.pos)))
+        throw ScenarioError(format_scenario_error(
+            file, m, "", std::string("YAML syntax error: unterminated quoted string (no closing ") +
+                             text[static_cast<size_t>(m.pos)] + " before the end of the file)"));
+      continue;
+    }
+    if (!n.IsMap() && !n.IsSequence()) continue;
+    if (!m.is_null()) {
+      const size_t pos = static_cast<size_t>(m.pos);
+      if (!seen.insert(pos).second) continue;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (n.IsMap()) {
+        todo.push_back(it->first);
+        todo.push_back(it->second);
+      } else {
+        todo.push_back(*it);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 YamlValue parse_yaml_string(const std::string& text, const std::string& file) {
   auto name = std::make_shared<const std::string>(file);
+  check_stray_commas(text, file);
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
@@ -333,6 +498,7 @@ YamlValue parse_yaml_string(const std::string& text, const std::string& file) {
         file, m, "", "expected one YAML document, found a second one"));
   }
   YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
+  check_quotes(text, file, root);
   YAML::Mark m = root.Mark();
   if (m.is_null()) m = YAML::Mark();  // an empty document: 1:1
   return YamlValue(name, root, "", m);

@@ -39,6 +39,14 @@ class YamlMap;
 // Which values a signed quantity accepts.
 enum class Sign { Any, NonNegative, Positive };
 
+// The largest magnitude as_double() accepts unless a field says otherwise:
+// every value is finite, and a parameter times any count the simulation
+// reaches (instructions, bytes, cell reads) stays finite in the report.
+constexpr double kMaxScenarioNumber = 1e15;
+// The longest time as_time_s() accepts: SystemC's time is a 64-bit count of
+// picoseconds (about 1.8e7 s), and sums of times must fit too.
+constexpr double kMaxScenarioTimeS = 1e6;
+
 // One value of a document: the yaml-cpp node, its field path and position.
 class YamlValue {
  public:
@@ -65,8 +73,8 @@ class YamlValue {
   bool as_bool() const;
   uint64_t as_uint(uint64_t min = 0, uint64_t max = UINT64_MAX) const;
   uint32_t as_uint32(uint32_t min = 0, uint32_t max = UINT32_MAX) const;
-  double as_double(Sign sign = Sign::Any) const;
-  double as_time_s(Sign sign = Sign::Positive) const;  // unit required
+  double as_double(Sign sign = Sign::Any, double max_abs = kMaxScenarioNumber) const;  // |v| <= max_abs
+  double as_time_s(Sign sign = Sign::Positive) const;  // unit required; <= kMaxScenarioTimeS
   double as_frequency_hz() const;                      // > 0
   uint64_t as_size(uint64_t min = 1, uint64_t max = UINT64_MAX) const;
   // One of `choices`; returns its index. `what` names the kind in messages

@@ -13,8 +13,17 @@ constexpr unsigned kInsnClassCount = static_cast<unsigned>(InsnClass::Count);
 constexpr std::array<const char*, kInsnClassCount> kInsnClassNames = {
     "alu", "mul", "div", "load", "store", "branch", "jump", "csr", "system"};
 
+// The most cycles an instruction class may take: the core's decoded-
+// instruction cache keeps them in 8 bits (scenarios beyond it are refused).
+constexpr uint32_t kMaxInsnCycles = 255;
+// The most energy (pJ) per instruction or per event a scenario may set, and
+// the most sleep power (mW): far beyond any device, small enough that the
+// report's totals stay finite.
+constexpr double kMaxEnergyPj = 1e9;
+constexpr double kMaxSleepPowerMw = 1e9;
+
 struct CpuParams {
-  std::array<uint32_t, kInsnClassCount> cycles;   // cycles per instruction of the class
+  std::array<uint32_t, kInsnClassCount> cycles;   // cycles per instruction of the class, 1..kMaxInsnCycles
   uint32_t branch_taken_penalty;                  // extra cycles for a taken branch
   std::array<double, kInsnClassCount> energy_pj;  // energy per instruction of the class
   double sleep_power_mw;                          // power while in wfi

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -166,10 +167,24 @@ GdbStub::~GdbStub() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
 }
 
+bool GdbStub::wait_readable(int fd) const {
+  for (;;) {
+    if (stop_requested()) return false;
+    pollfd p{fd, POLLIN, 0};
+    const int n = ::poll(&p, 1, 100);  // ms: the stop flag's latency
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return true;  // let the read or accept report it
+  }
+}
+
 void GdbStub::wait_for_connection() {
   if (connected()) return;
   std::cerr << "gdb: waiting for connection on 127.0.0.1:" << port_ << std::endl;
   for (;;) {
+    if (!wait_readable(listen_fd_)) {
+      std::cerr << "gdb: stopped waiting for a connection" << std::endl;
+      return;
+    }
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) {
       int one = 1;
@@ -210,6 +225,10 @@ int GdbStub::fill(bool block) {
   }
   char buf[4096];
   for (;;) {
+    if (block && !wait_readable(conn_fd_)) {
+      close_connection();  // the run is being stopped: gdb sees the connection close
+      return -1;
+    }
     ssize_t n = ::recv(conn_fd_, buf, sizeof buf, block ? 0 : MSG_DONTWAIT);
     if (n > 0) {
       in_.append(buf, static_cast<size_t>(n));

@@ -14,6 +14,7 @@
 // target memory: the stub keeps the set, the CPU checks it. The stub is not
 // thread-safe: call it from the CPU's thread only.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <chrono>
 #include <cstdint>
@@ -77,6 +78,11 @@ class GdbStub {
   // The poll interval (default 5 ms; zero: look at the socket on every call).
   void set_poll_interval(std::chrono::microseconds interval) { poll_interval_ = interval; }
 
+  // While set, the blocking waits (for a connection, for gdb's next packet)
+  // give up within a tenth of a second: no connection, or the connection
+  // closed (serve() answers Detach), so the run can end (SIGINT, SIGTERM).
+  void set_stop_flag(const std::atomic<bool>* flag) { stop_flag_ = flag; }
+
   bool has_breakpoints() const { return !all_bps_.empty(); }
   // Called per instruction while breakpoints are set.
   bool is_breakpoint(uint32_t pc) const {
@@ -131,6 +137,11 @@ class GdbStub {
 
   std::chrono::microseconds poll_interval_{5000};
   std::chrono::steady_clock::time_point next_poll_{};
+
+  const std::atomic<bool>* stop_flag_ = nullptr;
+  bool stop_requested() const { return stop_flag_ && stop_flag_->load(std::memory_order_relaxed); }
+  // Waits until `fd` is readable (true) or a stop is requested (false).
+  bool wait_readable(int fd) const;
 
   int last_signal_ = kSigTrap;
   bool last_bp_ = false;

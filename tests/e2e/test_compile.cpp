@@ -44,3 +44,17 @@ TEST(Compile, WritesTheProgramImageOrSaysWhyTheChipIsTooSmall) {
   ASSERT_GT(image.size(), 72u);
   EXPECT_EQ(image.substr(0, 4), "IMCP");  // the image's magic
 }
+
+// Issue 14 (15): --tiles took only 1..16 while the platform takes 64.
+TEST(Compile, TilesTakesWhatThePlatformTakes) {
+  const fs::path onnx = source_dir() / "networks/fmnist_cnn.onnx";
+  const fs::path dir = scratch("compile-tiles");
+  const std::string base = imcvp().string() + " compile " + onnx.string() +
+                           " --calibration 20 --eval 0 --crossbars 64 --image " + (dir / "cnn.img").string();
+  Result r = run(base + " --tiles 64");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("program image: "), std::string::npos) << r.output;
+  r = run(base + " --tiles 65");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--tiles needs a number from 1 to 64"), std::string::npos) << r.output;
+}

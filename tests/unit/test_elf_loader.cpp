@@ -273,6 +273,16 @@ TEST(ElfLoader, BadSegmentSizes) {
   EXPECT_CONTAINS(error_of(b), "wraps around the 32-bit address space");
 }
 
+// Issue 14 (15): an odd entry point was accepted at load.
+TEST(ElfLoader, MisalignedEntryPoint) {
+  auto b = valid_image();
+  put32(b, 24, kEntry + 1);
+  EXPECT_CONTAINS(error_of(b), "entry point 0x80000001 is not 2-byte aligned");
+  b = valid_image();
+  put32(b, 24, kEntry + 2);  // a compressed instruction's address is fine
+  EXPECT_EQ(parse_elf(b, "t.elf").entry, kEntry + 2);
+}
+
 TEST(ElfLoader, NoLoadableSegments) {
   auto b = valid_image();
   put32(b, kPhoff, 4);       // PT_LOAD -> PT_NOTE

@@ -1,7 +1,7 @@
 // Shared pieces of the unit-test harnesses (header-only): a TLM-2.0 test
 // initiator with access/read32/write32/debug/dmi helpers that records DMI
-// invalidations, run_to() for exact-time simulation steps, and the stub
-// sc_main every GoogleTest executable needs (IMCVP_TEST_SC_MAIN()).
+// invalidations, run_to() for exact-time simulation steps, and an optional
+// stub sc_main (IMCVP_TEST_SC_MAIN(); every test links a weak one anyway).
 #pragma once
 
 #include <cstdint>
@@ -104,6 +104,9 @@ inline void run_to(const sc_core::sc_time& t) {
 }  // namespace imcvp::test
 
 // gtest_main provides main(); the SystemC library still wants an sc_main.
-// Invoke once, at file scope, in exactly one translation unit per executable.
+// Every test executable links a weak one (tests/support/sc_main_stub.cpp),
+// so this is optional. It is extern "C", as <systemc> (included above)
+// declares it: a C++-linkage sc_main would not satisfy libsystemc.
+// Invoke at most once, at file scope, in one translation unit per executable.
 #define IMCVP_TEST_SC_MAIN() \
-  int sc_main(int, char*[]) { return 0; }
+  extern "C" int sc_main(int, char*[]) { return 0; }
