@@ -370,8 +370,15 @@ void Importer::count_uses(const onnx::GraphProto& g) {
   for (const auto& n : g.node()) {
     const std::string& op = n.op_type();
     if ((op == "Identity" || op == "Flatten" || op == "Reshape" || op == "Dropout" || op == "Pad") && n.input_size() > 0 &&
-        n.output_size() > 0)
-      alias_root_[n.output(0)] = root(n.input(0));
+        n.output_size() > 0) {
+      // A view of itself (directly or through later views) is a cycle: the
+      // graph is not a DAG, and following the views would never end.
+      const std::string r = root(n.input(0));
+      if (r == n.output(0))
+        throw CompileError(src_ + ": node '" + n.name() + "' (" + op + "): output '" + n.output(0) +
+                           "' is its own input through views (the graph has a cycle)");
+      alias_root_[n.output(0)] = r;
+    }
   }
   for (const auto& n : g.node()) {
     const std::string& op = n.op_type();

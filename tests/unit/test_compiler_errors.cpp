@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -369,6 +370,37 @@ TEST(CompilerErrors, HugePadsAndWindowsNameTheNodeWithoutOverflow) {
 
 // Issue 14 item 8: an empty network.program_image file reached memcpy with a
 // null source.
+// Found by fuzz_onnx (tests/fuzz/findings/onnx_import_hang.bin): views
+// (Identity, Reshape ...) that read their own output, directly or through
+// another view, made the importer follow them forever.
+TEST(CompilerErrors, ViewCyclesNameTheNodeInsteadOfHanging) {
+  {
+    Model m({1, 1, 4, 4});
+    m.node("Identity", {"x"}, "x", "Identity_self");
+    m.output("x");
+    const std::string e = m.error();
+    EXPECT_NE(e.find("node 'Identity_self' (Identity)"), std::string::npos) << e;
+    EXPECT_NE(e.find("cycle"), std::string::npos) << e;
+  }
+  {
+    Model m({1, 1, 4, 4});
+    m.node("Identity", {"b"}, "a", "Identity_a");
+    m.node("Flatten", {"a"}, "b", "Flatten_b");
+    m.output("b");
+    const std::string e = m.error();
+    EXPECT_NE(e.find("node 'Flatten_b' (Flatten)"), std::string::npos) << e;
+    EXPECT_NE(e.find("cycle"), std::string::npos) << e;
+  }
+  // The fuzzer's own finding ends in an error too.
+  const char* src = std::getenv("IMCVP_SOURCE_DIR");  // ctest sets it
+  ASSERT_NE(src, nullptr) << "run through ctest (IMCVP_SOURCE_DIR)";
+  const fs::path found = fs::path(src) / "tests/fuzz/findings/onnx_import_hang.bin";
+  std::ifstream f(found, std::ios::binary);
+  ASSERT_TRUE(f) << found;
+  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_THROW(import_onnx_bytes(bytes, "onnx_import_hang.bin"), CompileError);
+}
+
 TEST(CompilerErrors, EmptyProgramImageNamesTheScenarioField) {
   const fs::path dir = temp_dir();
   const std::string img = (dir / "empty.img").string();
