@@ -74,7 +74,12 @@ SECTIONS
         KEEP(*(.tohost))
     } >ram :data
 
+    /* A program may ask for its writable data to start on a page of its own
+     * by defining the absolute symbol __imcvp_data_align (e.g. 4096) in one
+     * of its objects: binary translators such as QEMU slow down badly when
+     * code and written data share a page. Nothing moves for the others. */
     .data : ALIGN(8) {
+        . = ALIGN(DEFINED(__imcvp_data_align) ? __imcvp_data_align : 1);
         __data_start = .;
         *(.data .data.*)
         *(.gnu.linkonce.d.*)

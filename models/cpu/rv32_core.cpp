@@ -48,7 +48,14 @@ const char* cause_name(uint32_t mcause) {
 }
 
 Rv32Core::Rv32Core(const CpuParams& params, CpuBus& bus)
-    : params_(params), bus_(bus), cache_(size_t{1} << kCacheBits) {
+    : params_(params),
+      bus_(bus),
+      table_(size_t{1} << kCacheBits, nullptr),
+      // Default-initialised: the pools' pages are touched only when used.
+      blocks_(new Block[kBlockPool]),
+      insns_(new BlockInsn[kInsnPool]) {
+  min_insn_cycles_ = 255;
+  for (uint32_t c : params_.cycles) min_insn_cycles_ = std::min(min_insn_cycles_, c);
   flush_decode_cache();
 }
 
@@ -59,8 +66,22 @@ void Rv32Core::set_ram(uint8_t* host, uint32_t base, uint32_t size) {
   flush_decode_cache();
 }
 
+void Rv32Core::fold_block(Block& b) const {
+  if (!b.exec) return;
+  for (unsigned c = 0; c < b.nclasses; ++c) class_counts_[b.cls[c]] += b.exec * b.cls_count[c];
+  b.exec = 0;
+}
+
+void Rv32Core::fold_class_counts() const {
+  for (uint32_t i = 0; i < nblocks_; ++i) fold_block(blocks_[i]);
+  fold_block(uncached_);
+}
+
 void Rv32Core::flush_decode_cache() {
-  for (auto& e : cache_) e.tag = kInvalidTag;
+  fold_class_counts();
+  std::fill(table_.begin(), table_.end(), nullptr);
+  nblocks_ = ninsns_ = 0;
+  ++generation_;
 }
 
 void Rv32Core::reset(uint32_t pc) {
@@ -70,11 +91,11 @@ void Rv32Core::reset(uint32_t pc) {
   mstatus_ = mie_ = mtvec_ = mscratch_ = mepc_ = mcause_ = mtval_ = 0;
   mcycle_offset_ = minstret_offset_ = 0;
   cycles_ = instret_ = 0;
+  flush_decode_cache();  // folds the blocks' counts in: clear them after
   class_counts_.fill(0);
   exit_requested_ = false;
   exit_code_ = 0;
   fatal_.clear();
-  flush_decode_cache();
 }
 
 // ---------------------------------------------------------------------------
@@ -232,7 +253,7 @@ bool Rv32Core::check_tohost() {
   return true;
 }
 
-bool Rv32Core::fetch_decode(uint32_t pc, CacheEntry& e) {
+bool Rv32Core::fetch_one(uint32_t pc, DecodedInsn& d, bool& in_ram) {
   uint32_t raw = 0;
   const uint32_t off = pc - ram_base_;
   if (ram_ && off < ram_size_ && ram_size_ - off >= 2) {
@@ -245,7 +266,7 @@ bool Rv32Core::fetch_decode(uint32_t pc, CacheEntry& e) {
       std::memcpy(&hi, ram_ + off + 2, 2);
       raw |= uint32_t{hi} << 16;
     }
-    e.tag = pc;
+    in_ram = true;
   } else {
     // Outside main memory: fetch through the bus, never cached.
     uint8_t b[4];
@@ -256,12 +277,159 @@ bool Rv32Core::fetch_decode(uint32_t pc, CacheEntry& e) {
         return trap(Cause::InsnAccessFault, pc + 2), false;
       raw |= uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
     }
-    e.tag = kInvalidTag;
+    in_ram = false;
   }
-  e.insn = decode(raw);
-  e.cycles = static_cast<uint8_t>(
-      std::min<uint32_t>(255, params_.cycles[static_cast<unsigned>(e.insn.cls)]));
+  d = decode(raw);
   return true;
+}
+
+namespace {
+// Operations that end a block: control transfers, and everything that may
+// trap, change privilege or interrupt state, or flush the cache.
+bool ends_block(Op op) {
+  switch (op) {
+    case Op::Jal: case Op::Jalr:
+    case Op::Beq: case Op::Bne: case Op::Blt: case Op::Bge: case Op::Bltu: case Op::Bgeu:
+    case Op::FenceI: case Op::Ecall: case Op::Ebreak: case Op::Mret: case Op::Wfi:
+    case Op::Csrrw: case Op::Csrrs: case Op::Csrrc: case Op::Csrrwi: case Op::Csrrsi:
+    case Op::Csrrci: case Op::Illegal:
+      return true;
+    default:
+      return false;
+  }
+}
+// off / N when off is a multiple of N, else a number >= 2^32 / N: with a
+// RAM size that is a multiple of 4, off is an aligned offset inside RAM iff
+// aligned_index<N>(off) < size / N (a rotation right by log2 N).
+template <unsigned N>
+inline uint32_t aligned_index(uint32_t off) {
+  constexpr unsigned s = N == 4 ? 2 : N == 2 ? 1 : 0;
+  if constexpr (s == 0) return off;
+  else return (off >> s) | (off << (32 - s));
+}
+
+bool is_branch(Op op) { return op >= Op::Beq && op <= Op::Bgeu; }
+// Label table indices past the operations': the end marker that follows a
+// block's instructions, then the conditional branches inside a superblock
+// (not taken: on to the next instruction; taken: a side exit).
+constexpr unsigned kEndLabel = static_cast<unsigned>(Op::Count);
+constexpr unsigned kInnerBranchLabel = kEndLabel + 1;
+constexpr unsigned kLabelCount = kInnerBranchLabel + 6;
+}  // namespace
+
+void Rv32Core::fill_insn(BlockInsn& bi, uint32_t pc, const DecodedInsn& d,
+                         const void* const* labels) const {
+  bi.handler = labels[static_cast<unsigned>(d.op)];
+  bi.pc = pc;
+  bi.imm = d.imm;
+  bi.raw = d.raw;
+  bi.rd = d.rd;
+  bi.rs1 = d.rs1;
+  bi.rs2 = d.rs2;
+  bi.len = d.len;
+  bi.op = d.op;
+  bi.cls = static_cast<uint8_t>(d.cls);
+  bi.cycles = static_cast<uint8_t>(
+      std::min<uint32_t>(255, params_.cycles[static_cast<unsigned>(d.cls)]));
+}
+
+Rv32Core::Block* Rv32Core::find_block(uint32_t pc, const void* const* labels) {
+  Block*& slot = table_[(pc >> 1) & ((1u << kCacheBits) - 1)];
+  if (slot && slot->pc == pc) return slot;
+
+  DecodedInsn d;
+  bool in_ram = false;
+  if (!fetch_one(pc, d, in_ram)) return nullptr;
+  if (!in_ram) {
+    Block& b = uncached_;
+    fill_insn(uncached_insns_[0], pc, d, labels);
+    uncached_insns_[1].handler = labels[kEndLabel];
+    uncached_insns_[1].pc = pc + d.len;
+    fold_block(b);  // the previous one's runs
+    b.pc = pc;
+    b.n = 1;
+    b.exec = 0;
+    b.cycles = uncached_insns_[0].cycles;
+    b.head_cycles = 0;
+    b.insns = uncached_insns_;
+    b.succ[0] = b.succ[1] = nullptr;
+    b.nclasses = 1;
+    b.cls[0] = uncached_insns_[0].cls;
+    b.cls_count[0] = 1;
+    return &b;
+  }
+  // Room for the block, its side exits and its instructions.
+  if (nblocks_ + kMaxBlockInsns + 1 > kBlockPool || ninsns_ + kMaxBlockInsns + 1 > kInsnPool)
+    flush_decode_cache();
+  Block& b = blocks_[nblocks_++];
+  b.pc = pc;
+  b.insns = &insns_[ninsns_];
+  b.succ[0] = b.succ[1] = nullptr;
+  uint32_t n = 0, cur = pc;
+  uint64_t cycles = 0, last = 0;
+  uint32_t counts[kInsnClassCount] = {};
+  for (;;) {
+    BlockInsn& bi = b.insns[n++];
+    fill_insn(bi, cur, d, labels);
+    cycles += bi.cycles;
+    last = bi.cycles;
+    ++counts[bi.cls];
+    cur += d.len;
+    // A forward conditional branch (an if) does not end a superblock; a
+    // backward one (a loop) does, so that a loop's body is a block of its own.
+    const bool inner_branch = is_branch(d.op) && d.imm > 0;
+    if ((ends_block(d.op) && !inner_branch) || n == kMaxBlockInsns) break;
+    // The next instruction joins the block only if it lies wholly in main
+    // memory; anything else starts a block of its own (which may trap).
+    const uint32_t off = cur - ram_base_;
+    if (off >= ram_size_ || ram_size_ - off < 2) break;
+    uint16_t lo;
+    std::memcpy(&lo, ram_ + off, 2);
+    uint32_t raw = lo;
+    if (insn_length(lo) == 4) {
+      if (ram_size_ - off < 4) break;
+      uint16_t hi;
+      std::memcpy(&hi, ram_ + off + 2, 2);
+      raw |= uint32_t{hi} << 16;
+    }
+    if (inner_branch) {
+      // Taken, the branch leaves through a side exit: a record of the
+      // instructions so far (their counts, its chained successor), found by
+      // its pool index.
+      Block& e = blocks_[nblocks_];
+      e.pc = pc;
+      e.n = n;
+      e.exec = 0;
+      e.cycles = cycles;
+      e.head_cycles = cycles - last;
+      e.insns = b.insns;
+      e.succ[0] = e.succ[1] = nullptr;
+      e.nclasses = 0;
+      for (unsigned c = 0; c < kInsnClassCount; ++c)
+        if (counts[c]) {
+          e.cls[e.nclasses] = static_cast<uint8_t>(c);
+          e.cls_count[e.nclasses++] = counts[c];
+        }
+      bi.handler = labels[kInnerBranchLabel + (static_cast<unsigned>(d.op) - static_cast<unsigned>(Op::Beq))];
+      bi.raw = nblocks_++;
+    }
+    d = decode(raw);
+  }
+  b.insns[n].handler = labels[kEndLabel];
+  b.insns[n].pc = cur;
+  ninsns_ += n + 1;
+  b.n = n;
+  b.exec = 0;
+  b.cycles = cycles;
+  b.head_cycles = cycles - last;
+  b.nclasses = 0;
+  for (unsigned c = 0; c < kInsnClassCount; ++c)
+    if (counts[c]) {
+      b.cls[b.nclasses] = static_cast<uint8_t>(c);
+      b.cls_count[b.nclasses++] = counts[c];
+    }
+  slot = &b;
+  return &b;
 }
 
 // ---------------------------------------------------------------------------
@@ -271,233 +439,464 @@ StopReason Rv32Core::run(uint64_t cycle_limit, uint64_t instret_limit,
                          const BreakpointSet* breakpoints) {
   if (!fatal_.empty()) return StopReason::Fatal;
   if (exit_requested_) return StopReason::Exit;
-  return breakpoints ? run_loop<true>(cycle_limit, instret_limit, breakpoints)
-                     : run_loop<false>(cycle_limit, instret_limit, nullptr);
+  return run_loop(cycle_limit, instret_limit, breakpoints);
 }
 
-template <bool kDebug>
+// The operations in Op's order: the label table must follow it.
+#define IMCVP_OPS(X)                                                                      \
+  X(Illegal) X(Lui) X(Auipc) X(Jal) X(Jalr) X(Beq) X(Bne) X(Blt) X(Bge) X(Bltu) X(Bgeu)   \
+  X(Lb) X(Lh) X(Lw) X(Lbu) X(Lhu) X(Sb) X(Sh) X(Sw) X(Addi) X(Slti) X(Sltiu) X(Xori)      \
+  X(Ori) X(Andi) X(Slli) X(Srli) X(Srai) X(Add) X(Sub) X(Sll) X(Slt) X(Sltu) X(Xor)       \
+  X(Srl) X(Sra) X(Or) X(And) X(Mul) X(Mulh) X(Mulhsu) X(Mulhu) X(Div) X(Divu) X(Rem)      \
+  X(Remu) X(Fence) X(FenceI) X(Ecall) X(Ebreak) X(Mret) X(Wfi) X(Csrrw) X(Csrrs)          \
+  X(Csrrc) X(Csrrwi) X(Csrrsi) X(Csrrci)
+
+namespace {
+#define IMCVP_OP_VALUE(name) Op::name,
+constexpr Op kOpOrder[] = {IMCVP_OPS(IMCVP_OP_VALUE)};
+#undef IMCVP_OP_VALUE
+constexpr bool op_order_ok() {
+  for (unsigned i = 0; i < sizeof kOpOrder / sizeof kOpOrder[0]; ++i)
+    if (static_cast<unsigned>(kOpOrder[i]) != i) return false;
+  return sizeof kOpOrder / sizeof kOpOrder[0] == static_cast<unsigned>(Op::Count);
+}
+static_assert(op_order_ok(), "IMCVP_OPS must list Op in declaration order");
+}  // namespace
+
+// Hot state lives in locals: cycles and instret (written back to cycles_ and
+// instret_ whenever the loop leaves the fast path), the block and the
+// instruction pointer. Instruction handlers run back to back inside a block;
+// the block's totals are added when it ends. A path that leaves a block
+// early (trap, device access, CSR, tohost) first counts the instructions
+// before it one by one, then does what the per-instruction definition does.
 StopReason Rv32Core::run_loop(uint64_t cycle_limit, uint64_t instret_limit,
                               const BreakpointSet* bps) {
+#define IMCVP_LABEL_ADDR(name) &&L_##name,
+  static const void* const kLabels[] = {IMCVP_OPS(IMCVP_LABEL_ADDR) &&L_end,
+                                        &&L_inner_Beq, &&L_inner_Bne, &&L_inner_Blt,
+                                        &&L_inner_Bge, &&L_inner_Bltu, &&L_inner_Bgeu};
+#undef IMCVP_LABEL_ADDR
+  static_assert(sizeof kLabels / sizeof kLabels[0] == kLabelCount, "label table");
+  Block* const pool = blocks_.get();
+
   uint32_t* const x = x_.data();
   uint8_t* const ram = ram_;
   const uint32_t ram_base = ram_base_;
   const uint32_t ram_size = ram_size_;
-  CacheEntry* const cache = cache_.data();
-  constexpr uint32_t kMask = (1u << kCacheBits) - 1;
   const uint32_t taken_penalty = params_.branch_taken_penalty;
+  const bool has_tohost = has_tohost_;
+  const uint32_t tohost = tohost_;
+  uint64_t* const class_counts = class_counts_.data();
+  // A block runs whole when cycles + head_cycles < fast_cycle_limit: one
+  // compare that implies both limits hold before each of its instructions.
+  // Every instruction costs at least min_insn_cycles_ >= 1 cycle, so from
+  // here on the cycles grow at least as fast as instret, and a bound of
+  // (instret_limit - instret) more cycles keeps instret + n - 1 below its
+  // limit too. A debugger checks every pc: no block runs whole then.
+  uint64_t fast_cycle_limit = 0;
+  if (!bps && min_insn_cycles_ >= 1 && instret_ < instret_limit)
+    fast_cycle_limit = std::min(cycle_limit, instret_limit - instret_ > ~uint64_t{0} - cycles_
+                                                 ? ~uint64_t{0}
+                                                 : cycles_ + (instret_limit - instret_));
+  // Accesses that need no bounds check beyond off < ram_fast (aligned, so
+  // wholly inside); anything else takes the exact path.
+  const uint32_t ram_fast = (ram_size % 4 == 0 && ram_base % 4 == 0) ? ram_size : 0;
+  // Stores to RAM compare with one address: tohost, or one whose word lies
+  // outside RAM when there is none (re-checked on a match).
+  const uint32_t tohost_match = has_tohost ? tohost : ram_base >= 4 ? ram_base - 4 : ram_base + ram_size;
 
-  // Exceptions inside the loop: pc_ holds the faulting pc.
-#define IMCVP_TRAP(cause, tval)                          \
-  do {                                                   \
-    if (!trap((cause), (tval))) return StopReason::Fatal; \
-    goto next;                                           \
+  uint64_t cycles = cycles_, instret = instret_;
+  uint32_t pc = pc_;
+  Block* blk = nullptr;          // the block running (or stepped)
+  Block* from = nullptr;         // the block that just ended, to chain from
+  unsigned from_k = 0;           // which of its successors
+  uint64_t from_gen = 0;
+  const BlockInsn* ip = nullptr;   // the instruction running
+  const BlockInsn* ip0 = nullptr;  // the first instruction run in this dispatch
+  BlockInsn step[kMaxBlockInsns];  // the head of a block run alone, then the end marker
+  uint32_t next_pc = 0;
+  unsigned k = 0;
+
+#define IMCVP_SAVE() (cycles_ = cycles, instret_ = instret)
+#define IMCVP_LOAD() (cycles = cycles_, instret = instret_)
+#define IMCVP_NEXT() goto* (++ip)->handler
+  // Counts the instructions run before ip in this dispatch.
+#define IMCVP_COUNT_BEFORE()                                 \
+  for (const BlockInsn* p = ip0; p != ip; ++p) {             \
+    cycles += p->cycles;                                     \
+    ++class_counts[p->cls];                                  \
+    ++instret;                                               \
+  }
+  // Counts ip itself.
+#define IMCVP_RETIRE_THIS() (cycles += ip->cycles, ++instret, ++class_counts[ip->cls])
+  // An exception at ip: nothing after it runs, ip does not retire.
+#define IMCVP_TRAP(cause, tval)                              \
+  do {                                                       \
+    IMCVP_COUNT_BEFORE();                                    \
+    pc_ = ip->pc;                                            \
+    IMCVP_SAVE();                                            \
+    if (!trap((cause), (tval))) return StopReason::Fatal;    \
+    IMCVP_LOAD();                                            \
+    pc = pc_;                                                \
+    from = nullptr;                                          \
+    goto dispatch;                                           \
   } while (0)
 
-  while (cycles_ < cycle_limit && instret_ < instret_limit) {
-    if constexpr (kDebug) {
-      if (skip_breakpoint_)
-        skip_breakpoint_ = false;
-      else if (bps->is_breakpoint(pc_))
-        return StopReason::Breakpoint;
+dispatch:
+  if (IMCVP_UNLIKELY(!(cycles < cycle_limit && instret < instret_limit))) {
+    pc_ = pc;
+    IMCVP_SAVE();
+    return StopReason::Limit;
+  }
+  if (IMCVP_UNLIKELY(bps != nullptr)) {
+    if (skip_breakpoint_) {
+      skip_breakpoint_ = false;
+    } else if (bps->is_breakpoint(pc)) {
+      pc_ = pc;
+      IMCVP_SAVE();
+      return StopReason::Breakpoint;
     }
-    {
-      const uint32_t pc = pc_;
-      CacheEntry& e = cache[(pc >> 1) & kMask];
-      if (IMCVP_UNLIKELY(e.tag != pc)) {
-        if (!fetch_decode(pc, e)) {
-          if (!fatal_.empty()) return StopReason::Fatal;
-          continue;
-        }
-      }
-      const DecodedInsn& d = e.insn;
-      const uint32_t a = x[d.rs1], b = x[d.rs2];
-      uint32_t next_pc = pc + d.len;
-      uint64_t cost = e.cycles;
-      switch (d.op) {
-        case Op::Lui: x[d.rd] = static_cast<uint32_t>(d.imm); break;
-        case Op::Auipc: x[d.rd] = pc + static_cast<uint32_t>(d.imm); break;
-        case Op::Jal: x[d.rd] = next_pc; next_pc = pc + static_cast<uint32_t>(d.imm); break;
-        case Op::Jalr: {
-          const uint32_t t = (a + static_cast<uint32_t>(d.imm)) & ~1u;
-          x[d.rd] = next_pc;
-          next_pc = t;
-          break;
-        }
-#define IMCVP_BRANCH(cond)                                 \
-  if (cond) {                                              \
-    next_pc = pc + static_cast<uint32_t>(d.imm);           \
-    cost += taken_penalty;                                 \
-  }                                                        \
-  break;
-        case Op::Beq: IMCVP_BRANCH(a == b)
-        case Op::Bne: IMCVP_BRANCH(a != b)
-        case Op::Blt: IMCVP_BRANCH(static_cast<int32_t>(a) < static_cast<int32_t>(b))
-        case Op::Bge: IMCVP_BRANCH(static_cast<int32_t>(a) >= static_cast<int32_t>(b))
-        case Op::Bltu: IMCVP_BRANCH(a < b)
-        case Op::Bgeu: IMCVP_BRANCH(a >= b)
+  }
+  if (from && (blk = from->succ[from_k]) != nullptr && blk->pc == pc) {
+    // chained
+  } else {
+    pc_ = pc;
+    IMCVP_SAVE();
+    blk = find_block(pc, kLabels);  // may fetch through the bus or trap
+    IMCVP_LOAD();
+    if (!blk) {
+      if (!fatal_.empty()) return StopReason::Fatal;
+      pc = pc_;
+      from = nullptr;
+      goto dispatch;
+    }
+    if (from && from_gen == generation_ && blk != &uncached_) from->succ[from_k] = blk;
+  }
+  if (IMCVP_LIKELY(cycles + blk->head_cycles < fast_cycle_limit)) {
+    // The whole block runs (the limits hold before each of its instructions).
+    ip0 = ip = blk->insns;
+    goto* ip->handler;
+  }
+  // It may cross a limit, or a debugger watches every pc: count the
+  // instructions before which both limits hold (just one for a debugger).
+  // All of them: the block runs whole. Fewer (never the last one, the only
+  // control transfer): that head runs alone, copied before an end marker.
+  {
+    uint32_t m = 1;
+    if (!bps) {
+      uint64_t c = cycles + blk->insns[0].cycles;
+      while (m < blk->n && c < cycle_limit && instret + m < instret_limit) c += blk->insns[m++].cycles;
+    }
+    if (m == blk->n) {
+      ip0 = ip = blk->insns;
+      goto* ip->handler;
+    }
+    std::memcpy(static_cast<void*>(step), blk->insns, m * sizeof(BlockInsn));
+    step[m].handler = kLabels[kEndLabel];
+    step[m].pc = step[m - 1].pc + step[m - 1].len;
+  }
+  blk = nullptr;
+  ip0 = ip = step;
+  goto* ip->handler;
+
+  // ---- block ends
+  // A block ends: its totals are added, and its chained successor runs
+  // straight on when it runs whole. Expanded in every control transfer (each
+  // with its own indirect jump, which predicts better than one shared one).
+  // A successor of a fixed target needs no pc check; jalr's does.
+#define IMCVP_END_BLOCK(kk, target, check_pc)                                  \
+  do {                                                                         \
+    next_pc = (target);                                                        \
+    cycles += blk->cycles;                                                     \
+    instret += blk->n;                                                         \
+    ++blk->exec; /* class counts: folded in when read (fold_class_counts) */   \
+    Block* const nb = blk->succ[kk];                                           \
+    if (IMCVP_LIKELY(nb != nullptr) && (!(check_pc) || nb->pc == next_pc) &&   \
+        IMCVP_LIKELY(cycles + nb->head_cycles < fast_cycle_limit)) {           \
+      blk = nb;                                                                \
+      ip0 = ip = nb->insns;                                                    \
+      goto* ip->handler;                                                       \
+    }                                                                          \
+    k = (kk);                                                                  \
+    goto block_end;                                                            \
+  } while (0)
+
+L_end:  // end marker: a block cut short, or one instruction run alone
+  if (blk) IMCVP_END_BLOCK(0, ip->pc, false);
+  IMCVP_COUNT_BEFORE();
+  pc = ip->pc;
+  from = nullptr;
+  goto dispatch;
+
+block_end:  // not chained yet, or the successor may cross a limit
+  pc = next_pc;
+  if (blk != &uncached_) {
+    from = blk;
+    from_k = k;
+    from_gen = generation_;
+  } else {
+    from = nullptr;
+  }
+  goto dispatch;
+
+  // ---- control transfers (always last in a block)
+L_Jal:
+  x[ip->rd] = ip->pc + ip->len;
+  IMCVP_END_BLOCK(1, ip->pc + static_cast<uint32_t>(ip->imm), false);
+L_Jalr: {
+  const uint32_t t = (x[ip->rs1] + static_cast<uint32_t>(ip->imm)) & ~1u;
+  x[ip->rd] = ip->pc + ip->len;
+  IMCVP_END_BLOCK(1, t, true);
+}
+#define IMCVP_BRANCH(name, cond)                                          \
+  L_##name: {                                                             \
+    const uint32_t a = x[ip->rs1], b = x[ip->rs2];                        \
+    if (cond) {                                                           \
+      cycles += taken_penalty;                                            \
+      IMCVP_END_BLOCK(1, ip->pc + static_cast<uint32_t>(ip->imm), false); \
+    }                                                                     \
+    IMCVP_END_BLOCK(0, ip->pc + ip->len, false);                          \
+  }
+  IMCVP_BRANCH(Beq, a == b)
+  IMCVP_BRANCH(Bne, a != b)
+  IMCVP_BRANCH(Blt, static_cast<int32_t>(a) < static_cast<int32_t>(b))
+  IMCVP_BRANCH(Bge, static_cast<int32_t>(a) >= static_cast<int32_t>(b))
+  IMCVP_BRANCH(Bltu, a < b)
+  IMCVP_BRANCH(Bgeu, a >= b)
 #undef IMCVP_BRANCH
-#define IMCVP_LOAD(T, len)                                                   \
-  {                                                                          \
-    const uint32_t addr = a + static_cast<uint32_t>(d.imm);                  \
-    if (IMCVP_UNLIKELY(addr & (len - 1))) IMCVP_TRAP(Cause::LoadMisaligned, addr); \
-    const uint32_t off = addr - ram_base;                                    \
-    T v;                                                                     \
-    if (IMCVP_LIKELY(off < ram_size && ram_size - off >= len)) {             \
-      std::memcpy(&v, ram + off, len);                                       \
-    } else {                                                                 \
-      cycles_ += cost;                                                       \
-      cost = 0;                                                              \
-      if (!load_slow(addr, reinterpret_cast<uint8_t*>(&v), len)) IMCVP_TRAP(Cause::LoadAccessFault, addr); \
-    }                                                                        \
-    x[d.rd] = static_cast<uint32_t>(v);                                      \
-    break;                                                                   \
+  // Inside a superblock: taken, leave through the side exit (its record
+  // holds the counts of the instructions up to here).
+#define IMCVP_INNER_BRANCH(name, cond)                                    \
+  L_inner_##name: {                                                       \
+    const uint32_t a = x[ip->rs1], b = x[ip->rs2];                        \
+    if (cond) {                                                           \
+      cycles += taken_penalty;                                            \
+      blk = &pool[ip->raw];                                               \
+      IMCVP_END_BLOCK(1, ip->pc + static_cast<uint32_t>(ip->imm), false); \
+    }                                                                     \
+    IMCVP_NEXT();                                                         \
   }
-        case Op::Lb: IMCVP_LOAD(int8_t, 1)
-        case Op::Lh: IMCVP_LOAD(int16_t, 2)
-        case Op::Lw: IMCVP_LOAD(uint32_t, 4)
-        case Op::Lbu: IMCVP_LOAD(uint8_t, 1)
-        case Op::Lhu: IMCVP_LOAD(uint16_t, 2)
-#undef IMCVP_LOAD
-#define IMCVP_STORE(T, len)                                                  \
-  {                                                                          \
-    const uint32_t addr = a + static_cast<uint32_t>(d.imm);                  \
-    if (IMCVP_UNLIKELY(addr & (len - 1))) IMCVP_TRAP(Cause::StoreMisaligned, addr); \
-    const uint32_t off = addr - ram_base;                                    \
-    const T v = static_cast<T>(b);                                           \
-    if (IMCVP_LIKELY(off < ram_size && ram_size - off >= len)) {             \
-      std::memcpy(ram + off, &v, len);                                       \
-      if (IMCVP_UNLIKELY(has_tohost_ && addr - tohost_ < 4)) {               \
-        if (check_tohost()) {                                                \
-          pc_ = next_pc;                                                     \
-          cycles_ += cost;                                                   \
-          ++instret_;                                                        \
-          ++class_counts_[static_cast<unsigned>(d.cls)];                     \
-          return fatal_.empty() ? StopReason::Exit : StopReason::Fatal;      \
-        }                                                                    \
-      }                                                                      \
-    } else {                                                                 \
-      cycles_ += cost;                                                       \
-      cost = 0;                                                              \
-      if (!store_slow(addr, reinterpret_cast<const uint8_t*>(&v), len))      \
-        IMCVP_TRAP(Cause::StoreAccessFault, addr);                           \
-      /* a device write may end the run or raise an interrupt: re-check */   \
-      pc_ = next_pc;                                                         \
-      ++instret_;                                                            \
-      ++class_counts_[static_cast<unsigned>(d.cls)];                         \
-      return exit_requested_ ? StopReason::Exit : StopReason::Interrupt;     \
-    }                                                                        \
-    break;                                                                   \
+  IMCVP_INNER_BRANCH(Beq, a == b)
+  IMCVP_INNER_BRANCH(Bne, a != b)
+  IMCVP_INNER_BRANCH(Blt, static_cast<int32_t>(a) < static_cast<int32_t>(b))
+  IMCVP_INNER_BRANCH(Bge, static_cast<int32_t>(a) >= static_cast<int32_t>(b))
+  IMCVP_INNER_BRANCH(Bltu, a < b)
+  IMCVP_INNER_BRANCH(Bgeu, a >= b)
+#undef IMCVP_INNER_BRANCH
+#undef IMCVP_END_BLOCK
+
+  // ---- loads and stores
+#define IMCVP_LOAD_OP(name, T, N)                                                  \
+  L_##name: {                                                                        \
+    const uint32_t addr = x[ip->rs1] + static_cast<uint32_t>(ip->imm);               \
+    const uint32_t off = addr - ram_base;                                            \
+    T v;                                                                             \
+    /* aligned and in RAM, in one compare (see aligned_index) */                     \
+    if (IMCVP_LIKELY(aligned_index<N>(off) < (ram_fast / N))) {                      \
+      std::memcpy(&v, ram + off, N);                                                 \
+      x[ip->rd] = static_cast<uint32_t>(v);                                          \
+      IMCVP_NEXT();                                                                  \
+    }                                                                                \
+    if (IMCVP_UNLIKELY(addr & (N - 1))) IMCVP_TRAP(Cause::LoadMisaligned, addr);   \
+    if (off < ram_size && ram_size - off >= N) {                                     \
+      std::memcpy(&v, ram + off, N);                                               \
+    } else {                                                                         \
+      /* a device: the access starts after this instruction's cycles */             \
+      IMCVP_COUNT_BEFORE();                                                          \
+      cycles += ip->cycles;                                                          \
+      IMCVP_SAVE();                                                                  \
+      T sv; /* v's address stays private: v can live in a register */            \
+      const bool ok = load_slow(addr, reinterpret_cast<uint8_t*>(&sv), N);         \
+      v = sv;                                                                        \
+      IMCVP_LOAD();                                                                  \
+      if (!ok) {                                                                     \
+        pc_ = ip->pc;                                                                \
+        IMCVP_SAVE();                                                                \
+        if (!trap(Cause::LoadAccessFault, addr)) return StopReason::Fatal;           \
+        IMCVP_LOAD();                                                                \
+        pc = pc_;                                                                    \
+      } else {                                                                       \
+        x[ip->rd] = static_cast<uint32_t>(v);                                        \
+        ++instret;                                                                   \
+        ++class_counts[ip->cls];                                                     \
+        pc = ip->pc + ip->len;                                                       \
+      }                                                                              \
+      from = nullptr;                                                                \
+      goto dispatch;                                                                 \
+    }                                                                                \
+    x[ip->rd] = static_cast<uint32_t>(v);                                            \
+    IMCVP_NEXT();                                                                    \
   }
-        case Op::Sb: IMCVP_STORE(uint8_t, 1)
-        case Op::Sh: IMCVP_STORE(uint16_t, 2)
-        case Op::Sw: IMCVP_STORE(uint32_t, 4)
-#undef IMCVP_STORE
-        case Op::Addi: x[d.rd] = a + static_cast<uint32_t>(d.imm); break;
-        case Op::Slti: x[d.rd] = static_cast<int32_t>(a) < d.imm; break;
-        case Op::Sltiu: x[d.rd] = a < static_cast<uint32_t>(d.imm); break;
-        case Op::Xori: x[d.rd] = a ^ static_cast<uint32_t>(d.imm); break;
-        case Op::Ori: x[d.rd] = a | static_cast<uint32_t>(d.imm); break;
-        case Op::Andi: x[d.rd] = a & static_cast<uint32_t>(d.imm); break;
-        case Op::Slli: x[d.rd] = a << d.imm; break;
-        case Op::Srli: x[d.rd] = a >> d.imm; break;
-        case Op::Srai: x[d.rd] = static_cast<uint32_t>(static_cast<int32_t>(a) >> d.imm); break;
-        case Op::Add: x[d.rd] = a + b; break;
-        case Op::Sub: x[d.rd] = a - b; break;
-        case Op::Sll: x[d.rd] = a << (b & 31); break;
-        case Op::Slt: x[d.rd] = static_cast<int32_t>(a) < static_cast<int32_t>(b); break;
-        case Op::Sltu: x[d.rd] = a < b; break;
-        case Op::Xor: x[d.rd] = a ^ b; break;
-        case Op::Srl: x[d.rd] = a >> (b & 31); break;
-        case Op::Sra: x[d.rd] = static_cast<uint32_t>(static_cast<int32_t>(a) >> (b & 31)); break;
-        case Op::Or: x[d.rd] = a | b; break;
-        case Op::And: x[d.rd] = a & b; break;
-        case Op::Mul: x[d.rd] = a * b; break;
-        case Op::Mulh:
-          x[d.rd] = static_cast<uint32_t>((int64_t{static_cast<int32_t>(a)} * static_cast<int32_t>(b)) >> 32);
-          break;
-        case Op::Mulhsu:
-          x[d.rd] = static_cast<uint32_t>((int64_t{static_cast<int32_t>(a)} * int64_t{b}) >> 32);
-          break;
-        case Op::Mulhu: x[d.rd] = static_cast<uint32_t>((uint64_t{a} * b) >> 32); break;
-        case Op::Div: {
-          const int32_t sa = static_cast<int32_t>(a), sb = static_cast<int32_t>(b);
-          x[d.rd] = sb == 0 ? 0xffffffffu
-                    : (sa == INT32_MIN && sb == -1) ? a
-                    : static_cast<uint32_t>(sa / sb);
-          break;
-        }
-        case Op::Divu: x[d.rd] = b == 0 ? 0xffffffffu : a / b; break;
-        case Op::Rem: {
-          const int32_t sa = static_cast<int32_t>(a), sb = static_cast<int32_t>(b);
-          x[d.rd] = sb == 0 ? a : (sa == INT32_MIN && sb == -1) ? 0 : static_cast<uint32_t>(sa % sb);
-          break;
-        }
-        case Op::Remu: x[d.rd] = b == 0 ? a : a % b; break;
-        case Op::Fence: break;
-        case Op::FenceI: flush_decode_cache(); break;
-        case Op::Ecall:
-          IMCVP_TRAP(priv_ == kPrivM ? Cause::EcallM : Cause::EcallU, 0);
-        case Op::Ebreak: IMCVP_TRAP(Cause::Breakpoint, pc);
-        case Op::Mret:
-          if (priv_ != kPrivM) IMCVP_TRAP(Cause::IllegalInsn, d.raw);
-          next_pc = mepc_;
-          priv_ = (mstatus_ & kMstatusMpp) >> kMstatusMppShift;
-          mstatus_ = ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie |
-                     (kPrivU << kMstatusMppShift);
-          pc_ = next_pc;
-          cycles_ += cost;
-          ++instret_;
-          ++class_counts_[static_cast<unsigned>(d.cls)];
-          return StopReason::Interrupt;
-        case Op::Wfi:
-          if (priv_ != kPrivM) IMCVP_TRAP(Cause::IllegalInsn, d.raw);
-          pc_ = next_pc;
-          cycles_ += cost;
-          ++instret_;
-          ++class_counts_[static_cast<unsigned>(d.cls)];
-          return StopReason::Wfi;
-        case Op::Csrrw: case Op::Csrrs: case Op::Csrrc:
-        case Op::Csrrwi: case Op::Csrrsi: case Op::Csrrci: {
-          const uint16_t n = static_cast<uint16_t>(d.imm);
-          const bool imm_form = d.op >= Op::Csrrwi;
-          const uint32_t src = imm_form ? d.rs1 : a;
-          const bool is_rw = d.op == Op::Csrrw || d.op == Op::Csrrwi;
-          const bool writes = is_rw || d.rs1 != 0;
-          uint32_t old = 0;
-          // csrrw with rd = x0 does not read (no read side effects either way here).
-          if (!(is_rw && d.rd == kSinkReg) && !csr_read(n, old)) IMCVP_TRAP(Cause::IllegalInsn, d.raw);
-          if (writes) {
-            const uint32_t nv = is_rw ? src
-                                : (d.op == Op::Csrrs || d.op == Op::Csrrsi) ? (old | src)
-                                                                              : (old & ~src);
-            if (!csr_write(n, nv)) IMCVP_TRAP(Cause::IllegalInsn, d.raw);
-          }
-          x[d.rd] = old;
-          if (writes && (n == csr::kMstatus || n == csr::kMie)) {
-            pc_ = next_pc;
-            cycles_ += cost;
-            ++instret_;
-            ++class_counts_[static_cast<unsigned>(d.cls)];
-            return StopReason::Interrupt;
-          }
-          break;
-        }
-        case Op::Illegal:
-        default:
-          IMCVP_TRAP(Cause::IllegalInsn, d.raw);
-      }
-      pc_ = next_pc;
-      cycles_ += cost;
-      ++instret_;
-      ++class_counts_[static_cast<unsigned>(d.cls)];
-    }
-  next:;
+  IMCVP_LOAD_OP(Lb, int8_t, 1)
+  IMCVP_LOAD_OP(Lh, int16_t, 2)
+  IMCVP_LOAD_OP(Lw, uint32_t, 4)
+  IMCVP_LOAD_OP(Lbu, uint8_t, 1)
+  IMCVP_LOAD_OP(Lhu, uint16_t, 2)
+#undef IMCVP_LOAD_OP
+#define IMCVP_STORE_OP(name, T, N)                                                 \
+  L_##name: {                                                                        \
+    const uint32_t addr = x[ip->rs1] + static_cast<uint32_t>(ip->imm);               \
+    const uint32_t off = addr - ram_base;                                            \
+    const T v = static_cast<T>(x[ip->rs2]);                                          \
+    const bool fast = aligned_index<N>(off) < (ram_fast / N);                        \
+    if (!fast && IMCVP_UNLIKELY(addr & (N - 1))) IMCVP_TRAP(Cause::StoreMisaligned, addr); \
+    if (IMCVP_LIKELY(fast) || (off < ram_size && ram_size - off >= N)) {             \
+      std::memcpy(ram + off, &v, N);                                               \
+      if (IMCVP_UNLIKELY(addr - tohost_match < 4) && has_tohost &&                   \
+          addr - tohost < 4 && check_tohost()) {                                     \
+        IMCVP_COUNT_BEFORE();                                                        \
+        IMCVP_RETIRE_THIS();                                                         \
+        pc_ = ip->pc + ip->len;                                                      \
+        IMCVP_SAVE();                                                                \
+        return fatal_.empty() ? StopReason::Exit : StopReason::Fatal;                \
+      }                                                                              \
+      IMCVP_NEXT();                                                                  \
+    }                                                                                \
+    IMCVP_COUNT_BEFORE();                                                            \
+    cycles += ip->cycles;                                                            \
+    IMCVP_SAVE();                                                                    \
+    const T sv = v; /* v's address stays private */                                \
+    if (!store_slow(addr, reinterpret_cast<const uint8_t*>(&sv), N)) {             \
+      pc_ = ip->pc;                                                                  \
+      if (!trap(Cause::StoreAccessFault, addr)) return StopReason::Fatal;            \
+      IMCVP_LOAD();                                                                  \
+      pc = pc_;                                                                      \
+      from = nullptr;                                                                \
+      goto dispatch;                                                                 \
+    }                                                                                \
+    /* a device write may end the run or raise an interrupt: re-check */            \
+    pc_ = ip->pc + ip->len;                                                          \
+    ++instret_;                                                                      \
+    ++class_counts[ip->cls];                                                         \
+    return exit_requested_ ? StopReason::Exit : StopReason::Interrupt;               \
   }
-#undef IMCVP_TRAP
-  return StopReason::Limit;
+  IMCVP_STORE_OP(Sb, uint8_t, 1)
+  IMCVP_STORE_OP(Sh, uint16_t, 2)
+  IMCVP_STORE_OP(Sw, uint32_t, 4)
+#undef IMCVP_STORE_OP
+
+  // ---- integer operations
+#define IMCVP_OP(name, expr)                                  \
+  L_##name: {                                                 \
+    const uint32_t a = x[ip->rs1], b = x[ip->rs2];            \
+    const int32_t imm = ip->imm;                              \
+    (void)a; (void)b; (void)imm;                              \
+    x[ip->rd] = (expr);                                       \
+    IMCVP_NEXT();                                             \
+  }
+  IMCVP_OP(Lui, static_cast<uint32_t>(imm))
+  IMCVP_OP(Auipc, ip->pc + static_cast<uint32_t>(imm))
+  IMCVP_OP(Addi, a + static_cast<uint32_t>(imm))
+  IMCVP_OP(Slti, static_cast<int32_t>(a) < imm)
+  IMCVP_OP(Sltiu, a < static_cast<uint32_t>(imm))
+  IMCVP_OP(Xori, a ^ static_cast<uint32_t>(imm))
+  IMCVP_OP(Ori, a | static_cast<uint32_t>(imm))
+  IMCVP_OP(Andi, a & static_cast<uint32_t>(imm))
+  IMCVP_OP(Slli, a << imm)
+  IMCVP_OP(Srli, a >> imm)
+  IMCVP_OP(Srai, static_cast<uint32_t>(static_cast<int32_t>(a) >> imm))
+  IMCVP_OP(Add, a + b)
+  IMCVP_OP(Sub, a - b)
+  IMCVP_OP(Sll, a << (b & 31))
+  IMCVP_OP(Slt, static_cast<int32_t>(a) < static_cast<int32_t>(b))
+  IMCVP_OP(Sltu, a < b)
+  IMCVP_OP(Xor, a ^ b)
+  IMCVP_OP(Srl, a >> (b & 31))
+  IMCVP_OP(Sra, static_cast<uint32_t>(static_cast<int32_t>(a) >> (b & 31)))
+  IMCVP_OP(Or, a | b)
+  IMCVP_OP(And, a & b)
+  IMCVP_OP(Mul, a * b)
+  IMCVP_OP(Mulh, static_cast<uint32_t>((int64_t{static_cast<int32_t>(a)} * static_cast<int32_t>(b)) >> 32))
+  IMCVP_OP(Mulhsu, static_cast<uint32_t>((int64_t{static_cast<int32_t>(a)} * int64_t{b}) >> 32))
+  IMCVP_OP(Mulhu, static_cast<uint32_t>((uint64_t{a} * b) >> 32))
+  IMCVP_OP(Div, static_cast<int32_t>(b) == 0 ? 0xffffffffu
+                : (static_cast<int32_t>(a) == INT32_MIN && static_cast<int32_t>(b) == -1)
+                    ? a
+                    : static_cast<uint32_t>(static_cast<int32_t>(a) / static_cast<int32_t>(b)))
+  IMCVP_OP(Divu, b == 0 ? 0xffffffffu : a / b)
+  IMCVP_OP(Rem, static_cast<int32_t>(b) == 0 ? a
+                : (static_cast<int32_t>(a) == INT32_MIN && static_cast<int32_t>(b) == -1)
+                    ? 0u
+                    : static_cast<uint32_t>(static_cast<int32_t>(a) % static_cast<int32_t>(b)))
+  IMCVP_OP(Remu, b == 0 ? a : a % b)
+#undef IMCVP_OP
+L_Fence:
+  IMCVP_NEXT();
+
+  // ---- system instructions (always last in a block)
+L_FenceI:
+  IMCVP_COUNT_BEFORE();
+  IMCVP_RETIRE_THIS();
+  pc = ip->pc + ip->len;
+  flush_decode_cache();
+  from = nullptr;
+  goto dispatch;
+L_Ecall:
+  IMCVP_TRAP(priv_ == kPrivM ? Cause::EcallM : Cause::EcallU, 0);
+L_Ebreak:
+  IMCVP_TRAP(Cause::Breakpoint, ip->pc);
+L_Illegal:
+  IMCVP_TRAP(Cause::IllegalInsn, ip->raw);
+L_Mret:
+  if (priv_ != kPrivM) IMCVP_TRAP(Cause::IllegalInsn, ip->raw);
+  IMCVP_COUNT_BEFORE();
+  priv_ = (mstatus_ & kMstatusMpp) >> kMstatusMppShift;
+  mstatus_ = ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie |
+             (kPrivU << kMstatusMppShift);
+  pc_ = mepc_;
+  IMCVP_RETIRE_THIS();
+  IMCVP_SAVE();
+  return StopReason::Interrupt;
+L_Wfi:
+  if (priv_ != kPrivM) IMCVP_TRAP(Cause::IllegalInsn, ip->raw);
+  IMCVP_COUNT_BEFORE();
+  pc_ = ip->pc + ip->len;
+  IMCVP_RETIRE_THIS();
+  IMCVP_SAVE();
+  return StopReason::Wfi;
+L_Csrrw:
+L_Csrrs:
+L_Csrrc:
+L_Csrrwi:
+L_Csrrsi:
+L_Csrrci: {
+  const Op op = ip->op;
+  const uint16_t n = static_cast<uint16_t>(ip->imm);
+  const bool imm_form = op >= Op::Csrrwi;
+  const uint32_t src = imm_form ? ip->rs1 : x[ip->rs1];
+  const bool is_rw = op == Op::Csrrw || op == Op::Csrrwi;
+  const bool writes = is_rw || ip->rs1 != 0;
+  // The counters the CSRs read are those before this instruction.
+  IMCVP_COUNT_BEFORE();
+  ip0 = ip;
+  IMCVP_SAVE();
+  uint32_t old = 0;
+  // csrrw with rd = x0 does not read (no read side effects either way here).
+  if (!(is_rw && ip->rd == kSinkReg) && !csr_read(n, old)) IMCVP_TRAP(Cause::IllegalInsn, ip->raw);
+  if (writes) {
+    const uint32_t nv = is_rw ? src : (op == Op::Csrrs || op == Op::Csrrsi) ? (old | src) : (old & ~src);
+    if (!csr_write(n, nv)) IMCVP_TRAP(Cause::IllegalInsn, ip->raw);
+  }
+  x[ip->rd] = old;
+  IMCVP_RETIRE_THIS();
+  pc = ip->pc + ip->len;
+  from = nullptr;
+  if (writes && (n == csr::kMstatus || n == csr::kMie)) {
+    pc_ = pc;
+    IMCVP_SAVE();
+    return StopReason::Interrupt;
+  }
+  goto dispatch;
 }
 
-template StopReason Rv32Core::run_loop<true>(uint64_t, uint64_t, const BreakpointSet*);
-template StopReason Rv32Core::run_loop<false>(uint64_t, uint64_t, const BreakpointSet*);
+#undef IMCVP_SAVE
+#undef IMCVP_LOAD
+#undef IMCVP_NEXT
+#undef IMCVP_COUNT_BEFORE
+#undef IMCVP_RETIRE_THIS
+#undef IMCVP_TRAP
+}
+
+#undef IMCVP_OPS
 
 }  // namespace imcvp

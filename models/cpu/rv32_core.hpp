@@ -3,13 +3,22 @@
 // own; the SystemC module Rv32Cpu (rv32_cpu.hpp) wraps it with TLM sockets,
 // time and interrupts.
 //
-// Speed: instructions are decoded once into a direct-mapped cache keyed by
-// pc; main memory is reached through a host pointer (DMI); the loop checks
-// only a cycle and an instruction bound per instruction. Everything else
-// (device access, CSRs, traps) leaves the fast path.
+// Speed: code in main memory is decoded once into blocks, kept in a cache
+// keyed by the block's first pc. A block is straight-line code that ends at
+// a backward branch, a register jump (jalr), a system instruction or a jump;
+// a forward conditional branch inside it leaves, when taken, through a side
+// exit. A block runs with one lookup and one limit check, its instruction,
+// cycle and class counts added once at its (side) exit, each instruction
+// dispatched to its handler through a label stored in its decoded entry
+// (threaded code, GNU computed goto), and chained to the blocks it went on
+// to. Main memory is reached through a host pointer (DMI). Everything else
+// (device access, CSRs, traps) leaves the fast path. The engine retires
+// exactly the instructions the one-at-a-time definition would: a block that
+// could cross a limit runs only the instructions before which it holds.
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -116,7 +125,10 @@ class Rv32Core {
   uint64_t cycles() const { return cycles_; }
   void add_cycles(uint64_t c) { cycles_ += c; }  // e.g. time asleep in wfi
   uint64_t instret() const { return instret_; }
-  const std::array<uint64_t, kInsnClassCount>& class_counts() const { return class_counts_; }
+  const std::array<uint64_t, kInsnClassCount>& class_counts() const {
+    fold_class_counts();
+    return class_counts_;
+  }
   uint32_t exit_code() const { return exit_code_; }
   const std::string& fatal_message() const { return fatal_; }
   // Lets the CPU module end the run from outside (e.g. sim-control exit).
@@ -124,19 +136,53 @@ class Rv32Core {
   bool exit_requested() const { return exit_requested_; }
 
  private:
-  struct CacheEntry {
-    uint32_t tag;  // pc of the decoded instruction, kInvalidTag if none
+  // One decoded instruction of a block. `handler` is the run loop's label
+  // for its operation (GNU computed goto).
+  struct BlockInsn {
+    const void* handler;
+    uint32_t pc;
+    int32_t imm;
+    uint32_t raw;
+    uint8_t rd, rs1, rs2, len;
+    Op op;
+    uint8_t cls;
     uint8_t cycles;
-    DecodedInsn insn;
   };
-  static constexpr uint32_t kInvalidTag = 1;  // pcs are even
-  static constexpr unsigned kCacheBits = 16;
+  // A decoded block: insns[0..n) then an end marker (insns[n]) that ends a
+  // block cut short without a control transfer. A side exit (a taken forward
+  // branch inside a block) has a Block record too, in the same pool, that
+  // counts the instructions up to it and chains its target (BlockInsn::raw
+  // holds the record's pool index).
+  struct Block {
+    uint32_t pc;               // first instruction
+    uint32_t n;                // instructions
+    uint64_t cycles;           // their cycles (a taken branch adds its penalty)
+    uint64_t head_cycles;      // cycles of all but the last one
+    BlockInsn* insns;
+    Block* succ[2];            // chained successors: [0] fall-through, [1] taken/jump target
+    uint64_t exec;             // runs to its end not yet added to class_counts_
+    uint8_t nclasses;          // instruction classes present and their counts
+    uint8_t cls[kInsnClassCount];
+    uint32_t cls_count[kInsnClassCount];
+  };
+  static constexpr unsigned kCacheBits = 16;      // block lookup table entries (log2)
+  static constexpr uint32_t kMaxBlockInsns = 64;
+  // Pool sizes (blocks and side exits; decoded instructions): when one is
+  // full, the whole cache is flushed. Their pages are touched only as used.
+  static constexpr uint32_t kBlockPool = 1u << 15;
+  static constexpr uint32_t kInsnPool = kBlockPool * 8;
 
-  template <bool kDebug>
   StopReason run_loop(uint64_t cycle_limit, uint64_t instret_limit, const BreakpointSet* bps);
 
-  // Fills a cache entry for pc. False: the fetch faulted (trap taken).
-  bool fetch_decode(uint32_t pc, CacheEntry& e);
+  // Fetches and decodes the instruction at pc as the per-instruction
+  // definition does (a fault takes the trap: false). `in_ram` tells whether
+  // it came from main memory (cacheable).
+  bool fetch_one(uint32_t pc, DecodedInsn& d, bool& in_ram);
+  // The block starting at pc (decoded on a miss), or nullptr when the first
+  // fetch trapped. Code outside main memory gives an uncached one-
+  // instruction block, rebuilt (and re-fetched through the bus) every time.
+  Block* find_block(uint32_t pc, const void* const* labels);
+  void fill_insn(BlockInsn& bi, uint32_t pc, const DecodedInsn& d, const void* const* labels) const;
   // Takes an exception at pc_: returns false when it cannot be taken
   // (no usable trap vector) and the run must end (fatal_ set).
   bool trap(Cause cause, uint32_t tval);
@@ -160,11 +206,25 @@ class Rv32Core {
   int64_t mcycle_offset_ = 0, minstret_offset_ = 0;
 
   uint64_t cycles_ = 0, instret_ = 0;
-  std::array<uint64_t, kInsnClassCount> class_counts_{};
+  // Instructions by class: blocks count their whole runs (Block::exec) and
+  // fold them in here when the counts are read or the cache is flushed.
+  mutable std::array<uint64_t, kInsnClassCount> class_counts_{};
+  void fold_class_counts() const;
+  void fold_block(Block& b) const;
 
   uint8_t* ram_ = nullptr;
   uint32_t ram_base_ = 0, ram_size_ = 0;
-  std::vector<CacheEntry> cache_;
+  // Block cache: a direct-mapped lookup table over a pool of blocks and one
+  // of their instructions; a flush empties both and bumps the generation
+  // (chain links made across a flush are dropped).
+  std::vector<Block*> table_;
+  std::unique_ptr<Block[]> blocks_;
+  std::unique_ptr<BlockInsn[]> insns_;
+  uint32_t nblocks_ = 0, ninsns_ = 0;
+  uint64_t generation_ = 0;
+  uint32_t min_insn_cycles_ = 0;    // the cheapest instruction class's cycles
+  mutable Block uncached_{};        // a block outside main memory
+  BlockInsn uncached_insns_[2]{};
 
   uint32_t tohost_ = 0;
   bool has_tohost_ = false;

@@ -2,6 +2,7 @@
 // traps, interrupts, the decode cache and HTIF, on hand-encoded programs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -442,6 +443,196 @@ TEST_F(CoreTest, CounterWritesAreSeenByLaterReads) {
   step(4);
   EXPECT_EQ(core.reg(2), 1000u);
   EXPECT_EQ(core.reg(3), 1000u + default_cpu_params().cycles[static_cast<unsigned>(InsnClass::Csr)]);
+}
+
+// The retired-instruction count and cycle at which a timer interrupt is
+// taken, with the CPU module's loop reproduced (quantum ends and the timer
+// deadline bound each run, interrupts are taken between runs): pinned to the
+// values the per-instruction interpreter gave, so any faster engine must stop
+// at the same instruction boundaries (straight-line code, taken and untaken
+// branches, a jump, loads, stores, mul/div and a device load with its stall).
+TEST_F(CoreTest, TimerInterruptTakenAtTheSameInstructionBoundary) {
+  const uint32_t mul = R(1, 5, 5, 0, 6, 0x33), divu = R(1, 5, 6, 5, 9, 0x33),
+                 xor_ = R(0, 6, 8, 4, 8, 0x33);
+  load({csrrs(10, csr::kMinstret, 0), J(0, 0)}, 0x1000);  // handler: x10 = minstret
+  load({csrrw(0, csr::kMtvec, 31), csrrw(0, csr::kMie, 1), csrrw(0, csr::kMstatus, 2),
+        addi(4, 0, 0),
+        /*16*/ I(0, 3, 2, 5, 0x03), addi(5, 5, 3), mul, S(4, 6, 3, 2), I(7, 6, 7, 7, 0x13),
+        /*36*/ B(12, 0, 7, 0), xor_, divu,
+        /*48*/ addi(4, 4, 1), S(0, 5, 3, 2), I(3, 4, 7, 7, 0x13), B(-44, 0, 7, 1),
+        /*64*/ I(0, 12, 2, 11, 0x03), J(-52, 0)});
+  core.set_reg(31, kBase + 0x1000);
+  core.set_reg(1, 1u << 7);
+  core.set_reg(2, 1u << 3);
+  core.set_reg(3, kBase + 0x2000);
+  core.set_reg(12, kDevice);
+  constexpr uint64_t kQuantum = 1000, kDeadline = 23457;
+  uint64_t sync = 0;
+  for (int guard = 0; guard < 100000; ++guard) {
+    core.set_irq_lines(core.cycles() >= kDeadline ? 1u << 7 : 0);
+    if (core.take_interrupt()) break;
+    uint64_t limit = std::min(sync + kQuantum, kDeadline);
+    limit = std::max(limit, core.cycles() + 1);
+    const StopReason r = core.run(limit, ~uint64_t{0});
+    ASSERT_TRUE(r == StopReason::Limit || r == StopReason::Interrupt);
+    if (core.cycles() >= sync + kQuantum || core.cycles() >= limit) sync = core.cycles();
+  }
+  ASSERT_EQ(core.mcause(), 0x80000007u);
+  const uint64_t instret_at_irq = core.instret(), cycles_at_irq = core.cycles();
+  const uint32_t mepc = core.mepc();
+  step(1);
+  EXPECT_EQ(core.reg(10), instret_at_irq);
+  // Measured on the per-instruction interpreter before the block engine.
+  EXPECT_EQ(instret_at_irq, 5892u);
+  EXPECT_EQ(cycles_at_irq, 23464u);
+  EXPECT_EQ(mepc, kBase + 48u);
+  EXPECT_EQ(bus.reads, 122u);
+}
+
+// ---- the block engine: blocks stop exactly where the per-instruction
+// definition does (limits, breakpoints), code outside main memory is never
+// cached, and the class counts of whole blocks are all there when read.
+
+class PcBreakpoints : public BreakpointSet {
+ public:
+  std::vector<uint32_t> pcs;
+  bool is_breakpoint(uint32_t pc) const override {
+    return std::find(pcs.begin(), pcs.end(), pc) != pcs.end();
+  }
+};
+
+TEST_F(CoreTest, CycleAndInstructionLimitsInsideABlock) {
+  // A block of 6 addi then a jump back: run it once to decode and chain it.
+  load({addi(5, 5, 1), addi(5, 5, 1), addi(5, 5, 1), addi(5, 5, 1), addi(5, 5, 1),
+        addi(5, 5, 1), J(-24, 0)});
+  const uint32_t alu = default_cpu_params().cycles[static_cast<unsigned>(InsnClass::Alu)];
+  step(7);
+  ASSERT_EQ(core.pc(), kBase);
+  // A cycle limit that falls inside the block: the instructions that start
+  // below it run, the others do not.
+  const uint64_t c0 = core.cycles(), i0 = core.instret();
+  EXPECT_EQ(core.run(c0 + 2 * alu + 1, ~uint64_t{0}), StopReason::Limit);
+  EXPECT_EQ(core.instret() - i0, 3u);
+  EXPECT_EQ(core.pc(), kBase + 12);
+  // An instruction limit inside the block.
+  EXPECT_EQ(core.run(~uint64_t{0}, core.instret() + 2), StopReason::Limit);
+  EXPECT_EQ(core.instret() - i0, 5u);
+  EXPECT_EQ(core.pc(), kBase + 20);
+  EXPECT_EQ(core.reg(5), 11u);
+  // And on from the middle of the block, through the jump, to the top again.
+  EXPECT_EQ(core.run(~uint64_t{0}, core.instret() + 3), StopReason::Limit);
+  EXPECT_EQ(core.pc(), kBase + 4);
+  EXPECT_EQ(core.reg(5), 13u);
+}
+
+TEST_F(CoreTest, BreakpointInTheMiddleOfADecodedBlock) {
+  load({addi(5, 5, 1), addi(5, 5, 1), addi(5, 5, 1), addi(5, 5, 1), J(-16, 0)});
+  step(10);  // decoded and chained
+  ASSERT_EQ(core.pc(), kBase);
+  PcBreakpoints bps;
+  bps.pcs = {kBase + 8};
+  EXPECT_EQ(core.run(~uint64_t{0}, ~uint64_t{0}, &bps), StopReason::Breakpoint);
+  EXPECT_EQ(core.pc(), kBase + 8);
+  EXPECT_EQ(core.reg(5), 10u);  // 8 before, 2 now: the one at +8 did not run
+  core.skip_breakpoint_once();  // resuming steps off it, stops there next time round
+  EXPECT_EQ(core.run(~uint64_t{0}, ~uint64_t{0}, &bps), StopReason::Breakpoint);
+  EXPECT_EQ(core.pc(), kBase + 8);
+  EXPECT_EQ(core.reg(5), 14u);
+  // Without breakpoints the decoded block runs whole again.
+  EXPECT_EQ(step(5), StopReason::Limit);
+  EXPECT_EQ(core.pc(), kBase + 8);
+  EXPECT_EQ(core.reg(5), 18u);
+}
+
+TEST_F(CoreTest, ClassCountsOfWholeBlocksAddUpWhenRead) {
+  const uint32_t mul = R(1, 5, 5, 0, 6, 0x33);
+  core.set_reg(3, kBase + 0x2000);
+  load({addi(5, 5, 1), mul, S(0, 6, 3, 2), I(0, 3, 2, 7, 0x03), B(-16, 0, 5, 1)});  // bne x5, x0
+  for (int i = 0; i < 7; ++i) {
+    step(5 * 3 + 1);
+    uint64_t sum = 0;
+    for (uint64_t c : core.class_counts()) sum += c;
+    EXPECT_EQ(sum, core.instret());
+  }
+  const auto& counts = core.class_counts();
+  const uint64_t iters = core.instret() / 5;
+  EXPECT_EQ(counts[static_cast<unsigned>(InsnClass::Mul)], iters + (core.instret() % 5 >= 2));
+  EXPECT_EQ(counts[static_cast<unsigned>(InsnClass::Store)], iters + (core.instret() % 5 >= 3));
+  EXPECT_EQ(counts[static_cast<unsigned>(InsnClass::Branch)], iters);
+  core.reset(kBase);  // reset clears them, decoded blocks included
+  for (uint64_t c : core.class_counts()) EXPECT_EQ(c, 0u);
+}
+
+TEST_F(CoreTest, BlockCacheOverflowFlushesAndKeepsCounting) {
+  // 8192 forward branches, each taken to the next: every pc starts a block
+  // of up to 64 of them (each with its side exit), so the block pool fills
+  // and is flushed again and again while the program runs.
+  constexpr uint32_t kN = 8192;
+  std::vector<uint32_t> prog(kN, B(4, 0, 0, 0));  // beq x0, x0, +4
+  prog.push_back(J(0, 0));
+  load(prog);
+  EXPECT_EQ(step(kN), StopReason::Limit);
+  EXPECT_EQ(core.pc(), kBase + 4 * kN);
+  const CpuParams p = default_cpu_params();
+  EXPECT_EQ(core.cycles(),
+            kN * (p.cycles[static_cast<unsigned>(InsnClass::Branch)] + p.branch_taken_penalty));
+  EXPECT_EQ(core.class_counts()[static_cast<unsigned>(InsnClass::Branch)], kN);
+  uint64_t sum = 0;
+  for (uint64_t c : core.class_counts()) sum += c;
+  EXPECT_EQ(sum, kN);
+}
+
+// Code outside main memory (here a ROM on the bus) is fetched through the bus
+// every time it runs: never decoded into a cached block.
+class RomBus : public FakeBus {
+ public:
+  static constexpr uint32_t kRom = 0x40000000;
+  std::vector<uint32_t> rom;
+  unsigned fetches = 0;
+  bool bus_read(uint32_t addr, uint8_t* data, unsigned len, uint64_t& cycles) override {
+    if (addr - kRom < rom.size() * 4 && len == 2) {
+      std::memcpy(data, reinterpret_cast<const uint8_t*>(rom.data()) + (addr - kRom), 2);
+      ++fetches;
+      cycles += 3;
+      return true;
+    }
+    return FakeBus::bus_read(addr, data, len, cycles);
+  }
+};
+
+TEST(CoreOutsideRam, CodeOnTheBusIsFetchedEveryTime) {
+  RomBus bus;
+  std::vector<uint8_t> ram(kSize);
+  Rv32Core core(default_cpu_params(), bus);
+  core.set_ram(ram.data(), kBase, kSize);
+  // ROM: x5 += 1; jalr to RAM + 4. RAM: +4 x6 += 1; +8 j +0; +0 jalr back to
+  // the ROM (x7 = its address).
+  bus.rom = {addi(5, 5, 1), I(0, 8, 0, 0, 0x67)};  // jalr x0, 0(x8)
+  const uint32_t back = I(0, 7, 0, 0, 0x67);        // jalr x0, 0(x7)
+  std::memcpy(ram.data(), &back, 4);
+  const uint32_t inc = addi(6, 6, 1);
+  std::memcpy(ram.data() + 4, &inc, 4);
+  const uint32_t jback = J(-8, 0);
+  std::memcpy(ram.data() + 8, &jback, 4);
+  core.reset(RomBus::kRom);
+  core.set_reg(7, RomBus::kRom);
+  core.set_reg(8, kBase + 4);
+  const uint64_t c0 = core.cycles();
+  core.run(~uint64_t{0}, 5 * 3);  // three rounds of rom(2) + ram(3)
+  EXPECT_EQ(core.reg(5), 3u);
+  EXPECT_EQ(core.reg(6), 3u);
+  EXPECT_EQ(bus.fetches, 3u * 2 * 2);  // two halfwords per instruction, every round
+  const CpuParams p = default_cpu_params();
+  const uint64_t per_round = 2 * p.cycles[static_cast<unsigned>(InsnClass::Alu)] +
+                             3 * p.cycles[static_cast<unsigned>(InsnClass::Jump)] + 4 * 3;
+  EXPECT_EQ(core.cycles() - c0, 3 * per_round);
+  // Main memory gone (DMI invalidated): its code runs through the bus too,
+  // which has none there: an instruction access fault, no stale block.
+  core.set_ram(nullptr, 0, 0);
+  core.set_pc(kBase + 4);
+  EXPECT_EQ(core.run(~uint64_t{0}, ~uint64_t{0}), StopReason::Fatal);
+  EXPECT_NE(core.fatal_message().find("instruction access fault"), std::string::npos)
+      << core.fatal_message();
 }
 
 }  // namespace
