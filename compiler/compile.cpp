@@ -11,7 +11,8 @@
 
 namespace imcvp::compiler {
 
-Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::size_t count, unsigned threads) {
+Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::size_t count, unsigned threads,
+                  const std::atomic<bool>* stop) {
   if (!qnet.calibrated)
     throw CompileError(qnet.net.source + ": the network was quantized without calibration images "
                        "(for performance estimation only); its accuracy cannot be evaluated");
@@ -32,6 +33,7 @@ Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::siz
     FloatModel flt(qnet.net);
     Accuracy& a = part[t];
     for (std::size_t i = t; i < count; i += threads) {
+      if (stop && stop->load(std::memory_order_relaxed)) return;  // thrown below, after the join
       const int pf = argmax(flt.run(images.image(i)));
       const int pg = argmax(golden.run(images.image(i)));
       ++a.images;
@@ -46,6 +48,7 @@ Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::siz
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
   work(0);
   for (auto& th : pool) th.join();
+  throw_if_stopped(stop);
   Accuracy sum;
   sum.labeled = labeled;
   for (const auto& a : part) {
@@ -90,12 +93,14 @@ QuantizedNetwork quantize_network(FloatNetwork net, const CompileOptions& o, std
   }
   const ImageSet calib = compile_images(o, net.input_shape(), Split::Train, o.calibration_images);
   calibration_images = calib.count();
-  return quantize(std::move(net), calib, calib.count(), o.quant);
+  throw_if_stopped(o.stop);  // reading the images may take a while
+  return quantize(std::move(net), calib, calib.count(), o.quant, o.stop);
 }
 
 Accuracy evaluate_network(const QuantizedNetwork& q, const CompileOptions& o) {
   const ImageSet test = compile_images(o, q.net.input_shape(), Split::Test, o.eval_images);
-  return evaluate(q, test, test.count(), o.threads);
+  throw_if_stopped(o.stop);
+  return evaluate(q, test, test.count(), o.threads, o.stop);
 }
 
 CompileReport compile(const CompileOptions& o) {

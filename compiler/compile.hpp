@@ -38,6 +38,9 @@ struct CompileOptions {
   std::optional<float> input_mean;        // override the model's imcvp.input_mean
   std::optional<float> input_std;         // override the model's imcvp.input_std
   unsigned threads = 0;                   // evaluation threads (0: all cores)
+  // A stop request (not owned; null: none): set, the pipeline stops between
+  // passes and inside its long loops with CompileInterrupted (network.hpp).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct Accuracy {
@@ -78,8 +81,10 @@ Accuracy evaluate_network(const QuantizedNetwork& qnet, const CompileOptions& op
 // Top-1 accuracy of the float network and of the golden reference on the
 // first `count` images of `images` (0: all), over `threads` threads (0: all
 // cores). Unlabeled images (!images.has_labels()): only `agree` is counted
-// and `labeled` is false. Throws CompileError for an uncalibrated network.
-Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::size_t count = 0, unsigned threads = 0);
+// and `labeled` is false. Throws CompileError for an uncalibrated network,
+// CompileInterrupted when `stop` is set (checked per image).
+Accuracy evaluate(const QuantizedNetwork& qnet, const ImageSet& images, std::size_t count = 0, unsigned threads = 0,
+                  const std::atomic<bool>* stop = nullptr);
 
 // One line per layer: kind, shapes, kernel, weights, MACs, formats and scales.
 void print_layer_summary(std::ostream& os, const QuantizedNetwork& qnet);

@@ -15,6 +15,7 @@
 #include "compiler/layer_attrs.hpp"
 #include "imcvp/accel.h"
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -30,6 +31,26 @@ class CompileError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// A stop request: the caller's flag (CompileOptions::stop, set by a signal
+// handler, say) was seen set between passes or inside a long loop
+// (calibration, evaluation, the weight layout). Not an error of the user's
+// input: callers end as an interrupted run does. `pass` names the pass it
+// stopped in (run_passes fills it in; empty outside the pipeline).
+class CompileInterrupted : public CompileError {
+ public:
+  explicit CompileInterrupted(std::string pass_name = {})
+      : CompileError(pass_name.empty() ? "the compile was interrupted"
+                                       : "the compile was interrupted in pass " + pass_name),
+        pass(std::move(pass_name)) {}
+  std::string pass;
+};
+
+// Throws CompileInterrupted when `stop` (may be null: never) is set. Cheap:
+// one relaxed load, for the loops to call once per image or layer.
+inline void throw_if_stopped(const std::atomic<bool>* stop) {
+  if (stop && stop->load(std::memory_order_relaxed)) throw CompileInterrupted();
+}
 
 enum class LayerKind { Conv, FullyConnected, MaxPool, AvgPool, GlobalAvgPool, Add, Concat };
 const char* to_string(LayerKind kind);

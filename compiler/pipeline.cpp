@@ -47,7 +47,7 @@ void place_pass(CompileState& s) { s.placement = place(s.network(), s.options.ch
 void lower_pass(CompileState& s) { s.lowered = lower_network(s.network(), s.placement); }
 
 void layout_weights_pass(CompileState& s) {
-  s.programs = layout_weights(s.network(), s.placement, s.options.image.levels);
+  s.programs = layout_weights(s.network(), s.placement, s.options.image.levels, s.options.compile.stop);
 }
 
 void plan_memory_pass(CompileState& s) {
@@ -95,7 +95,11 @@ std::vector<Pass> passes_after(const std::vector<Pass>& passes, const std::strin
 void run_passes(CompileState& state, const std::vector<Pass>& passes) {
   for (const Pass& p : passes) {
     try {
+      throw_if_stopped(state.options.compile.stop);  // before each pass, and the passes' long loops
       p.run(state);
+    } catch (const CompileInterrupted& e) {
+      if (!e.pass.empty()) throw;
+      throw CompileInterrupted(p.name);
     } catch (const PassError&) {
       throw;
     } catch (const std::exception& e) {

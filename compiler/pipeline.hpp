@@ -76,7 +76,9 @@ std::vector<Pass> passes_through(const std::vector<Pass>& passes, const std::str
 std::vector<Pass> passes_after(const std::vector<Pass>& passes, const std::string& last);
 
 // Runs `passes` in order on `state` (timing import, quantize and evaluate into
-// the report); an exception of a pass becomes a PassError naming it.
+// the report); an exception of a pass becomes a PassError naming it. A stop
+// request (options.compile.stop set, checked before each pass and inside the
+// long loops) ends it with CompileInterrupted naming the pass instead.
 void run_passes(CompileState& state, const std::vector<Pass>& passes);
 // A fresh state from `options` through default_passes(options) (or `passes`).
 CompileState run_pipeline(const PipelineOptions& options);

@@ -71,7 +71,7 @@ bool calibrated(const FloatNetwork& net, int id) {
 }  // namespace
 
 std::vector<double> calibrate(const FloatNetwork& net, const ImageSet& images, std::size_t count,
-                              const QuantizeOptions& options) {
+                              const QuantizeOptions& options, const std::atomic<bool>* stop) {
   check_options(options);
   if (count == 0 || count > images.count()) count = images.count();
   if (count == 0) throw CompileError("calibration needs at least one image");
@@ -83,6 +83,7 @@ std::vector<double> calibrate(const FloatNetwork& net, const ImageSet& images, s
   std::vector<double> range(nt, 0.0);
   FloatModel model(net);
   for (std::size_t i = 0; i < count; ++i) {
+    throw_if_stopped(stop);
     model.run(images.image(i));
     for (std::size_t t = 0; t < nt; ++t)
       for (float v : model.tensor(int(t))) range[t] = std::max(range[t], double(std::fabs(v)));
@@ -93,6 +94,7 @@ std::vector<double> calibrate(const FloatNetwork& net, const ImageSet& images, s
     constexpr std::size_t kBins = 4096;
     std::vector<std::vector<std::uint64_t>> hist(nt, std::vector<std::uint64_t>(kBins, 0));
     for (std::size_t i = 0; i < count; ++i) {
+      throw_if_stopped(stop);
       model.run(images.image(i));
       for (std::size_t t = 0; t < nt; ++t) {
         if (!calibrated(net, int(t)) || range[t] <= 0.0) continue;
@@ -262,8 +264,8 @@ QuantizedNetwork quantize_with_ranges(FloatNetwork float_net, const std::vector<
 }
 
 QuantizedNetwork quantize(FloatNetwork net, const ImageSet& calibration_images, std::size_t count,
-                          const QuantizeOptions& options) {
-  const std::vector<double> ranges = calibrate(net, calibration_images, count, options);
+                          const QuantizeOptions& options, const std::atomic<bool>* stop) {
+  const std::vector<double> ranges = calibrate(net, calibration_images, count, options, stop);
   return quantize_with_ranges(std::move(net), ranges, options);
 }
 

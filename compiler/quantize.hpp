@@ -34,8 +34,9 @@ struct QuantizeOptions {
 // Range (largest real magnitude to represent) of every tensor, by tensor id,
 // measured by running the float network on the first `count` images of
 // `images` (0: all). The network input's range is exact from net.norm.
+// Throws CompileInterrupted when `stop` is set (checked per image).
 std::vector<double> calibrate(const FloatNetwork& net, const ImageSet& images, std::size_t count,
-                              const QuantizeOptions& options = {});
+                              const QuantizeOptions& options = {}, const std::atomic<bool>* stop = nullptr);
 
 // Quantizes with given tensor ranges (from calibrate(), or chosen by hand).
 // Only the ranges of tensors produced by Conv/FullyConnected/Add/Concat are
@@ -47,7 +48,7 @@ QuantizedNetwork quantize_with_ranges(FloatNetwork net, const std::vector<double
 
 // calibrate() + quantize_with_ranges().
 QuantizedNetwork quantize(FloatNetwork net, const ImageSet& calibration_images, std::size_t count,
-                          const QuantizeOptions& options = {});
+                          const QuantizeOptions& options = {}, const std::atomic<bool>* stop = nullptr);
 
 // Without images: every tensor gets the placeholder range 1.0 (unsigned
 // 8-bit ReLU outputs have scale 1/255, signed ones 1/127; the input keeps its

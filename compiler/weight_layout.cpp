@@ -7,7 +7,8 @@
 
 namespace imcvp::compiler {
 
-std::vector<std::vector<ImageProgram>> layout_weights(const QuantizedNetwork& q, const Placement& pl, bool levels) {
+std::vector<std::vector<ImageProgram>> layout_weights(const QuantizedNetwork& q, const Placement& pl, bool levels,
+                                                      const std::atomic<bool>* stop) {
   const CrossbarParams& p = pl.chip.crossbar;
   std::vector<std::vector<ImageProgram>> progs(pl.chip.tiles);
   for (std::size_t i = 0; i < q.net.layers.size(); ++i) {
@@ -16,6 +17,7 @@ std::vector<std::vector<ImageProgram>> layout_weights(const QuantizedNetwork& q,
     const std::vector<std::int32_t> w(q.layers[i].weight.begin(), q.layers[i].weight.end());
     const CrossbarParams fp = with_format(p, layer_format(l, p));  // the layer's own weight format
     for (const LayerSlice& sl : pl.layers[i].slices) {
+      throw_if_stopped(stop);
       const CrossbarLayout lay = slice_layout(l, p, sl);
       // a dense slice's weights start at its first channel's row
       const std::int32_t* ws = w.data() + (lay.groups > 1 ? 0 : std::size_t(sl.c0) * lay.kg);

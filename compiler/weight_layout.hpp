@@ -16,8 +16,9 @@ namespace imcvp::compiler {
 // map_weights (zeros for a short last pack's empty crossbar), or no levels
 // when `levels` is false. desc.param_off (the tile's levels staging offset)
 // is left 0 for memory planning. Throws CompileError naming the layer when
-// its weights do not map onto the cells.
+// its weights do not map onto the cells, CompileInterrupted when `stop` is
+// set (checked per layer slice).
 std::vector<std::vector<ImageProgram>> layout_weights(const QuantizedNetwork& qnet, const Placement& placement,
-                                                      bool levels);
+                                                      bool levels, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace imcvp::compiler

@@ -125,6 +125,9 @@ Options:
   --no-levels         an image without cell levels, for performance
                       estimation (accelerator.tile.mode: estimate)
   -h, --help          this text
+
+A ctrl-C (SIGINT, SIGTERM, SIGHUP, SIGPIPE) stops the compile within a
+moment, even mid-calibration: exit code 130, no program image written.
 )";
 
 // Every message goes through printable(): it may quote the user's files.
@@ -287,6 +290,8 @@ int cmd_compile(int argc, char* argv[]) {
   if (opt.onnx_path.empty()) return usage_error("'imcvp compile' needs an ONNX network file");
   if (image_path.empty() && (po.placement.reprogram || po.placement.spread || !po.image.levels))
     return usage_error("--reprogram, --execution and --no-levels shape the program image: give --image FILE");
+  // a ctrl-C stops the passes between images and layers (exit 130)
+  po.compile.stop = imcvp::install_stop_signals();
   try {
     // the front end (import, quantize, evaluate), its report, then with
     // --image the back end on the chip (place ... serialize)
@@ -314,6 +319,11 @@ int cmd_compile(int argc, char* argv[]) {
       if (placement.groups > 1) std::cout << ", " << placement.groups << " reprogramming groups";
       std::cout << "\n";
     }
+  } catch (const imcvp::compiler::CompileInterrupted& e) {
+    std::cout.flush();
+    const std::string sig = imcvp::stop_signal_received();
+    std::cerr << "imcvp: interrupted: " << e.what() << (sig.empty() ? "" : " (" + sig + ")") << "\n";
+    return imcvp::exit_code::kInterrupted;
   } catch (const std::exception& e) {
     print_error(e.what());
     return imcvp::exit_code::kUsage;

@@ -21,12 +21,14 @@ uint32_t align_up(uint64_t v, uint64_t a) { return static_cast<uint32_t>((v + a 
 
 }  // namespace
 
-NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chip) : sc(s), cfg(s.network) {
+NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chip, const std::atomic<bool>* stop)
+    : sc(s), cfg(s.network) {
   auto fail = [&](const std::string& field, const std::string& what) -> PlatformError {
     return PlatformError(scenario_field_message(sc, field, what));
   };
   compiler::CompileOptions opt = cfg.compile;
   opt.eval_images = 0;
+  opt.stop = stop;  // a ctrl-C ends the compile (CompileInterrupted, not a PassError: passed on)
   // The compiler pipeline (compiler/pipeline.hpp), the same as `imcvp compile`.
   compiler::PipelineOptions po;
   po.compile = opt;

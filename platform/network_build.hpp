@@ -22,8 +22,10 @@ namespace imcvp {
 
 struct NetworkBuild {
   // Throws PlatformError naming the scenario field (network.onnx, ...) on a
-  // network the compiler rejects or the chip cannot hold.
-  NetworkBuild(const Scenario& s, const compiler::ChipResources& chip);
+  // network the compiler rejects or the chip cannot hold; passes on
+  // compiler::CompileInterrupted when `stop` (not owned, may be null) is set
+  // during the compile.
+  NetworkBuild(const Scenario& s, const compiler::ChipResources& chip, const std::atomic<bool>* stop = nullptr);
   ~NetworkBuild();  // joins the reference thread
   NetworkBuild(const NetworkBuild&) = delete;
   NetworkBuild& operator=(const NetworkBuild&) = delete;

@@ -16,11 +16,12 @@ struct NetworkRun::Impl {
   NetworkBuild build;
   NetworkMarks marks;
   NetworkResults results;
-  Impl(const Scenario& sc, const compiler::ChipResources& chip) : build(sc, chip) {}
+  Impl(const Scenario& sc, const compiler::ChipResources& chip, const std::atomic<bool>* stop)
+      : build(sc, chip, stop) {}
 };
 
-NetworkRun::NetworkRun(const Scenario& sc, const compiler::ChipResources& chip)
-    : impl_(std::make_unique<Impl>(sc, chip)) {}
+NetworkRun::NetworkRun(const Scenario& sc, const compiler::ChipResources& chip, const std::atomic<bool>* stop)
+    : impl_(std::make_unique<Impl>(sc, chip, stop)) {}
 NetworkRun::~NetworkRun() = default;
 
 const std::vector<uint8_t>& NetworkRun::workload() const { return impl_->build.workload; }

@@ -12,6 +12,7 @@
 // category, results) and platform/network_report.hpp (JSON, table, CSV).
 // docs/accelerator.md "Running a network".
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <ostream>
@@ -38,8 +39,10 @@ extern const char* const kSummaryHeader;
 class NetworkRun {
  public:
   // Throws PlatformError naming the scenario field (network.onnx, ...) on a
-  // network the compiler rejects or the chip cannot hold.
-  NetworkRun(const Scenario& sc, const compiler::ChipResources& chip);
+  // network the compiler rejects or the chip cannot hold; passes on
+  // compiler::CompileInterrupted when `stop` (not owned, may be null) is set
+  // during the compile.
+  NetworkRun(const Scenario& sc, const compiler::ChipResources& chip, const std::atomic<bool>* stop = nullptr);
   ~NetworkRun();
   NetworkRun(const NetworkRun&) = delete;
   NetworkRun& operator=(const NetworkRun&) = delete;

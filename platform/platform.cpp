@@ -34,6 +34,7 @@
 #include "platform/noc_fabric.hpp"
 #include "platform/terminal_text.hpp"
 #include "platform/yaml_reader.hpp"
+#include "compiler/network.hpp"
 #include "compiler/placement.hpp"
 #include "models/trace/vcd_file.hpp"
 
@@ -106,6 +107,10 @@ struct Platform::Impl {
   StopSignals stop_signals;  // before net: its compile may take seconds
   std::ofstream transaction_log;
   EnergyLedger ledger;
+  // A signal during the compile stops it (the pass it stopped in, else
+  // empty): the platform is built without the network, and the CPU, seeing
+  // the stop flag before its first instruction, ends the run as interrupted.
+  std::string compile_interrupted_in;
   std::unique_ptr<NetworkRun> net;  // the scenario's network: section (before simctrl: it sizes the workload)
 
   Router bus;
@@ -171,9 +176,15 @@ struct Platform::Impl {
     if (a.estimate_input_density) t.estimate_input_density = *a.estimate_input_density;
     return t;
   }
-  static std::unique_ptr<NetworkRun> make_network(const Scenario& s) {
+  std::unique_ptr<NetworkRun> make_network(const Scenario& s) {
     if (!s.network.enabled) return nullptr;
-    return std::make_unique<NetworkRun>(s, compiler::chip_resources(tile_params(s), s.accelerator.tiles));
+    try {
+      return std::make_unique<NetworkRun>(s, compiler::chip_resources(tile_params(s), s.accelerator.tiles),
+                                          &g_stop_requested);
+    } catch (const compiler::CompileInterrupted& e) {
+      compile_interrupted_in = e.pass.empty() ? "?" : e.pass;
+      return nullptr;
+    }
   }
   static Rv32CpuParams cpu_params(const Scenario& s) {
     Rv32CpuParams p;
@@ -404,6 +415,9 @@ struct Platform::Impl {
       case CpuOutcome::Kind::Limit: r.exit_code = exit_code::kLimit; break;
       case CpuOutcome::Kind::Interrupted:
         r.exit_code = exit_code::kInterrupted;
+        if (!compile_interrupted_in.empty())
+          r.message = "interrupted by the user while the network compiled (pass " + compile_interrupted_in +
+                      "), before the first instruction";
         if (const int sig = g_stop_signal.load()) r.message += std::string(" (") + stop_signal_text(sig) + ")";
         break;
       default: r.exit_code = exit_code::kStalled; break;
@@ -542,6 +556,16 @@ struct Platform::Impl {
     write_text(out_dir / "host.json", s.str());
   }
 };
+
+const std::atomic<bool>* install_stop_signals() {
+  const StopSignals installed;
+  return &g_stop_requested;
+}
+
+std::string stop_signal_received() {
+  const int sig = g_stop_signal.load();
+  return sig ? stop_signal_text(sig) : "";
+}
 
 std::string scenario_field_message(const Scenario& sc, const std::string& field, const std::string& problem) {
   // The scenario was loaded and checked: read it again for the position of

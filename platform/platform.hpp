@@ -2,6 +2,7 @@
 // memory, CLINT, UART, sim-control), loads the firmware, runs it, and
 // writes the report, the VCD and the logs into the output folder.
 #pragma once
+#include <atomic>
 #include <iosfwd>
 #include <memory>
 #include <stdexcept>
@@ -61,6 +62,14 @@ class Platform {
 // position that of the field in the scenario file (left out when the field
 // is not written there), like the loader's ScenarioError messages.
 std::string scenario_field_message(const Scenario& sc, const std::string& field, const std::string& problem);
+
+// The stop request of a run: installs the handlers of SIGINT, SIGTERM,
+// SIGHUP and SIGPIPE (a Platform installs them itself; again is harmless)
+// and returns the flag they set, for `imcvp compile` to hand the compiler
+// (compiler::CompileOptions::stop).
+const std::atomic<bool>* install_stop_signals();
+// The first stop signal received, in words ("SIGINT (ctrl-C)"; empty: none).
+std::string stop_signal_received();
 
 // Prints the human summary of a run.
 void print_summary(std::ostream& out, const Scenario& scenario, const RunSummary& s);

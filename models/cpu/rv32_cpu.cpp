@@ -210,6 +210,14 @@ bool Rv32Cpu::sleep_in_wfi() {
 
 void Rv32Cpu::thread() {
   acquire_dmi();
+  // A stop request before the run began (a ctrl-C while the network
+  // compiled): no instruction runs; the run ends as any interrupted one.
+  if (stop_flag_ && stop_flag_->load(std::memory_order_relaxed)) {
+    char msg[96];
+    std::snprintf(msg, sizeof msg, "interrupted by the user before the first instruction, at pc 0x%08x", core_.pc());
+    finish(CpuOutcome::Kind::Interrupted, 0, msg);
+    return;
+  }
   if (gdb_) {
     gdb_breakpoints_ = std::make_unique<GdbBreakpoints>(*gdb_);
     gdb_->wait_for_connection();

@@ -32,13 +32,15 @@ fs::path endless_scenario(const fs::path& dir, const std::string& name) {
   return make_scenario(dir, name, spin_elf(), "limits:\n  max_time: 100000 s\n  max_instructions: 1000000000000\n");
 }
 
-// `imcvp run ARGS...` in the background; stdout and stderr into `log`, or
-// stdout into a pipe whose reader is already gone (closed_stdout).
+// `imcvp run ARGS...` (or `imcvp COMMAND ARGS...`) in the background; stdout
+// and stderr into `log`, or stdout into a pipe whose reader is already gone
+// (closed_stdout).
 struct Child {
   pid_t pid = -1;
   fs::path log;
 
-  Child(const std::vector<std::string>& args, const fs::path& log_path, bool closed_stdout = false)
+  Child(const std::vector<std::string>& args, const fs::path& log_path, bool closed_stdout = false,
+        const std::string& command = "run")
       : log(log_path) {
     int pipe_fds[2] = {-1, -1};
     if (closed_stdout && ::pipe(pipe_fds) != 0) return;
@@ -52,7 +54,7 @@ struct Child {
       } else {
         ::dup2(fd, 1);
       }
-      std::vector<std::string> all{imcvp().string(), "run"};
+      std::vector<std::string> all{imcvp().string(), command};
       all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
       for (std::string& a : all) argv.push_back(a.data());
@@ -346,6 +348,49 @@ TEST(Lifecycle, ControlCharactersInMessagesAreEscaped) {
   EXPECT_EQ(r.output.find("\nimcvp: forged"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find('\x1b'), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("forged"), std::string::npos) << r.output;
+}
+
+// --- a ctrl-C while the network compiles (issue 14) ---
+
+// Calibration over 60,000 synthetic CNN images: tens of seconds of compile
+// (17.5 s alone, Release, on a 2-core machine), stopped between images.
+constexpr const char* kLongCalibration = "60000";
+
+TEST(Lifecycle, CtrlCDuringACompileCalibrationStopsIt) {
+  const fs::path dir = scratch("life-compile-sigint");
+  Child c({(source_dir() / "networks" / "fmnist_cnn.onnx").string(), "--dataset", "synthetic", "--calibration",
+           kLongCalibration, "--eval", "0"},
+          dir / "log", false, "compile");
+  // well inside the calibration: past the import and making the images
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto t0 = Clock::now();
+  ::kill(c.pid, SIGINT);
+  const int status = c.wait(std::chrono::seconds(30));
+  const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+  ASSERT_NE(status, -1) << "still compiling 30 s after the signal\n" << c.output();
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << "\n" << c.output();
+  EXPECT_EQ(WEXITSTATUS(status), 130) << c.output();
+  EXPECT_LT(s, 5.0) << c.output();  // a second is the target; a loaded 2-core machine gets slack
+  const std::string out = c.output();
+  EXPECT_NE(out.find("imcvp: interrupted: the compile was interrupted in pass quantize (SIGINT"), std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("error"), std::string::npos) << out;
+}
+
+TEST(Lifecycle, CtrlCWhileARunCompilesItsNetworkEndsTheRunWithTheReport) {
+  const fs::path dir = scratch("life-run-compile-sigint");
+  const fs::path sc = make_scenario(dir, "net", firmware("apps/infer.elf"),
+                                    "accelerator:\n  tiles: 1\nnetwork:\n  onnx: " +
+                                        (source_dir() / "networks" / "fmnist_cnn.onnx").string() +
+                                        "\n  dataset: synthetic\n  calibration_images: " + kLongCalibration +
+                                        "\n  images: 10\n");
+  Child c({sc.string()}, dir / "log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // calibrating
+  expect_interrupted_by(c, dir / "out-net" / "report.json", SIGINT, "SIGINT");
+  const std::string r = read_file(dir / "out-net" / "report.json");
+  EXPECT_NE(r.find("while the network compiled (pass quantize)"), std::string::npos) << r;
+  EXPECT_EQ(json_field(r, "instructions"), "0") << r;
+  EXPECT_FALSE(fs::exists(dir / "out-net" / "network.txt"));  // no network: nothing of it to write
 }
 
 }  // namespace

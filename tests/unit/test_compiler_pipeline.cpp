@@ -4,6 +4,7 @@
 // (version 3): written, read back and checked.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -13,9 +14,11 @@
 #include "compiler/compile.hpp"
 #include "compiler/ext_records.hpp"
 #include "compiler/golden.hpp"
+#include "compiler/onnx_import.hpp"
 #include "compiler/pipeline.hpp"
 #include "compiler/placement.hpp"
 #include "compiler/program_image.hpp"
+#include "compiler/weight_layout.hpp"
 #include "imcvp/accel.h"
 
 int sc_main(int, char*[]) { return 0; }
@@ -130,6 +133,48 @@ TEST(Pipeline, AFailingPassIsNamed) {
     EXPECT_EQ(e.pass, "place");
     EXPECT_NE(std::string(e.what()).find("crossbars"), std::string::npos) << e.what();
   }
+}
+
+// A stop request (CompileOptions::stop): checked before every pass and in
+// the long loops, it ends the pipeline with CompileInterrupted naming the
+// pass, not a PassError.
+TEST(Pipeline, AStopRequestEndsItNamingThePass) {
+  std::atomic<bool> stop{false};
+  PipelineOptions o = cnn_options();
+  o.compile.stop = &stop;
+  std::vector<Pass> passes = default_passes(o);
+  insert_pass_after(passes, "lower", {"ctrl-c", [&](CompileState&) { stop = true; }});
+  CompileState s;
+  s.options = o;
+  try {
+    run_passes(s, passes);
+    FAIL() << "compiled";
+  } catch (const PassError& e) {
+    FAIL() << "a PassError: " << e.what();
+  } catch (const CompileInterrupted& e) {
+    EXPECT_EQ(e.pass, "layout-weights");
+    EXPECT_EQ(std::string(e.what()), "the compile was interrupted in pass layout-weights");
+  }
+  EXPECT_EQ(s.passes_run, (std::vector<std::string>{"import", "quantize", "place", "lower", "ctrl-c"}));
+  // set from the start: nothing runs
+  CompileState t;
+  t.options = o;
+  try {
+    run_passes(t, default_passes(o));
+    FAIL() << "compiled";
+  } catch (const CompileInterrupted& e) {
+    EXPECT_EQ(e.pass, "import");
+  }
+  EXPECT_TRUE(t.passes_run.empty());
+  // the loops themselves: calibration, evaluation, the weight layout
+  const ImageSet imgs = make_random_images(1, 28, 28, 8, 1);
+  EXPECT_THROW(calibrate(import_onnx(o.compile.onnx_path), imgs, 0, {}, &stop), CompileInterrupted);
+  EXPECT_THROW(evaluate(cnn(), imgs, 0, 1, &stop), CompileInterrupted);
+  EXPECT_THROW(layout_weights(cnn(), place(cnn(), o.chip), true, &stop), CompileInterrupted);
+  stop = false;
+  EXPECT_EQ(evaluate(cnn(), imgs, 0, 1, &stop).images, 8u);
+  EXPECT_EQ(calibrate(import_onnx(o.compile.onnx_path), imgs, 0, {}, &stop),
+            calibrate(import_onnx(o.compile.onnx_path), imgs, 0));
 }
 
 TEST(GoldenHook, ReplacesOneLayersOutput) {
