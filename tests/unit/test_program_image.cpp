@@ -64,27 +64,6 @@ constexpr unsigned kTiles = 2;
 struct Driver : test::TileDriver {
   using TileDriver::TileDriver;
   uint32_t run(uint32_t desc_off) { return start_and_wait(desc_off, sc_core::sc_time(1, sc_core::SC_US)); }
-  // Tensor values in an IMCVP_FMT_* format.
-  void put_tensor(uint32_t off, uint8_t fmt, const std::vector<int32_t>& v) {
-    const unsigned b = fmt & IMCVP_FMT_BYTES_MASK;
-    std::vector<uint8_t> bytes(v.size() * b);
-    for (size_t i = 0; i < v.size(); ++i)
-      for (unsigned k = 0; k < b; ++k) bytes[i * b + k] = uint8_t(uint32_t(v[i]) >> (8 * k));
-    put(off, bytes.data(), bytes.size());
-  }
-  std::vector<int32_t> get_tensor(uint32_t off, uint8_t fmt, size_t n) {
-    const unsigned b = fmt & IMCVP_FMT_BYTES_MASK;
-    std::vector<uint8_t> bytes(n * b);
-    get(off, bytes.data(), bytes.size());
-    std::vector<int32_t> v(n);
-    for (size_t i = 0; i < n; ++i) {
-      uint32_t u = 0;
-      for (unsigned k = 0; k < b; ++k) u |= uint32_t(bytes[i * b + k]) << (8 * k);
-      if ((fmt & IMCVP_FMT_SIGNED) && b < 4 && (u >> (8 * b - 1)) & 1) u |= ~0u << (8 * b);
-      v[i] = int32_t(u);
-    }
-    return v;
-  }
 };
 
 struct Harness {

@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
+#include "imcvp/accel.h"
 #include "imcvp/memory_map.h"
 #include "tlm_harness.hpp"
 
@@ -27,6 +29,28 @@ struct TileDriver : TestInitiator {
   }
   void get(uint32_t buf_off, void* p, size_t n) {
     ASSERT_EQ(access(tlm::TLM_READ_COMMAND, IMCVP_TILE_BUF + buf_off, p, unsigned(n)), tlm::TLM_OK_RESPONSE);
+  }
+  // Tensor values in an IMCVP_FMT_* format (1, 2 or 4 bytes, little-endian,
+  // sign-extended on the way out when signed) at a buffer offset.
+  void put_tensor(uint32_t off, uint8_t fmt, const std::vector<int32_t>& v) {
+    const unsigned b = fmt & IMCVP_FMT_BYTES_MASK;
+    std::vector<uint8_t> bytes(v.size() * b);
+    for (size_t i = 0; i < v.size(); ++i)
+      for (unsigned k = 0; k < b; ++k) bytes[i * b + k] = uint8_t(uint32_t(v[i]) >> (8 * k));
+    put(off, bytes.data(), bytes.size());
+  }
+  std::vector<int32_t> get_tensor(uint32_t off, uint8_t fmt, size_t n) {
+    const unsigned b = fmt & IMCVP_FMT_BYTES_MASK;
+    std::vector<uint8_t> bytes(n * b);
+    get(off, bytes.data(), bytes.size());
+    std::vector<int32_t> v(n);
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t u = 0;
+      for (unsigned k = 0; k < b; ++k) u |= uint32_t(bytes[i * b + k]) << (8 * k);
+      if ((fmt & IMCVP_FMT_SIGNED) && b < 4 && (u >> (8 * b - 1)) & 1) u |= ~0u << (8 * b);
+      v[i] = int32_t(u);
+    }
+    return v;
   }
   // Starts the descriptor at `desc_off`, advances time in `step`s until the
   // tile is no longer busy, returns STATUS (and the time it took in `took`).
