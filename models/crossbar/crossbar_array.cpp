@@ -142,6 +142,8 @@ CrossbarArray::CrossbarArray(const CrossbarParams& params, uint64_t seed)
   tol_ = p_.verify_tolerance;
   step_u_ = p_.pulse_step * max_level;
   step_sigma_u_ = p_.pulse_step_sigma * max_level;
+  sigma_by_level_.resize(p_.max_level() + 1);
+  for (unsigned l = 0; l <= p_.max_level(); ++l) sigma_by_level_[l] = p_.program_sigma_for(l);
 
   const size_t n = static_cast<size_t>(p_.rows) * p_.cols;
   levels_.assign(n, 0);
@@ -191,6 +193,18 @@ ProgramStats CrossbarArray::program(const std::vector<uint8_t>& levels) {
   return program(levels.data());
 }
 
+// Where a first programming pulse aimed at level `target` lands, in level units:
+// the programming variation (sigma of its target level) around the target.
+// Draws one normal when the sigma is > 0.
+double CrossbarArray::first_pulse(uint8_t target) {
+  const double ut = target;
+  const double sigma = sigma_by_level_[target];
+  const double z = sigma > 0 ? program_rng_.next() : 0.0;
+  if (p_.variation_dist == VariationDist::Lognormal)
+    return ut + (ut + g0_) * (detrand::exp(sigma * z) - 1.0);
+  return ut + (ut + g0_) * (sigma * z);
+}
+
 // One cell's write-and-verify loop. Each iteration is a pulse and a verify
 // read; the first pulse lands near the target with the programming
 // variation, later pulses step toward the target by pulse_step (+ its
@@ -206,12 +220,7 @@ unsigned CrossbarArray::write_verify(size_t i, uint8_t target, bool& ok) {
   while (pulses < p_.max_pulses) {
     if (fault == CellFault::None) {
       if (pulses == 0) {
-        const double sigma = p_.program_sigma;
-        const double z = sigma > 0 ? program_rng_.next() : 0.0;
-        if (p_.variation_dist == VariationDist::Lognormal)
-          u = ut + (ut + g0_) * (detrand::exp(sigma * z) - 1.0);
-        else
-          u = ut + (ut + g0_) * (sigma * z);
+        u = first_pulse(target);
       } else {
         const double dir = read < ut ? 1.0 : -1.0;
         u += dir * step_u_;
@@ -231,6 +240,16 @@ unsigned CrossbarArray::write_verify(size_t i, uint8_t target, bool& ok) {
   return pulses;
 }
 
+// Programming without verify (write_verify false): one pulse, which lands
+// with the programming variation and stays; no read, so no read noise. A
+// stuck cell takes the pulse and does not move.
+void CrossbarArray::write_once(size_t i, uint8_t target) {
+  if (static_cast<CellFault>(fault_[i]) != CellFault::None) return;
+  double u = first_pulse(target);
+  if (u < -g0_) u = -g0_;  // conductance cannot fall below zero
+  u_[i] = u;
+}
+
 ProgramStats CrossbarArray::program(const uint8_t* levels) {
   const size_t n = static_cast<size_t>(p_.rows) * p_.cols;
   if (!levels) bad("program: no levels given");
@@ -246,19 +265,25 @@ ProgramStats CrossbarArray::program(const uint8_t* levels) {
   }
 
   ProgramStats st;
-  const double per_pulse_ns = p_.pulse_latency_ns + p_.verify_latency_ns;
+  const bool verify = p_.write_verify;
+  const double per_pulse_ns = verify ? p_.pulse_latency_ns + p_.verify_latency_ns : p_.pulse_latency_ns;
   for (unsigned r = 0; r < p_.rows; ++r) {
     unsigned in_group = 0;
     unsigned group_max_pulses = 0;
     for (unsigned c = 0; c < p_.cols; ++c) {
       const size_t i = idx(r, c);
       if (levels[i] == levels_[i]) continue;
-      bool ok = false;
-      const unsigned pulses = write_verify(i, levels[i], ok);
+      bool ok = true;
+      unsigned pulses = 1;
+      if (verify) {
+        pulses = write_verify(i, levels[i], ok);
+      } else {
+        write_once(i, levels[i]);
+      }
       levels_[i] = levels[i];
       ++st.cells_written;
       st.pulses += pulses;
-      st.verify_reads += pulses;
+      if (verify) st.verify_reads += pulses;
       if (!ok) ++st.cells_failed;
       group_max_pulses = std::max(group_max_pulses, pulses);
       if (++in_group == p_.write_parallel_cells) {

@@ -6,8 +6,8 @@
 //    controller wrote) and an actual conductance (variation, stuck-at faults),
 //    expressed in level units u = (g - g_off) / dG, dG = (g_on - g_off) /
 //    (2^cell_bits - 1): an ideal cell at level L has u == L exactly.
-//  - program(): write-and-verify per changed cell, with its pulse count,
-//    latency and energy.
+//  - program(): write-and-verify per changed cell (or one unverified pulse,
+//    write_verify false), with its pulse count, latency and energy.
 //  - mvm(): inputs applied dac_bits per read step (LSB step first); each
 //    step's column currents (sum of digit x u over the rows, off-current
 //    cancelled by a reference column) go through an ADC of adc_bits with LSB
@@ -31,9 +31,9 @@ enum class CellFault : uint8_t { None, StuckAt0, StuckAt1 };
 // Cost of one program() call.
 struct ProgramStats {
   uint64_t cells_written = 0;  // cells whose target level changed
-  uint64_t pulses = 0;         // programming pulses
-  uint64_t verify_reads = 0;   // verify reads (one after every pulse)
-  uint64_t cells_failed = 0;   // cells left outside tolerance at max_pulses
+  uint64_t pulses = 0;         // programming pulses (write_verify false: one per written cell)
+  uint64_t verify_reads = 0;   // verify reads (one after every pulse; none without write_verify)
+  uint64_t cells_failed = 0;   // cells left outside tolerance at max_pulses (0 without write_verify)
   double latency_ns = 0.0;
   double pulse_energy_pj = 0.0;
   double verify_energy_pj = 0.0;
@@ -76,8 +76,8 @@ class CrossbarArray {
   unsigned cols() const { return p_.cols; }
 
   // Writes `levels` (rows x cols, row-major, each 0..2^cell_bits-1) with
-  // write-and-verify; cells already at their level are skipped and cost
-  // nothing. Throws std::invalid_argument (nothing written) on a bad size or
+  // write-and-verify (or, with write_verify false, one unverified pulse per
+  // cell); cells already at their level are skipped and cost nothing. Throws std::invalid_argument (nothing written) on a bad size or
   // level.
   ProgramStats program(const std::vector<uint8_t>& levels);
   ProgramStats program(const uint8_t* levels);  // rows x cols values
@@ -113,7 +113,9 @@ class CrossbarArray {
 
  private:
   size_t idx(unsigned r, unsigned c) const { return static_cast<size_t>(r) * p_.cols + c; }
+  double first_pulse(uint8_t target);
   unsigned write_verify(size_t i, uint8_t target, bool& ok);
+  void write_once(size_t i, uint8_t target);
   void refresh_caches();
 
   CrossbarParams p_;
@@ -121,6 +123,7 @@ class CrossbarArray {
   double tol_;           // verify tolerance, level units
   double step_u_;        // corrective pulse step, level units
   double step_sigma_u_;  // its sigma, level units
+  std::vector<double> sigma_by_level_;  // first pulse's sigma per target level (program_sigma_for)
 
   std::vector<uint8_t> levels_;  // level last written (what the controller believes)
   std::vector<double> u_;        // actual conductance, level units

@@ -25,7 +25,36 @@ namespace {
 
 bool finite_nonneg(double v) { return std::isfinite(v) && v >= 0.0; }
 
+// The largest programming sigma (after variation_scale): exp(10 z) already
+// spans orders of magnitude; larger values only overflow.
+constexpr double kMaxProgramSigma = 10.0;
+
+std::string fmt(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
 }  // namespace
+
+std::optional<std::vector<double>> level_sigma_preset(const std::string& name, unsigned cell_bits,
+                                                      std::string* problem) {
+  auto fail = [&](std::string why) {
+    if (problem) *problem = std::move(why);
+    return std::optional<std::vector<double>>();
+  };
+  if (name != kLevelSigmaPresetNames[0]) {
+    std::string known;
+    for (const char* n : kLevelSigmaPresetNames) known += (known.empty() ? "" : ", ") + std::string(n);
+    return fail("unknown level_sigma preset '" + name + "' (expected one of: " + known + ")");
+  }
+  const auto& table = crossbar_source::kKrishnan2022LevelSigma;
+  if (cell_bits < 1 || cell_bits > 3)  // the table has 8 levels: a 3-bit cell
+    return fail("preset '" + name + "' has sigmas for cells of 1..3 bits (" +
+                std::to_string(table.size()) + " levels), cell_bits is " +
+                std::to_string(cell_bits));
+  return std::vector<double>(table.begin(), table.begin() + (size_t{1} << cell_bits));
+}
 
 std::optional<CrossbarParamError> check_crossbar_params(const CrossbarParams& p) {
   auto err = [](const char* field, std::string problem) {
@@ -56,8 +85,31 @@ std::optional<CrossbarParamError> check_crossbar_params(const CrossbarParams& p)
     return err("g_off", must_be("0 <= g_off < g_on", p.g_off_s));
   if (p.variation_dist != VariationDist::Lognormal && p.variation_dist != VariationDist::Gaussian)
     return err("variation_dist", "must be lognormal or gaussian");
-  if (!finite_nonneg(p.program_sigma) || p.program_sigma > 10)
+  if (!finite_nonneg(p.program_sigma) || p.program_sigma > kMaxProgramSigma)
     return err("program_sigma", must_be("0..10", p.program_sigma));
+  if (!p.level_sigma.empty()) {
+    const size_t levels = size_t{1} << p.cell_bits;
+    if (p.level_sigma.size() != levels)
+      return err("level_sigma",
+                 "must have " + std::to_string(levels) + " entries (one per level of a " +
+                     std::to_string(p.cell_bits) + "-bit cell), got " +
+                     std::to_string(p.level_sigma.size()));
+    for (size_t l = 0; l < levels; ++l)
+      if (!finite_nonneg(p.level_sigma[l]) || p.level_sigma[l] > kMaxProgramSigma)
+        return err("level_sigma", "entry " + std::to_string(l) + " (level " + std::to_string(l) +
+                                      ") " + must_be("0..10", p.level_sigma[l]));
+  }
+  if (!finite_nonneg(p.variation_scale))
+    return err("variation_scale", must_be(">= 0", p.variation_scale));
+  {
+    double widest = p.level_sigma.empty() ? p.program_sigma : 0.0;
+    for (double s : p.level_sigma) widest = std::max(widest, s);
+    if (widest * p.variation_scale > kMaxProgramSigma)
+      return err("variation_scale",
+                 "must keep the programming sigma at most 10, got " + fmt(p.variation_scale) +
+                     " x " + (p.level_sigma.empty() ? "program_sigma " : "largest level_sigma ") +
+                     fmt(widest) + " = " + fmt(widest * p.variation_scale));
+  }
   if (!finite_nonneg(p.read_noise_sigma) || p.read_noise_sigma > 10)
     return err("read_noise_sigma", must_be("0..10", p.read_noise_sigma));
   if (!finite_nonneg(p.stuck_at_0_rate) || p.stuck_at_0_rate > 1)
@@ -95,6 +147,8 @@ void validate_crossbar_params(const CrossbarParams& p) {
 
 CrossbarParams ideal_crossbar(CrossbarParams p) {
   p.program_sigma = 0.0;
+  p.level_sigma.clear();
+  p.variation_scale = 1.0;
   p.read_noise_sigma = 0.0;
   p.stuck_at_0_rate = 0.0;
   p.stuck_at_1_rate = 0.0;

@@ -19,11 +19,17 @@
 //   [MNSIM2]   Z. Zhu et al., "MNSIM 2.0: A Behavior-Level Modeling Tool for
 //              Memristor-based Neuromorphic Computing Systems", GLSVLSI 2020
 //              (SimConfig.ini of thu-nics/MNSIM-2.0).
+//   [Krishnan2022] G. Krishnan et al., "Hybrid RRAM/SRAM In-Memory Computing
+//              for Robust DNN Acceleration", IEEE TCAD 2022,
+//              doi:10.1109/TCAD.2022.3197516 (Table I: measured per-level
+//              log-normal cycle-to-cycle variation of a 3-bit RRAM cell,
+//              programmed without write-and-verify; "2x variation" case).
 #pragma once
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace imcvp {
 
@@ -62,7 +68,21 @@ constexpr double kIsaacAdcGsps = 1.28;
 constexpr double kIsaacDacMw = 4.0 / (8 * 128);
 constexpr double kIsaacArrayMw = 2.4 / 8;
 constexpr double kIsaacCellsPerArray = 128.0 * 128.0;
+// [Krishnan2022] Table I: sigma of the log-normal cycle-to-cycle conductance
+// variation per level of a 3-bit cell (levels 0-1, the LRS: 0.1035; 2-3:
+// 0.2760; 4-5: 0.2259; 6-7: 0.3549). A 1-bit cell uses levels 0-1 and a
+// 2-bit cell levels 0-3, as the paper states.
+constexpr std::array<double, 8> kKrishnan2022LevelSigma = {0.1035, 0.1035, 0.2760, 0.2760,
+                                                            0.2259, 0.2259, 0.3549, 0.3549};
 }  // namespace crossbar_source
+
+// Named per-level sigma tables (`level_sigma: <name>` in a scenario).
+constexpr std::array<const char*, 1> kLevelSigmaPresetNames = {"krishnan2022"};
+// The preset `name`'s sigmas for the 2^cell_bits levels in use, or, when the
+// name is unknown or the table has fewer levels than a cell of `cell_bits`,
+// nothing and `*problem` (if given) says why.
+std::optional<std::vector<double>> level_sigma_preset(const std::string& name, unsigned cell_bits,
+                                                      std::string* problem = nullptr);
 
 struct CrossbarParams {
   // --- geometry and weight format --------------------------------------
@@ -93,6 +113,14 @@ struct CrossbarParams {
   // the same to first order.
   VariationDist variation_dist = VariationDist::Gaussian;
   double program_sigma = 0.05;
+  // Per target level L (0 .. 2^cell_bits - 1): the sigma used in place of
+  // program_sigma for the first pulse of a cell written to L. Empty (default)
+  // = off, program_sigma for every level. When set it has exactly
+  // 2^cell_bits entries. [Krishnan2022] Table I: level_sigma_preset("krishnan2022").
+  std::vector<double> level_sigma;
+  // Multiplies the programming sigma (program_sigma or level_sigma[L]);
+  // [Krishnan2022]'s "2x variation" case is 2. Default 1 (no change).
+  double variation_scale = 1.0;
   // Read noise, relative to the cell's conductance, drawn per read.
   // [NeuroSim]/[MLP-NeuroSim] default readNoise = false; their measured
   // device uses sigmaReadNoise = 0.0289 (a value for sweeps).
@@ -123,6 +151,10 @@ struct CrossbarParams {
   double adc_latency_ns = 1.0 / crossbar_source::kIsaacAdcGsps;
 
   // --- write-and-verify programming --------------------------------------------
+  // true (default): write-and-verify (below). false: one programming pulse
+  // per changed cell and no verify read; the cell keeps the conductance that
+  // pulse landed on ([Krishnan2022]'s measured cycle-to-cycle state).
+  bool write_verify = true;
   // Accept when |read - target| <= verify_tolerance x the level spacing
   // (g_on - g_off) / (2^cell_bits - 1). A modelling choice, not a published
   // figure: +-0.1 level spans about four corrective pulse steps of the
@@ -153,6 +185,11 @@ struct CrossbarParams {
 
   // --- derived ---------------------------------------------------------------------
   unsigned max_level() const { return (1u << cell_bits) - 1u; }
+  // Sigma of the first pulse's landing conductance for target level L:
+  // variation_scale x (level_sigma[L] if level_sigma is set, else program_sigma).
+  double program_sigma_for(unsigned level) const {
+    return (level_sigma.empty() ? program_sigma : level_sigma[level]) * variation_scale;
+  }
   // Columns one weight occupies per sign: ceil(weight_bits / cell_bits).
   unsigned weight_slices() const { return (weight_bits + cell_bits - 1) / cell_bits; }
   // Columns one output (one weight column of the matrix) occupies.
@@ -183,9 +220,11 @@ std::optional<CrossbarParamError> check_crossbar_params(const CrossbarParams& p)
 // Throws std::invalid_argument("crossbar.<field>: <problem>") on a bad `p`.
 void validate_crossbar_params(const CrossbarParams& p);
 
-// `p` with an ideal device and converters: no variation, noise or faults, an
-// ADC that resolves every unit and never clips (adc_bits = lossless_adc_bits(),
-// at most 16); costs and geometry unchanged.
+// `p` with an ideal device and converters: no variation, noise or faults
+// (program_sigma 0, level_sigma cleared, variation_scale 1), an ADC that
+// resolves every unit and never clips (adc_bits = lossless_adc_bits(), at
+// most 16); costs, geometry and the programming scheme (write_verify)
+// unchanged.
 CrossbarParams ideal_crossbar(CrossbarParams p);
 
 }  // namespace imcvp

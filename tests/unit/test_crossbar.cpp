@@ -2,13 +2,16 @@
 // deterministic random transforms, weight mapping, exact ideal results in
 // both signed modes (fast and analog paths), ADC rounding and clipping,
 // accuracy trends with variation, stuck-at faults, read noise and ADC bits,
-// seeds, write-and-verify costs, event counts and latency.
+// seeds, write-and-verify costs, event counts and latency; per-level
+// variation, its scale and programming without verify ([Krishnan2022]).
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <iostream>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -899,6 +902,349 @@ TEST(Mvm, SpeedOfOneDefaultSizedMvm) {
     std::cout << "[ info     ] 128x128 mvm, 8-bit inputs, " << names[mode] << ": " << us << " us\n";
     EXPECT_LT(us, 2000.0);
   }
+}
+
+// ---------------------------------------------------------------------------
+// Per-level variation, its scale, programming without verify ([Krishnan2022])
+
+namespace {
+
+uint64_t fnv_mix(uint64_t h, uint64_t v) {
+  h ^= v;
+  return h * 1099511628211ull;
+}
+uint64_t bits_of(double d) {
+  uint64_t b;
+  std::memcpy(&b, &d, sizeof b);
+  return b;
+}
+
+// Everything two programmings of random images leave behind (stats and every
+// cell's conductance), hashed.
+uint64_t program_fingerprint(const CrossbarParams& p, uint64_t seed) {
+  CrossbarArray xb(p, seed);
+  std::mt19937_64 g(seed + 1);
+  uint64_t h = 1469598103934665603ull;
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<uint8_t> lv(static_cast<size_t>(p.rows) * p.cols);
+    for (auto& l : lv) l = static_cast<uint8_t>(g() % (p.max_level() + 1));
+    const ProgramStats st = xb.program(lv);
+    h = fnv_mix(h, st.pulses);
+    h = fnv_mix(h, st.verify_reads);
+    h = fnv_mix(h, st.cells_failed);
+    h = fnv_mix(h, bits_of(st.latency_ns));
+    h = fnv_mix(h, bits_of(st.energy_pj()));
+    for (unsigned r = 0; r < p.rows; ++r)
+      for (unsigned c = 0; c < p.cols; ++c) h = fnv_mix(h, bits_of(xb.effective_level(r, c)));
+  }
+  return h;
+}
+
+// Per level L: mean and standard deviation of log(u + g0) - log(L + g0) (the
+// lognormal's log deviation; g0 = g_off / dG) over the cells programmed to L.
+struct LevelSpread {
+  std::vector<double> mean, sd;
+  std::vector<uint64_t> n;
+};
+LevelSpread log_spread(const CrossbarArray& xb) {
+  const CrossbarParams& p = xb.params();
+  const double g0 = p.g_off_s / ((p.g_on_s - p.g_off_s) / p.max_level());
+  const unsigned levels = p.max_level() + 1;
+  std::vector<double> sum(levels, 0.0), sum2(levels, 0.0);
+  LevelSpread s;
+  s.n.assign(levels, 0);
+  for (unsigned r = 0; r < p.rows; ++r)
+    for (unsigned c = 0; c < p.cols; ++c) {
+      const unsigned L = xb.level(r, c);
+      const double d = std::log(xb.effective_level(r, c) + g0) - std::log(L + g0);
+      sum[L] += d;
+      sum2[L] += d * d;
+      ++s.n[L];
+    }
+  for (unsigned L = 0; L < levels; ++L) {
+    const double m = sum[L] / s.n[L];
+    s.mean.push_back(m);
+    s.sd.push_back(std::sqrt(sum2[L] / s.n[L] - m * m));
+  }
+  return s;
+}
+
+// Every level on as many cells, level = (r * cols + c) mod levels; cells of
+// level 0 are written too (from the reset state, set to 1 first).
+void program_every_level(CrossbarArray& xb) {
+  const CrossbarParams& p = xb.params();
+  std::vector<uint8_t> lv(static_cast<size_t>(p.rows) * p.cols);
+  for (size_t i = 0; i < lv.size(); ++i) lv[i] = static_cast<uint8_t>(i % (p.max_level() + 1));
+  std::vector<uint8_t> ones(lv.size(), 1);
+  xb.program(ones);  // level-0 cells are then written back to 0 below
+  xb.program(lv);
+}
+
+}  // namespace
+
+TEST(LevelVariation, NewFieldsDefaultToTheOldModel) {
+  const CrossbarParams p;
+  EXPECT_TRUE(p.level_sigma.empty());
+  EXPECT_EQ(p.variation_scale, 1.0);
+  EXPECT_TRUE(p.write_verify);
+  for (unsigned L = 0; L <= p.max_level(); ++L) EXPECT_EQ(p.program_sigma_for(L), p.program_sigma);
+}
+
+TEST(LevelVariation, DefaultsGiveTheSameBitsAsBefore) {
+  // Fingerprints of the model before level_sigma / variation_scale /
+  // write_verify existed (same seeds, same calls): the default path draws
+  // the same numbers in the same order. Change only with a deliberate change
+  // of the device model.
+  CrossbarParams a;  // defaults
+  CrossbarParams b;
+  b.variation_dist = VariationDist::Lognormal;
+  b.program_sigma = 0.2;
+  b.read_noise_sigma = 0.02;
+  b.stuck_at_0_rate = 0.01;
+  b.cell_bits = 3;
+  CrossbarParams c;
+  c.max_pulses = 1;
+  c.program_sigma = 0.3;
+  EXPECT_EQ(program_fingerprint(a, 77), 0x63ce4aea8107b757ull);
+  EXPECT_EQ(program_fingerprint(b, 78), 0xae00bb6a474ea5f2ull);
+  EXPECT_EQ(program_fingerprint(c, 79), 0xd1722b1d86c2f12cull);
+  // level_sigma equal to program_sigma everywhere, scale 1: the same bits.
+  CrossbarParams d = b;
+  d.level_sigma.assign(8, b.program_sigma);
+  EXPECT_EQ(program_fingerprint(d, 78), 0xae00bb6a474ea5f2ull);
+}
+
+TEST(LevelVariation, Krishnan2022PresetIsTableOneCutToTheLevelsInUse) {
+  const std::vector<double> table = {0.1035, 0.1035, 0.2760, 0.2760,
+                                     0.2259, 0.2259, 0.3549, 0.3549};
+  EXPECT_EQ(level_sigma_preset("krishnan2022", 3), table);
+  EXPECT_EQ(level_sigma_preset("krishnan2022", 2),
+            std::vector<double>(table.begin(), table.begin() + 4));
+  EXPECT_EQ(level_sigma_preset("krishnan2022", 1),
+            std::vector<double>(table.begin(), table.begin() + 2));
+  std::string why;
+  EXPECT_FALSE(level_sigma_preset("krishnan2022", 4, &why).has_value());
+  EXPECT_EQ(why, "preset 'krishnan2022' has sigmas for cells of 1..3 bits (8 levels), cell_bits is 4");
+  EXPECT_FALSE(level_sigma_preset("krishnan2021", 2, &why).has_value());
+  EXPECT_EQ(why, "unknown level_sigma preset 'krishnan2021' (expected one of: krishnan2022)");
+}
+
+TEST(LevelVariation, BadFieldsAreNamed) {
+  auto error_of = [](const CrossbarParams& p) {
+    auto e = check_crossbar_params(p);
+    return e ? e->field + ": " + e->problem : std::string();
+  };
+  CrossbarParams p;  // 2-bit cells: 4 levels
+  p.level_sigma = {0.1, 0.1, 0.2};
+  EXPECT_EQ(error_of(p), "level_sigma: must have 4 entries (one per level of a 2-bit cell), got 3");
+  p.level_sigma = *level_sigma_preset("krishnan2022", 3);  // extra entries: an error too
+  EXPECT_EQ(error_of(p), "level_sigma: must have 4 entries (one per level of a 2-bit cell), got 8");
+  p.level_sigma = {0.1, -0.1, 0.2, 0.2};
+  EXPECT_EQ(error_of(p), "level_sigma: entry 1 (level 1) must be 0..10, got -0.1");
+  p.level_sigma = {0.1, 0.1, std::nan(""), 0.2};
+  EXPECT_EQ(error_of(p), "level_sigma: entry 2 (level 2) must be 0..10, got nan");
+  p.level_sigma = {0.1, 0.1, 0.2, 0.2};
+  EXPECT_EQ(error_of(p), "");
+  p.variation_scale = -1;
+  EXPECT_EQ(error_of(p), "variation_scale: must be >= 0, got -1");
+  p.variation_scale = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(error_of(p), "variation_scale: must be >= 0, got inf");
+  p.variation_scale = 60;  // 0.2 x 60 = 12 > 10
+  EXPECT_EQ(error_of(p),
+            "variation_scale: must keep the programming sigma at most 10, got 60 x largest "
+            "level_sigma 0.2 = 12");
+  p.variation_scale = 0;
+  EXPECT_EQ(error_of(p), "");
+  CrossbarParams short_table;
+  short_table.level_sigma = {0.1};
+  EXPECT_THROW(CrossbarArray(short_table, 1), std::invalid_argument);
+}
+
+TEST(LevelVariation, IdealCrossbarClearsThem) {
+  CrossbarParams p;
+  p.level_sigma = *level_sigma_preset("krishnan2022", 2);
+  p.variation_scale = 2;
+  p.write_verify = false;
+  const CrossbarParams q = ideal_crossbar(p);
+  EXPECT_TRUE(q.level_sigma.empty());
+  EXPECT_EQ(q.variation_scale, 1.0);
+  EXPECT_EQ(q.program_sigma, 0.0);
+  EXPECT_FALSE(q.write_verify);  // the programming scheme is not the device: kept
+  // An ideal device is exact either way.
+  CrossbarArray xb(q, 5);
+  program_every_level(xb);
+  EXPECT_TRUE(xb.exact());
+}
+
+TEST(LevelVariation, LandedConductancePerLevelFollowsTableOne) {
+  for (unsigned cell_bits : {1u, 2u, 3u}) {
+    SCOPED_TRACE("cell_bits " + std::to_string(cell_bits));
+    CrossbarParams p;
+    p.cell_bits = cell_bits;
+    p.weight_bits = 6;
+    p.variation_dist = VariationDist::Lognormal;
+    p.level_sigma = *level_sigma_preset("krishnan2022", cell_bits);
+    p.write_verify = false;  // the first pulse's landing conductance stays
+    CrossbarArray xb(p, 2022);
+    program_every_level(xb);
+    const LevelSpread s = log_spread(xb);
+    for (unsigned L = 0; L <= p.max_level(); ++L) {
+      const double sigma = p.level_sigma[L];
+      const double n = static_cast<double>(s.n[L]);
+      ASSERT_GE(n, 2048);
+      // mean within 4 standard errors of 0; sd within 6 % (its standard
+      // error is sigma / sqrt(2n), under 1.6 % here)
+      EXPECT_NEAR(s.mean[L], 0.0, 4 * sigma / std::sqrt(n)) << "level " << L;
+      EXPECT_NEAR(s.sd[L] / sigma, 1.0, 0.06) << "level " << L;
+    }
+  }
+}
+
+TEST(LevelVariation, ScaleTwoDoublesTheSpread) {
+  CrossbarParams p;
+  p.cell_bits = 3;
+  p.weight_bits = 6;
+  p.variation_dist = VariationDist::Lognormal;
+  p.level_sigma = *level_sigma_preset("krishnan2022", 3);
+  p.max_pulses = 1;  // write-and-verify with one pulse: the first pulse stays too
+  CrossbarArray one(p, 7);
+  p.variation_scale = 2;
+  CrossbarArray two(p, 7);
+  program_every_level(one);
+  program_every_level(two);
+  const LevelSpread s1 = log_spread(one), s2 = log_spread(two);
+  for (unsigned L = 0; L <= p.max_level(); ++L) {
+    // Same seed, same draws: every log deviation exactly doubles.
+    EXPECT_NEAR(s2.sd[L] / s1.sd[L], 2.0, 1e-9) << "level " << L;
+    EXPECT_NEAR(s2.sd[L] / p.level_sigma[L], 2.0, 0.12) << "level " << L;
+  }
+  // program_sigma is scaled the same way (Gaussian: relative deviation).
+  CrossbarParams g;
+  g.max_pulses = 1;
+  g.program_sigma = 0.1;
+  CrossbarArray g1(g, 9);
+  g.variation_scale = 2;
+  CrossbarArray g2(g, 9);
+  program_every_level(g1);
+  program_every_level(g2);
+  const double g0 = g.g_off_s / ((g.g_on_s - g.g_off_s) / g.max_level());
+  for (unsigned r = 0; r < g.rows; ++r)
+    for (unsigned c = 0; c < g.cols; ++c) {
+      const double t = g1.level(r, c) + g0;
+      const double d1 = g1.effective_level(r, c) - g1.level(r, c);
+      const double d2 = g2.effective_level(r, c) - g2.level(r, c);
+      if (g1.effective_level(r, c) > -g0 && g2.effective_level(r, c) > -g0) {
+        ASSERT_NEAR(d2, 2 * d1, 1e-9 * t) << r << "," << c;
+      }
+    }
+  // Scale 0: no variation at all.
+  p.variation_scale = 0;
+  CrossbarArray none(p, 7);
+  program_every_level(none);
+  for (unsigned r = 0; r < p.rows; ++r)
+    for (unsigned c = 0; c < p.cols; ++c) ASSERT_EQ(none.effective_level(r, c), none.level(r, c));
+}
+
+TEST(LevelVariation, LevelSigmaReplacesProgramSigmaWithGaussianToo) {
+  CrossbarParams p;
+  p.max_pulses = 1;
+  p.program_sigma = 0.3;  // unused: level_sigma is set
+  p.level_sigma = {0.0, 0.05, 0.0, 0.2};
+  CrossbarArray xb(p, 3);
+  program_every_level(xb);
+  const double g0 = p.g_off_s / ((p.g_on_s - p.g_off_s) / p.max_level());
+  double sum2[4] = {0, 0, 0, 0};
+  uint64_t n[4] = {0, 0, 0, 0};
+  for (unsigned r = 0; r < p.rows; ++r)
+    for (unsigned c = 0; c < p.cols; ++c) {
+      const unsigned L = xb.level(r, c);
+      const double rel = (xb.effective_level(r, c) - L) / (L + g0);  // = sigma z
+      sum2[L] += rel * rel;
+      ++n[L];
+    }
+  EXPECT_EQ(sum2[0], 0.0);  // sigma 0: exactly on the level
+  EXPECT_EQ(sum2[2], 0.0);
+  EXPECT_NEAR(std::sqrt(sum2[1] / n[1]) / 0.05, 1.0, 0.06);
+  EXPECT_NEAR(std::sqrt(sum2[3] / n[3]) / 0.2, 1.0, 0.06);
+}
+
+TEST(Program, WithoutWriteVerifyOnePulsePerChangedCellAndNoVerifyRead) {
+  CrossbarParams p;  // default variation, which write-and-verify would correct
+  p.read_noise_sigma = 0.02;
+  p.stuck_at_0_rate = 0.02;
+  p.stuck_at_1_rate = 0.02;
+  p.write_verify = false;
+  CrossbarArray xb(p, 31);
+  TestRng rng(12);
+  std::vector<uint8_t> levels(p.rows * p.cols);
+  uint64_t changed = 0;
+  for (auto& l : levels) {
+    l = static_cast<uint8_t>(rng.range(0, 3));
+    changed += l != 0;
+  }
+  ProgramStats st = xb.program(levels);
+  EXPECT_EQ(st.cells_written, changed);
+  EXPECT_EQ(st.pulses, changed);  // stuck cells take their pulse too
+  EXPECT_EQ(st.verify_reads, 0u);
+  EXPECT_EQ(st.cells_failed, 0u);  // nothing verified, nothing known to fail
+  EXPECT_DOUBLE_EQ(st.pulse_energy_pj, changed * p.pulse_energy_pj);
+  EXPECT_EQ(st.verify_energy_pj, 0.0);
+  EXPECT_DOUBLE_EQ(st.latency_ns, changed * p.pulse_latency_ns);
+  EXPECT_EQ(xb.levels(), levels);
+  // Cells are left where their one pulse landed: many outside the verify window.
+  uint64_t outside = 0;
+  for (unsigned r = 0; r < p.rows; ++r)
+    for (unsigned c = 0; c < p.cols; ++c) {
+      if (xb.fault(r, c) == CellFault::StuckAt0) {
+        ASSERT_EQ(xb.effective_level(r, c), 0.0);
+      }
+      if (xb.fault(r, c) == CellFault::StuckAt1) {
+        ASSERT_EQ(xb.effective_level(r, c), 3.0);
+      }
+      outside += std::fabs(xb.effective_level(r, c) - xb.level(r, c)) > p.verify_tolerance;
+    }
+  EXPECT_GT(outside, changed / 10);
+  // The same image again: free.
+  st = xb.program(levels);
+  EXPECT_EQ(st.pulses, 0u);
+  EXPECT_EQ(st.latency_ns, 0.0);
+  // Cells of a row written in parallel: a group takes one pulse.
+  p.write_parallel_cells = 8;
+  p.stuck_at_0_rate = p.stuck_at_1_rate = 0;
+  CrossbarArray par(p, 1);
+  std::vector<uint8_t> few(p.rows * p.cols, 0);
+  for (int c = 0; c < 20; ++c) few[c * 3] = 1;  // row 0: 3 groups
+  few[9 * p.cols + 100] = 3;                     // row 9: 1 group
+  st = par.program(few);
+  EXPECT_EQ(st.pulses, 21u);
+  EXPECT_DOUBLE_EQ(st.latency_ns, 4 * p.pulse_latency_ns);
+  EXPECT_DOUBLE_EQ(st.energy_pj(), 21 * p.pulse_energy_pj);
+}
+
+TEST(Program, WithoutWriteVerifyCellsLandWhereTheFirstPulseOfTheLoopLands) {
+  // No read noise, one pulse: write-and-verify draws exactly what the
+  // unverified pulse draws, so the cells are the same bits; only the cost
+  // (verify reads) differs.
+  CrossbarParams p;
+  p.variation_dist = VariationDist::Lognormal;
+  p.level_sigma = *level_sigma_preset("krishnan2022", 2);
+  p.max_pulses = 1;
+  CrossbarArray verified(p, 44);
+  p.write_verify = false;
+  p.max_pulses = 64;  // unused without verify
+  CrossbarArray unverified(p, 44);
+  TestRng rng(5);
+  std::vector<uint8_t> levels(p.rows * p.cols);
+  for (auto& l : levels) l = static_cast<uint8_t>(rng.range(0, 3));
+  const ProgramStats a = verified.program(levels), b = unverified.program(levels);
+  EXPECT_EQ(a.pulses, b.pulses);
+  EXPECT_EQ(a.verify_reads, a.pulses);
+  EXPECT_EQ(b.verify_reads, 0u);
+  for (unsigned r = 0; r < p.rows; ++r)
+    for (unsigned c = 0; c < p.cols; ++c)
+      ASSERT_EQ(verified.effective_level(r, c), unverified.effective_level(r, c));
+  // And the MVM sees the variation (analog path), more error than the ideal.
+  EXPECT_FALSE(unverified.exact());
 }
 
 // gtest_main provides main(); the SystemC library still wants an sc_main.

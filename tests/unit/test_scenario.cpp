@@ -842,6 +842,86 @@ TEST_F(ScratchScenario, CrossbarErrors) {
             where(5, 15) + "accelerator.tile.crossbar: expected a mapping of fields, got '3'");
 }
 
+TEST_F(ScratchScenario, CrossbarLevelSigmaScaleAndWriteVerify) {
+  const std::string head = "firmware: fw.elf\naccelerator:\n  tiles: 1\n  tile:\n    crossbar:\n";
+  // Defaults: off, 1, true.
+  const Scenario d = load_scenario(write("s.yaml", "firmware: fw.elf\naccelerator: {tiles: 1}\n"));
+  EXPECT_TRUE(d.accelerator.crossbar.level_sigma.empty());
+  EXPECT_EQ(d.accelerator.crossbar.variation_scale, 1.0);
+  EXPECT_TRUE(d.accelerator.crossbar.write_verify);
+
+  // A list, one sigma per level of the 2-bit default cell.
+  const Scenario s = load_scenario(write(
+      "s.yaml", head + "      level_sigma: [0.1, 0.2, 0, 0.35]\n      variation_scale: 2\n"
+                       "      write_verify: false\n"));
+  EXPECT_EQ(s.accelerator.crossbar.level_sigma, (std::vector<double>{0.1, 0.2, 0.0, 0.35}));
+  EXPECT_DOUBLE_EQ(s.accelerator.crossbar.variation_scale, 2.0);
+  EXPECT_FALSE(s.accelerator.crossbar.write_verify);
+
+  // The preset, cut to the levels of the cell (cell_bits written after it).
+  const std::vector<double> table = {0.1035, 0.1035, 0.2760, 0.2760,
+                                     0.2259, 0.2259, 0.3549, 0.3549};
+  const Scenario k2 = load_scenario(write("s.yaml", head + "      level_sigma: krishnan2022\n"));
+  EXPECT_EQ(k2.accelerator.crossbar.level_sigma, std::vector<double>(table.begin(), table.begin() + 4));
+  const Scenario k3 = load_scenario(
+      write("s.yaml", head + "      level_sigma: krishnan2022\n      cell_bits: 3\n      weight_bits: 6\n"));
+  EXPECT_EQ(k3.accelerator.crossbar.level_sigma, table);
+  const Scenario k1 =
+      load_scenario(write("s.yaml", head + "      cell_bits: 1\n      level_sigma: krishnan2022\n"));
+  EXPECT_EQ(k1.accelerator.crossbar.level_sigma, std::vector<double>(table.begin(), table.begin() + 2));
+
+  // ideal_crossbar clears them; fields written win.
+  const Scenario ideal = load_scenario(write(
+      "s.yaml", "firmware: fw.elf\naccelerator:\n  tiles: 1\n  tile: {ideal_crossbar: true}\n"));
+  EXPECT_TRUE(ideal.accelerator.crossbar.level_sigma.empty());
+  const Scenario over = load_scenario(write(
+      "s.yaml", "firmware: fw.elf\naccelerator:\n  tiles: 1\n  tile:\n    ideal_crossbar: true\n"
+                "    crossbar: {level_sigma: krishnan2022, variation_scale: 2, write_verify: false}\n"));
+  EXPECT_EQ(over.accelerator.crossbar.level_sigma, std::vector<double>(table.begin(), table.begin() + 4));
+  EXPECT_DOUBLE_EQ(over.accelerator.crossbar.variation_scale, 2.0);
+  EXPECT_FALSE(over.accelerator.crossbar.write_verify);
+  EXPECT_DOUBLE_EQ(over.accelerator.crossbar.program_sigma, 0.0);
+}
+
+TEST_F(ScratchScenario, CrossbarLevelSigmaScaleAndWriteVerifyErrors) {
+  const std::string head = "accelerator:\n  tiles: 1\n  tile:\n    crossbar:\n";
+  EXPECT_EQ(error_after_firmware(head + "      level_sigma: [0.1, 0.2, 0.3]\n"),
+            where(6, 20) + "accelerator.tile.crossbar.level_sigma: must have 4 entries (one per "
+                           "level of a 2-bit cell), got 3");
+  EXPECT_EQ(error_after_firmware(head + "      level_sigma: [0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.4]\n"),
+            where(6, 20) + "accelerator.tile.crossbar.level_sigma: must have 4 entries (one per "
+                           "level of a 2-bit cell), got 8");
+  EXPECT_EQ(error_after_firmware(head + "      level_sigma: [0.1, -0.2, 0.3, 0.3]\n"),
+            where(6, 26) + "accelerator.tile.crossbar.level_sigma[1]: must not be negative, got '-0.2'");
+  EXPECT_EQ(error_after_firmware(head + "      level_sigma: [0.1, 0.2, 11, 0.3]\n"),
+            where(6, 20) + "accelerator.tile.crossbar.level_sigma: entry 2 (level 2) must be 0..10, got 11");
+  EXPECT_EQ(error_after_firmware(head + "      level_sigma: [0.1, x, 0.3, 0.3]\n"),
+            where(6, 26) + "accelerator.tile.crossbar.level_sigma[1]: expected a number, got 'x'");
+  EXPECT_EQ(error_after_firmware(head + "      level_sigma: krishnan2021\n"),
+            where(6, 20) + "accelerator.tile.crossbar.level_sigma: unknown level_sigma preset "
+                           "'krishnan2021' (did you mean 'krishnan2022'?)");
+  EXPECT_EQ(error_after_firmware(head + "      level_sigma: 0.1\n"),
+            where(6, 20) + "accelerator.tile.crossbar.level_sigma: expected a list of sigmas, one "
+                           "per level, or a preset name (krishnan2022), got '0.1' (one sigma for "
+                           "every level is program_sigma)");
+  EXPECT_EQ(error_after_firmware(head + "      level_sigma: {a: 1}\n"),
+            where(6, 20) + "accelerator.tile.crossbar.level_sigma: expected a list of sigmas, one "
+                           "per level, or a preset name (krishnan2022), got a mapping");
+  EXPECT_EQ(error_after_firmware(head + "      cell_bits: 4\n      weight_bits: 8\n      level_sigma: krishnan2022\n"),
+            where(8, 20) + "accelerator.tile.crossbar.level_sigma: preset 'krishnan2022' has sigmas "
+                           "for cells of 1..3 bits (8 levels), cell_bits is 4");
+  EXPECT_EQ(error_after_firmware(head + "      variation_scale: -1\n"),
+            where(6, 24) + "accelerator.tile.crossbar.variation_scale: must not be negative, got '-1'");
+  EXPECT_EQ(error_after_firmware(head + "      variation_scale: 300\n"),
+            where(6, 24) + "accelerator.tile.crossbar.variation_scale: must keep the programming "
+                           "sigma at most 10, got 300 x program_sigma 0.05 = 15");
+  EXPECT_EQ(error_after_firmware(head + "      write_verify: maybe\n"),
+            where(6, 21) + "accelerator.tile.crossbar.write_verify: expected true or false, got 'maybe'");
+  EXPECT_EQ(error_after_firmware(head + "      write_verfy: false\n"),
+            where(6, 7) + "accelerator.tile.crossbar.write_verfy: unknown field 'write_verfy' "
+                          "(did you mean 'write_verify'?)");
+}
+
 // ---- network ----------------------------------------------------------------------
 
 namespace {
