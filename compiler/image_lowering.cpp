@@ -1,6 +1,8 @@
 #include "compiler/image_lowering.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <set>
 
 #include "compiler/ext_records.hpp"
 
@@ -103,6 +105,9 @@ std::vector<LoweredLayer> lower_network(const QuantizedNetwork& q, const Placeme
     ll.tile = unsigned(lp.tile);
     ll.output_first = l.has_weights() || l.kind == LayerKind::Concat;
     parse_ext_records(l.attrs.ext, "layer " + l.name);  // well-formed, or a clear error
+    if (l.attrs.slice_ext && !l.has_weights())
+      throw CompileError("layer " + l.name + " (" + to_string(l.kind) +
+                         "): per-slice extension records (slice_ext) are for Conv/FC layers");
     // the layer's extension records, and its own weight format when not the crossbars'
     std::vector<std::uint8_t> ext = l.attrs.ext;
     if (l.has_weights()) {
@@ -119,8 +124,12 @@ std::vector<LoweredLayer> lower_network(const QuantizedNetwork& q, const Placeme
     base.group = std::uint16_t(lp.group);
     const LayerDesc d = layer_desc(q, i);
     // a record that runs on a tile: its descriptor carries the layer's extension records
-    auto compute = [&](ImageLayer rec, LayerDesc dr, RecordBuffers b) {
+    auto compute = [&](ImageLayer rec, LayerDesc dr, RecordBuffers b, const std::vector<std::uint8_t>& own = {}) {
       rec.ext = ext;
+      rec.ext.insert(rec.ext.end(), own.begin(), own.end());
+      if (rec.ext.size() > IMCVP_EXT_MAX_BYTES)
+        throw CompileError("layer " + l.name + ": " + std::to_string(rec.ext.size()) +
+                           " bytes of extension records, at most " + std::to_string(IMCVP_EXT_MAX_BYTES));
       dr.ext_bytes = std::uint16_t(rec.ext.size());
       rec.desc = dr;
       ll.records.push_back({std::move(rec), b});
@@ -170,7 +179,14 @@ std::vector<LoweredLayer> lower_network(const QuantizedNetwork& q, const Placeme
         b.output = l.output;
         b.out_c0 = sl.c0;
         b.temporary = unsigned(sl.tile) != ll.tile;
-        compute(std::move(rec), ds, b);
+        // the technique's records for this slice, after the layer's
+        std::vector<std::uint8_t> own;
+        if (l.attrs.slice_ext) {
+          own = l.attrs.slice_ext(sl.c0, sl.channels, unsigned(sl.tile));
+          parse_ext_records(own, "layer " + l.name + ", slice of output channels " + std::to_string(sl.c0) + ".." +
+                                     std::to_string(sl.c0 + sl.channels - 1) + " (slice_ext)");
+        }
+        compute(std::move(rec), ds, b, own);
         if (!b.temporary) continue;
         ImageLayer gather = base;
         LayerDesc dg = blank_desc(IMCVP_IMAGE_OP_COPY);
@@ -187,6 +203,65 @@ std::vector<LoweredLayer> lower_network(const QuantizedNetwork& q, const Placeme
         ll.records.push_back({std::move(gather), g});
       }
     }
+  }
+  return out;
+}
+
+std::vector<ImageBlockData> lower_block_data(const QuantizedNetwork& q, const Placement& pl) {
+  const FloatNetwork& n = q.net;
+  if (pl.layers.size() != n.layers.size()) throw CompileError("placement does not match the network");
+  std::vector<ImageBlockData> out;
+  std::vector<std::size_t> owner;  // network layer of each entry of `out`
+  for (std::size_t i = 0; i < n.layers.size(); ++i) {
+    const Layer& l = n.layers[i];
+    if (l.attrs.block_data.empty()) continue;
+    const std::string who = "layer " + l.name;
+    if (!l.has_weights())
+      throw CompileError(who + " (" + to_string(l.kind) + "): block data is for Conv/FC layers");
+    for (const BlockData& bd : l.attrs.block_data) {
+      const std::string what = who + ": block data for slot " + std::to_string(bd.slot) + " at offset " +
+                               std::to_string(bd.offset) + " (" + std::to_string(bd.bytes.size()) + " bytes)";
+      if (bd.slot >= IMCVP_TILE_MAX_BLOCKS)
+        throw CompileError(what + ": a tile has block slots 0.." + std::to_string(IMCVP_TILE_MAX_BLOCKS - 1));
+      if (bd.bytes.empty() || bd.bytes.size() % 4 || bd.offset % 4)
+        throw CompileError(what + ": offset and size must be multiples of 4, the size not 0");
+      if (std::uint64_t(bd.offset) + bd.bytes.size() > IMCVP_TILE_BLOCK_SIZE)
+        throw CompileError(what + ": runs past the block's window of " + std::to_string(IMCVP_TILE_BLOCK_SIZE) +
+                           " bytes");
+    }
+    std::set<unsigned> tiles;
+    for (const LayerSlice& sl : pl.layers[i].slices) tiles.insert(unsigned(sl.tile));
+    if (tiles.empty()) tiles.insert(unsigned(pl.layers[i].tile));
+    for (unsigned t : tiles)
+      for (const BlockData& bd : l.attrs.block_data) {
+        const std::uint64_t lo = bd.offset, hi = lo + bd.bytes.size();
+        bool same = false;
+        for (std::size_t k = 0; k < out.size() && !same; ++k) {
+          const ImageBlockData& e = out[k];
+          if (e.tile != t || e.slot != bd.slot) continue;
+          const std::uint64_t elo = e.offset, ehi = elo + e.bytes.size();
+          if (ehi <= lo || hi <= elo) continue;  // no overlap
+          if (elo == lo && e.bytes == bd.bytes) {
+            same = true;  // listed already
+            break;
+          }
+          const std::uint64_t a = std::max(lo, elo), b = std::min(hi, ehi);
+          if (!std::equal(bd.bytes.begin() + std::ptrdiff_t(a - lo), bd.bytes.begin() + std::ptrdiff_t(b - lo),
+                          e.bytes.begin() + std::ptrdiff_t(a - elo)))
+            throw CompileError("layers " + n.layers[owner[k]].name + " and " + l.name +
+                               ": different block data for tile " + std::to_string(t) + ", slot " +
+                               std::to_string(bd.slot) + " at offsets " + std::to_string(a) + ".." +
+                               std::to_string(b - 1));
+        }
+        if (same) continue;
+        ImageBlockData e;
+        e.tile = std::uint16_t(t);
+        e.slot = std::uint16_t(bd.slot);
+        e.offset = bd.offset;
+        e.bytes = bd.bytes;
+        out.push_back(std::move(e));
+        owner.push_back(i);
+      }
   }
   return out;
 }

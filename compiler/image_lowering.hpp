@@ -40,7 +40,20 @@ struct LoweredLayer {
 
 // Parallel to qnet.net.layers. Throws CompileError naming the layer when a
 // field does not fit the descriptor or its extension records are malformed.
+// A Conv/FC slice's record carries the layer's attrs.ext, then the lowering's
+// IMCVP_EXT_WEIGHT_FORMAT record (a layer of its own precision), then
+// attrs.slice_ext(c0, channels, tile) of that slice (when set).
 std::vector<LoweredLayer> lower_network(const QuantizedNetwork& qnet, const Placement& placement);
+
+// The image's block data from every Conv/FC layer's attrs.block_data: one
+// entry per BlockData for each tile that runs a slice of the layer (tiles in
+// increasing order, layers in network order). An entry equal to one already
+// listed (tile, slot, offset and bytes) is listed once. Throws CompileError
+// naming the layer for a slot >= IMCVP_TILE_MAX_BLOCKS, an empty or
+// unaligned entry or one past the block window (IMCVP_TILE_BLOCK_SIZE), for
+// block data on a layer without weights, and naming both layers for
+// overlapping entries of one tile and slot whose common bytes differ.
+std::vector<ImageBlockData> lower_block_data(const QuantizedNetwork& qnet, const Placement& placement);
 
 // A descriptor of op `op` with magic and version set, unit kernel and
 // stride, everything else 0.

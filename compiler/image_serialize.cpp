@@ -1,5 +1,6 @@
 #include <array>
 #include <cstddef>
+#include <map>
 #include <string>
 #include <cstdio>
 #include <cstring>
@@ -40,6 +41,22 @@ struct Reader {
     at += n;
   }
 };
+
+// A block data entry as the firmware checks it: "" when good, else why not.
+std::string block_data_problem(unsigned tile, unsigned slot, std::uint64_t offset, std::uint64_t bytes,
+                               unsigned tiles) {
+  if (tile >= tiles) return "tile " + std::to_string(tile) + " of " + std::to_string(tiles);
+  if (slot >= IMCVP_TILE_MAX_BLOCKS)
+    return "slot " + std::to_string(slot) + ", a tile has slots 0.." + std::to_string(IMCVP_TILE_MAX_BLOCKS - 1);
+  if (bytes == 0 || bytes % 4 || offset % 4) return "offset and size must be multiples of 4, the size not 0";
+  if (offset + bytes > IMCVP_TILE_BLOCK_SIZE)
+    return "runs past the block's window of " + std::to_string(IMCVP_TILE_BLOCK_SIZE) + " bytes";
+  return "";
+}
+std::string block_data_name(std::size_t i, unsigned tile, unsigned slot, std::uint64_t offset, std::uint64_t bytes) {
+  return "block data " + std::to_string(i) + " (tile " + std::to_string(tile) + ", slot " + std::to_string(slot) +
+         ", offset " + std::to_string(offset) + ", " + std::to_string(bytes) + " bytes)";
+}
 
 }  // namespace
 
@@ -85,7 +102,10 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
   h.layers_off = h.programs_off + std::uint32_t(sizeof(imcvp_image_program) * img.programs.size());
   h.io_off = align4(h.layers_off + std::uint64_t(sizeof(imcvp_image_layer)) * img.layers.size());
   h.lut_off = h.io_off + 2 * sizeof(imcvp_image_io);
-  h.levels_off = h.lut_off + IMCVP_IMAGE_LUT_ENTRIES * 4;
+  const std::uint32_t blocks_at = h.lut_off + IMCVP_IMAGE_LUT_ENTRIES * 4;
+  h.block_data_count = std::uint32_t(img.block_data.size());
+  h.block_data_off = img.block_data.empty() ? 0u : blocks_at;
+  h.levels_off = align4(blocks_at + std::uint64_t(sizeof(imcvp_image_block_data)) * img.block_data.size());
   h.flags = img.levels ? 0 : IMCVP_IMAGE_FLAG_NO_LEVELS;
   const std::size_t level_bytes = img.levels ? cells : 0;  // per program
   std::uint64_t params_at = h.levels_off + std::uint64_t(level_bytes) * img.programs.size();
@@ -102,6 +122,23 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
       throw CompileError(where + ": " + std::to_string(l.ext.size()) + " bytes of extension records, at most " +
                          std::to_string(IMCVP_EXT_MAX_BYTES));
     total += l.ext.size();
+  }
+  // the block data's bytes after the extension records, once per distinct content
+  std::map<std::vector<std::uint8_t>, std::uint64_t> block_bytes_at;
+  std::vector<const std::vector<std::uint8_t>*> block_bytes;  // in image order
+  std::vector<std::uint64_t> block_data_off;
+  if (!img.block_data.empty()) total = align4(total);  // word aligned for the DMA
+  for (std::size_t i = 0; i < img.block_data.size(); ++i) {
+    const ImageBlockData& e = img.block_data[i];
+    const std::string why = block_data_problem(e.tile, e.slot, e.offset, e.bytes.size(), img.chip.tiles);
+    if (!why.empty())
+      throw CompileError("program image: " + block_data_name(i, e.tile, e.slot, e.offset, e.bytes.size()) + ": " + why);
+    const auto ins = block_bytes_at.emplace(e.bytes, total);
+    if (ins.second) {
+      block_bytes.push_back(&ins.first->first);
+      total += e.bytes.size();
+    }
+    block_data_off.push_back(ins.first->second);
   }
   if (total > 0xFFFFFFFFull) throw CompileError("program image larger than 4 GiB");
   h.levels_bytes = std::uint32_t(total - h.levels_off);
@@ -144,9 +181,18 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
   w.pad4();
   for (const ImageIo* io : {&img.input, &img.output}) w.put(io, sizeof *io);
   w.put(img.input_lut, sizeof img.input_lut);
+  for (std::size_t i = 0; i < img.block_data.size(); ++i) {
+    const ImageBlockData& e = img.block_data[i];
+    imcvp_image_block_data rec{e.tile, e.slot, e.offset, std::uint32_t(e.bytes.size()),
+                               std::uint32_t(block_data_off[i])};
+    w.put(&rec, sizeof rec);
+  }
+  w.pad4();
   for (const auto& pr : img.programs) w.put(pr.levels.data(), level_bytes);
   for (const auto& l : img.layers) w.put(l.params.data(), l.params.size() * sizeof(RequantEntry));
   for (const auto& l : img.layers) w.put(l.ext.data(), l.ext.size());
+  if (!img.block_data.empty()) w.pad4();
+  for (const auto* d : block_bytes) w.put(d->data(), d->size());
   if (w.b.size() != total) throw std::logic_error("program image size mismatch");
   const std::uint32_t crc = crc32(w.b.data() + sizeof h, w.b.size() - sizeof h);
   std::memcpy(w.b.data() + offsetof(imcvp_image_header, payload_crc32), &crc, sizeof crc);
@@ -278,6 +324,31 @@ ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
   }
   r.at = h.lut_off;
   r.get(img.input_lut, sizeof img.input_lut, "input table");
+  // block data: as the firmware checks it (imcvp_rt_open)
+  const std::uint32_t nblk = h.block_data_count;
+  if (!nblk && h.block_data_off) fail("a block data table at " + std::to_string(h.block_data_off) + " of 0 entries");
+  if (nblk) {
+    section(h.block_data_off, std::uint64_t(sizeof(imcvp_image_block_data)) * nblk, "block data table");
+    if (h.block_data_off % 4) fail("block data table at " + std::to_string(h.block_data_off) + ", not 4-byte aligned");
+  }
+  r.at = h.block_data_off;
+  img.block_data.resize(nblk);
+  for (std::size_t i = 0; i < nblk; ++i) {
+    imcvp_image_block_data rec;
+    r.get(&rec, sizeof rec, "block data");
+    const std::string name = block_data_name(i, rec.tile, rec.slot, rec.offset, rec.bytes);
+    const std::string why = block_data_problem(rec.tile, rec.slot, rec.offset, rec.bytes, c.tiles);
+    if (!why.empty()) fail(name + ": " + why);
+    if (rec.data_off % 4 || rec.data_off < h.levels_off ||
+        std::uint64_t(rec.data_off) + rec.bytes > std::uint64_t(h.levels_off) + h.levels_bytes)
+      fail(name + ": its bytes at " + std::to_string(rec.data_off) +
+           " lie outside the levels section or are not word aligned");
+    ImageBlockData& e = img.block_data[i];
+    e.tile = rec.tile;
+    e.slot = rec.slot;
+    e.offset = rec.offset;
+    e.bytes.assign(data + rec.data_off, data + rec.data_off + rec.bytes);
+  }
   return img;
 }
 

@@ -31,6 +31,22 @@ struct GoldenLayerCall {
 // evaluation thread at once: it must not change shared state.
 using GoldenHook = std::function<void(const GoldenLayerCall&)>;
 
+// A memory image a technique's block must hold before the first inference
+// (compensation weights, coefficients, a register such as a shifter): the
+// firmware writes `bytes` into the block window of slot `slot` at `offset`
+// (IMCVP_TILE_BLOCK(slot) + offset of the tile window) on every tile that
+// runs a slice of the layer, from the program image's block data.
+struct BlockData {
+  unsigned slot = 0;
+  std::uint32_t offset = 0;
+  std::vector<std::uint8_t> bytes;
+};
+// A technique's extension records for one slice of a Conv/FC layer (output
+// channels [c0, c0 + channels) of the layer, on tile `tile`): whole records
+// (compiler/ext_records.hpp), appended after LayerAttributes::ext in that
+// slice's image record.
+using SliceExtHook = std::function<std::vector<std::uint8_t>(unsigned c0, unsigned channels, unsigned tile)>;
+
 struct LayerAttributes {
   // The technique pass that owns the layer ("" : the baseline); reports and
   // errors name it.
@@ -42,6 +58,11 @@ struct LayerAttributes {
   // and payload, each a multiple of 4 bytes) that every image record of this
   // layer carries after its descriptor (compiler/ext_records.hpp builds them).
   std::vector<std::uint8_t> ext;
+  // Conv/FC: per-slice extension records (unset: none).
+  SliceExtHook slice_ext;
+  // Memory images of blocks this layer needs resident (program image v4
+  // block data; the same bytes at the same offset on every tile running it).
+  std::vector<BlockData> block_data;
   // Conv/FC: the layer's own weight precision (QuantizeOptions::
   // layer_weight_bits, mixed precision): quantized to that many bits and held
   // in that many bits per weight (placement.hpp layer_format()); the image

@@ -31,7 +31,8 @@ MemoryPlan plan_memory(const QuantizedNetwork& qnet, const Placement& placement,
 
 // The image from its parts: the chip, groups and input table, the planned
 // records and tiles, and the programs (per tile, from layout_weights), whose
-// PROGRAM descriptors get their tile's levels staging offset.
+// PROGRAM descriptors get their tile's levels staging offset; the block data
+// from the layers' attributes (lower_block_data).
 ProgramImage assemble_program_image(const QuantizedNetwork& qnet, const Placement& placement,
                                     const ImageOptions& options, std::vector<std::vector<ImageProgram>> programs,
                                     MemoryPlan plan);

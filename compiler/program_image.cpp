@@ -24,6 +24,7 @@ ProgramImage assemble_program_image(const QuantizedNetwork& q, const Placement& 
   img.layers = std::move(plan.layers);
   img.input = plan.input;
   img.output = plan.output;
+  img.block_data = lower_block_data(q, pl);
   for (unsigned t = 0; t < pl.chip.tiles; ++t) {
     img.tiles[t].first_program = std::uint32_t(img.programs.size());
     img.tiles[t].program_count = std::uint32_t(progs.at(t).size());

@@ -71,6 +71,17 @@ struct ImageLayer {
   std::vector<std::uint8_t> ext;
 };
 
+// A memory image one tile's block holds before the first inference
+// (imcvp_image_block_data): `bytes` at `offset` of the window of block slot
+// `slot` (IMCVP_TILE_BLOCK(slot)). Built from the Conv/FC layers'
+// LayerAttributes::block_data (image_lowering.hpp lower_block_data).
+struct ImageBlockData {
+  std::uint16_t tile = 0;
+  std::uint16_t slot = 0;
+  std::uint32_t offset = 0;
+  std::vector<std::uint8_t> bytes;  // a multiple of 4, > 0
+};
+
 struct ProgramImage {
   std::uint16_t version = kImageVersion;
   ChipResources chip;
@@ -83,6 +94,8 @@ struct ProgramImage {
   std::vector<ImageLayer> layers;      // execution order; one per slice of a split layer
   ImageIo input{}, output{};
   std::int32_t input_lut[256] = {};    // pixel -> input code (QuantizedNetwork::input_lut)
+  // Written by the firmware once, after group 0's crossbars, in this order.
+  std::vector<ImageBlockData> block_data;
 };
 
 struct ImageOptions {
@@ -109,14 +122,17 @@ ProgramImage build_program_image(const QuantizedNetwork& qnet, const Placement& 
                                  const ImageOptions& options = {});
 
 // Serialisation (image_serialize.cpp): the records, then the data section
-// (levels, parameters, then extension records). Sets every record's ext_off
-// and desc.ext_bytes from its `ext`, which must be well-formed records.
+// (levels, parameters, extension records, then block data, entries of equal
+// bytes sharing them). Sets every record's ext_off and desc.ext_bytes from
+// its `ext`, which must be well-formed records; checks the block data as the
+// reader does.
 std::vector<std::uint8_t> serialize_program_image(const ProgramImage& image);
 // build + serialize.
 std::vector<std::uint8_t> write_program_image(const QuantizedNetwork& qnet, const Placement& placement);
 // Parses and validates; throws CompileError ("program image: bad CRC32 ...")
 // on a bad magic, version (an older one: "recompile the network"), size, CRC,
-// offset, or malformed extension records. Ops and record types are the tile's
+// offset, malformed extension records, or block data outside the chip, a
+// block window or the data section. Ops and record types are the tile's
 // to check.
 ProgramImage read_program_image(const std::vector<std::uint8_t>& bytes);
 ProgramImage read_program_image(const std::uint8_t* bytes, std::size_t size);

@@ -1,6 +1,7 @@
 // Placement and the program image: the CNN places and writes an image that
 // round-trips; a corrupt byte is caught by the CRC; a too-small chip names
-// both crossbar counts; and
+// both crossbar counts; block data and per-slice extension records (image
+// version 4) are built, deduplicated, checked and read back; and
 // every layer of the image, run on Tile models fed with the golden inputs,
 // reproduces the golden reference's tensor bit for bit.
 #include <gtest/gtest.h>
@@ -8,12 +9,15 @@
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 
 #include <systemc>
 #include <tlm>
 
 #include "compiler/compile.hpp"
+#include "compiler/ext_records.hpp"
 #include "compiler/golden.hpp"
 #include "compiler/placement.hpp"
 #include "compiler/program_image.hpp"
@@ -323,4 +327,266 @@ TEST(ProgramImage, TilesRunTheImageBitExact) {
 TEST(ProgramImage, TwoTilesRunTheImageBitExact) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   run_image_on_tiles(56);
+}
+
+// ---------------------------------------------------------------------------
+// Image version 4: block data (LayerAttributes::block_data) and per-slice
+// extension records (LayerAttributes::slice_ext).
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const CompileError& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+std::size_t layer_index(const QuantizedNetwork& q, LayerKind kind, int nth = 0) {
+  for (std::size_t i = 0; i < q.net.layers.size(); ++i)
+    if (q.net.layers[i].kind == kind && nth-- == 0) return i;
+  throw std::runtime_error("no such layer");
+}
+
+std::vector<std::uint8_t> pattern(std::size_t n, std::uint8_t seed) {
+  std::vector<std::uint8_t> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = std::uint8_t(seed + 7 * i);
+  return v;
+}
+
+// Rewrites the header's CRC after editing the payload.
+void fix_crc(std::vector<std::uint8_t>& b) {
+  const std::uint32_t crc = crc32(b.data() + sizeof(imcvp_image_header), b.size() - sizeof(imcvp_image_header));
+  std::memcpy(b.data() + offsetof(imcvp_image_header, payload_crc32), &crc, sizeof crc);
+}
+
+}  // namespace
+
+TEST(ProgramImage, HeaderIsVersion4With80Bytes) {
+  EXPECT_EQ(kImageVersion, 4);
+  EXPECT_EQ(kImageHeaderBytes, 80u);
+  EXPECT_EQ(sizeof(imcvp_image_block_data), 16u);
+  EXPECT_EQ(offsetof(imcvp_image_header, block_data_count), 72u);
+  EXPECT_EQ(offsetof(imcvp_image_header, block_data_off), 76u);
+}
+
+// Block data of a convolution (tile 0) and of FC1 (tile 1, 56 crossbars per
+// tile): one entry per tile that runs the layer, equal entries listed once,
+// equal bytes stored once; written, read back byte for byte.
+TEST(ProgramImage, BlockDataRoundTripsAndDedupes) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  QuantizedNetwork q = cnn();
+  TileParams tp = big_tile();
+  tp.crossbars = 56;
+  const Placement pl = place(q, chip_resources(tp, kTiles));
+  const std::size_t c1 = layer_index(q, LayerKind::Conv, 0), c2 = layer_index(q, LayerKind::Conv, 1),
+                    f1 = layer_index(q, LayerKind::FullyConnected, 0);
+  ASSERT_EQ(pl.layers[c1].tile, 0);
+  ASSERT_EQ(pl.layers[c2].tile, 0);
+  ASSERT_EQ(pl.layers[f1].tile, 1);
+  const std::vector<std::uint8_t> plain = write_program_image(q, pl);
+  const std::vector<std::uint8_t> a = pattern(8, 1), b = pattern(16, 50);
+  const BlockData shifter{IMCVP_BLOCK_SLOT_USER_FIRST, 0x100, a};
+  q.net.layers[c1].attrs.block_data = {shifter, shifter};  // the same twice: once
+  q.net.layers[c2].attrs.block_data = {shifter};           // the same on the same tile: once
+  q.net.layers[f1].attrs.block_data = {shifter, {5, IMCVP_TILE_BLOCK_SIZE - 16, b}};
+  const ProgramImage built = build_program_image(q, pl);
+  ASSERT_EQ(built.block_data.size(), 3u);
+  const unsigned want_tile[3] = {0, 1, 1}, want_slot[3] = {IMCVP_BLOCK_SLOT_USER_FIRST, IMCVP_BLOCK_SLOT_USER_FIRST, 5};
+  const std::uint32_t want_off[3] = {0x100, 0x100, IMCVP_TILE_BLOCK_SIZE - 16};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(built.block_data[i].tile, want_tile[i]) << i;
+    EXPECT_EQ(built.block_data[i].slot, want_slot[i]) << i;
+    EXPECT_EQ(built.block_data[i].offset, want_off[i]) << i;
+    EXPECT_EQ(built.block_data[i].bytes, i < 2 ? a : b) << i;
+  }
+  const std::vector<std::uint8_t> bytes = serialize_program_image(built);
+  // three table entries; a's bytes stored once for both tiles
+  EXPECT_EQ(bytes.size(), plain.size() + 3 * sizeof(imcvp_image_block_data) + a.size() + b.size());
+  imcvp_image_header h;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  EXPECT_EQ(h.version, 4);
+  EXPECT_EQ(h.header_bytes, 80);
+  EXPECT_EQ(h.block_data_count, 3u);
+  EXPECT_EQ(h.block_data_off, h.lut_off + IMCVP_IMAGE_LUT_ENTRIES * 4);
+  imcvp_image_block_data rec[3];
+  std::memcpy(rec, bytes.data() + h.block_data_off, sizeof rec);
+  EXPECT_EQ(rec[0].data_off, rec[1].data_off);
+  EXPECT_EQ(rec[2].data_off, rec[0].data_off + a.size());
+  EXPECT_EQ(rec[0].data_off % 4, 0u);
+  EXPECT_EQ(std::uint64_t(rec[2].data_off) + b.size(), std::uint64_t(h.levels_off) + h.levels_bytes);
+  EXPECT_EQ(std::memcmp(bytes.data() + rec[2].data_off, b.data(), b.size()), 0);
+  const ProgramImage img = read_program_image(bytes);
+  ASSERT_EQ(img.block_data.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(img.block_data[i].tile, built.block_data[i].tile);
+    EXPECT_EQ(img.block_data[i].slot, built.block_data[i].slot);
+    EXPECT_EQ(img.block_data[i].offset, built.block_data[i].offset);
+    EXPECT_EQ(img.block_data[i].bytes, built.block_data[i].bytes);
+  }
+  EXPECT_EQ(serialize_program_image(img), bytes);  // byte for byte
+  // without block data: no table (offset 0)
+  std::memcpy(&h, plain.data(), sizeof h);
+  EXPECT_EQ(h.block_data_count, 0u);
+  EXPECT_EQ(h.block_data_off, 0u);
+  EXPECT_TRUE(read_program_image(plain).block_data.empty());
+
+  // overlapping entries whose common bytes agree are both kept
+  std::vector<std::uint8_t> tail(a.begin() + 4, a.end());
+  tail.insert(tail.end(), {9, 9, 9, 9});
+  q.net.layers[c2].attrs.block_data = {{IMCVP_BLOCK_SLOT_USER_FIRST, 0x104, tail}};
+  EXPECT_EQ(build_program_image(q, pl).block_data.size(), 4u);
+}
+
+TEST(ProgramImage, BlockDataErrorsNameTheLayers) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  QuantizedNetwork q = cnn();
+  const Placement pl = place(q, chip_resources(big_tile(), kTiles));
+  const std::size_t c1 = layer_index(q, LayerKind::Conv, 0), c2 = layer_index(q, LayerKind::Conv, 1);
+  ASSERT_EQ(pl.layers[c1].tile, pl.layers[c2].tile);
+  const std::string n1 = q.net.layers[c1].name, n2 = q.net.layers[c2].name;
+  auto build_with = [&](std::vector<BlockData> d) {
+    QuantizedNetwork qq = q;
+    qq.net.layers[c1].attrs.block_data = std::move(d);
+    return error_of([&] { build_program_image(qq, pl); });
+  };
+  std::string m = build_with({{IMCVP_TILE_MAX_BLOCKS, 0, pattern(4, 0)}});
+  EXPECT_NE(m.find("layer " + n1), std::string::npos) << m;
+  EXPECT_NE(m.find("slot 127"), std::string::npos) << m;
+  m = build_with({{4, IMCVP_TILE_BLOCK_SIZE - 8, pattern(16, 0)}});
+  EXPECT_NE(m.find("layer " + n1), std::string::npos) << m;
+  EXPECT_NE(m.find("runs past the block's window of 65536 bytes"), std::string::npos) << m;
+  for (const BlockData& bad : {BlockData{4, 0, pattern(6, 0)}, BlockData{4, 2, pattern(8, 0)}, BlockData{4, 0, {}}}) {
+    m = build_with({bad});
+    EXPECT_NE(m.find("layer " + n1), std::string::npos) << m;
+    EXPECT_NE(m.find("multiples of 4"), std::string::npos) << m;
+  }
+  // two layers on one tile, overlapping bytes of one slot that differ
+  q.net.layers[c1].attrs.block_data = {{4, 0x10, pattern(16, 0)}};
+  q.net.layers[c2].attrs.block_data = {{4, 0x18, pattern(8, 99)}};
+  m = error_of([&] { build_program_image(q, pl); });
+  EXPECT_NE(m.find("layers " + n1 + " and " + n2), std::string::npos) << m;
+  EXPECT_NE(m.find("slot 4"), std::string::npos) << m;
+  // the same range of another slot is no conflict
+  q.net.layers[c2].attrs.block_data = {{5, 0x18, pattern(8, 99)}};
+  EXPECT_EQ(build_program_image(q, pl).block_data.size(), 2u);
+  // a layer without weights
+  ASSERT_FALSE(q.net.layers[c1 + 1].has_weights());
+  q.net.layers[c1 + 1].attrs.block_data = {{4, 0, pattern(4, 0)}};
+  m = error_of([&] { build_program_image(q, pl); });
+  EXPECT_NE(m.find("layer " + q.net.layers[c1 + 1].name), std::string::npos) << m;
+  EXPECT_NE(m.find("Conv/FC"), std::string::npos) << m;
+}
+
+// The reader checks the table as the firmware does.
+TEST(ProgramImage, BadBlockDataIsRejectedByTheReader) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  QuantizedNetwork q = cnn();
+  q.net.layers[layer_index(q, LayerKind::Conv)].attrs.block_data = {{4, 0x20, pattern(8, 3)}};
+  const std::vector<std::uint8_t> good = write_program_image(q, place(q, chip_resources(big_tile(), kTiles)));
+  imcvp_image_header h;
+  std::memcpy(&h, good.data(), sizeof h);
+  ASSERT_EQ(h.block_data_count, 1u);
+  auto edited = [&](auto edit) {
+    std::vector<std::uint8_t> b = good;
+    imcvp_image_block_data r;
+    std::memcpy(&r, b.data() + h.block_data_off, sizeof r);
+    edit(r);
+    std::memcpy(b.data() + h.block_data_off, &r, sizeof r);
+    fix_crc(b);
+    return error_of([&] { read_program_image(b); });
+  };
+  EXPECT_EQ(edited([](imcvp_image_block_data&) {}), "accepted");
+  std::string m = edited([](imcvp_image_block_data& r) { r.slot = 200; });
+  EXPECT_NE(m.find("program image: block data 0 (tile 0, slot 200"), std::string::npos) << m;
+  m = edited([](imcvp_image_block_data& r) { r.tile = 9; });
+  EXPECT_NE(m.find("tile 9 of 2"), std::string::npos) << m;
+  m = edited([](imcvp_image_block_data& r) { r.offset = IMCVP_TILE_BLOCK_SIZE - 4; });
+  EXPECT_NE(m.find("runs past the block's window"), std::string::npos) << m;
+  m = edited([](imcvp_image_block_data& r) { r.offset = 2; });
+  EXPECT_NE(m.find("multiples of 4"), std::string::npos) << m;
+  m = edited([&](imcvp_image_block_data& r) { r.data_off = h.image_bytes - 4; });
+  EXPECT_NE(m.find("outside the levels section"), std::string::npos) << m;
+  m = edited([&](imcvp_image_block_data& r) { r.data_off = h.lut_off; });
+  EXPECT_NE(m.find("outside the levels section"), std::string::npos) << m;
+  // a table past the end (the header is outside the CRC)
+  std::vector<std::uint8_t> b = good;
+  const std::uint32_t far = h.image_bytes;
+  std::memcpy(b.data() + offsetof(imcvp_image_header, block_data_off), &far, 4);
+  m = error_of([&] { read_program_image(b); });
+  EXPECT_NE(m.find("block data table"), std::string::npos) << m;
+  // and the writer refuses what the reader would
+  ProgramImage img = read_program_image(good);
+  img.block_data[0].slot = IMCVP_TILE_MAX_BLOCKS;
+  m = error_of([&] { serialize_program_image(img); });
+  EXPECT_NE(m.find("slot 127"), std::string::npos) << m;
+}
+
+// Per-slice extension records: FC1 cut into slices over reprogramming groups
+// (one 16-crossbar tile); every slice's record carries the layer's records,
+// then its own, made for its c0, channels and tile.
+TEST(ProgramImage, SliceExtRecordsFollowTheLayersInEachSlice) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  QuantizedNetwork q = cnn();
+  TileParams tp;
+  tp.crossbars = 16;
+  PlacementOptions po;
+  po.reprogram = true;
+  const Placement pl = place(q, chip_resources(tp, 1), po);
+  const std::size_t f1 = layer_index(q, LayerKind::FullyConnected);
+  const std::vector<LayerSlice>& slices = pl.layers[f1].slices;
+  ASSERT_GT(slices.size(), 1u);
+  Layer& fc = q.net.layers[f1];
+  const std::uint32_t layer_payload = 0xC0FFEE;
+  append_ext_record(fc.attrs.ext, IMCVP_EXT_USER_FIRST, &layer_payload, 4);
+  fc.attrs.slice_ext = [](unsigned c0, unsigned channels, unsigned tile) {
+    const std::uint32_t p[3] = {c0, channels, tile};
+    std::vector<std::uint8_t> r;
+    append_ext_record(r, IMCVP_EXT_USER_FIRST + 1, p, sizeof p);
+    return r;
+  };
+  const std::vector<std::uint8_t> bytes = write_program_image(q, pl);
+  const ProgramImage img = read_program_image(bytes);
+  EXPECT_EQ(serialize_program_image(img), bytes);
+  std::size_t k = 0;
+  for (const ImageLayer& il : img.layers) {
+    if (il.net_layer != f1) {
+      EXPECT_TRUE(il.ext.empty()) << il.net_layer;
+      continue;
+    }
+    if (il.desc.op == IMCVP_IMAGE_OP_COPY) continue;
+    ASSERT_LT(k, slices.size());
+    const LayerSlice& sl = slices[k++];
+    EXPECT_EQ(il.desc.out_c, sl.channels);
+    EXPECT_EQ(il.desc.ext_bytes, il.ext.size());
+    const auto r = parse_ext_records(il.ext, "test");
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[0].type, IMCVP_EXT_USER_FIRST);
+    EXPECT_EQ(r[1].type, IMCVP_EXT_USER_FIRST + 1);
+    ASSERT_EQ(r[1].payload.size(), 12u);
+    std::uint32_t p[3];
+    std::memcpy(p, r[1].payload.data(), 12);
+    EXPECT_EQ(p[0], sl.c0);
+    EXPECT_EQ(p[1], sl.channels);
+    EXPECT_EQ(p[2], unsigned(sl.tile));
+  }
+  EXPECT_EQ(k, slices.size());
+  // descriptor slots grow by each record's own records: none overlaps the next
+  for (std::size_t i = 0; i + 1 < img.layers.size(); ++i) {
+    const ImageLayer &x = img.layers[i], &y = img.layers[i + 1];
+    if (x.desc.op == IMCVP_IMAGE_OP_COPY || y.desc.op == IMCVP_IMAGE_OP_COPY || x.tile != y.tile) continue;
+    EXPECT_LE(x.desc_off + sizeof(LayerDesc) + x.ext.size(), y.desc_off) << i;
+  }
+  // malformed records name the layer and the slice
+  fc.attrs.slice_ext = [](unsigned, unsigned, unsigned) { return std::vector<std::uint8_t>{1, 2, 3}; };
+  std::string m = error_of([&] { build_program_image(q, pl); });
+  EXPECT_NE(m.find("layer " + fc.name + ", slice of output channels 0.."), std::string::npos) << m;
+  // only Conv/FC layers have slices
+  fc.attrs.slice_ext = nullptr;
+  ASSERT_FALSE(q.net.layers[f1 - 1].has_weights());
+  q.net.layers[f1 - 1].attrs.slice_ext = [](unsigned, unsigned, unsigned) { return std::vector<std::uint8_t>{}; };
+  m = error_of([&] { build_program_image(q, pl); });
+  EXPECT_NE(m.find("slice_ext"), std::string::npos) << m;
 }

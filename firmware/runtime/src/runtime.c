@@ -197,6 +197,23 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
     }
     rt->in_elems = elems[0];
     rt->out_elems = elems[1];
+    /* block data: written by imcvp_rt_load into the tiles' block windows */
+    if (h->block_data_count &&
+        (!inside(h->block_data_off, (uint64_t)h->block_data_count * sizeof(imcvp_image_block_data), bytes) ||
+         (h->block_data_off & 3u) || h->block_data_off < sizeof *h))
+        FAIL("a block data table of %" PRIu32 " entries at 0x%" PRIx32 " lies outside its %" PRIu32
+             " bytes or is not word aligned", h->block_data_count, h->block_data_off, bytes);
+    for (uint32_t i = 0; i < h->block_data_count; ++i) {
+        imcvp_image_block_data b;
+        memcpy(&b, img + h->block_data_off + i * sizeof b, sizeof b);
+        if (b.tile >= h->tiles || b.slot >= IMCVP_TILE_MAX_BLOCKS || b.bytes == 0 ||
+            ((b.offset | b.bytes | b.data_off) & 3u) || !inside(b.offset, b.bytes, IMCVP_TILE_BLOCK_SIZE) ||
+            b.data_off < h->levels_off ||
+            (uint64_t)b.data_off + b.bytes > (uint64_t)h->levels_off + h->levels_bytes)
+            FAIL("block data %" PRIu32 " (%" PRIu32 " bytes for tile %u, slot %u, offset 0x%" PRIx32
+                 ") lies outside the chip, the block's window or the image's data, or is not word aligned",
+                 i, b.bytes, b.tile, b.slot, b.offset);
+    }
     memcpy(lut, img + h->lut_off, sizeof lut);
     return 0;
 }
@@ -243,6 +260,14 @@ int imcvp_rt_load(imcvp_rt *rt)
     imcvp_accel_init(h->tiles);
     if (program_group(rt, 0))
         return -1;
+    /* the blocks' memory images, once per load (checked by imcvp_rt_open) */
+    for (uint32_t i = 0; i < h->block_data_count; ++i) {
+        imcvp_image_block_data b;
+        memcpy(&b, rt->image + h->block_data_off + i * sizeof b, sizeof b);
+        if (imcvp_dma_copy(IMCVP_TILE_ADDR(b.tile) + IMCVP_TILE_BLOCK(b.slot) + b.offset, image + b.data_off, b.bytes))
+            FAIL("block data %" PRIu32 ": writing %" PRIu32 " bytes to tile %u, block slot %u, offset 0x%" PRIx32
+                 " failed", i, b.bytes, b.tile, b.slot, b.offset);
+    }
     for (uint32_t i = 0; i < h->layer_count; ++i) {
         const uint32_t rec = h->layers_off + i * (uint32_t)sizeof(imcvp_image_layer);
         imcvp_image_layer l;

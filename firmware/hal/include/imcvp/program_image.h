@@ -3,8 +3,9 @@
  * and the firmware runtime loads (firmware/runtime). Everything needed to run
  * a placed network with every weight resident: the chip it was placed on, one
  * PROGRAM descriptor and the cell levels per crossbar, one layer descriptor
- * and its requantization constants per layer, the input and output tensors
- * and the pixel -> input code table. docs/compiler.md describes it.
+ * and its requantization constants per layer, the input and output tensors,
+ * the pixel -> input code table and the memory images the tiles' blocks hold
+ * before the first inference (block data). docs/compiler.md describes it.
  *
  * Little-endian, packed, every record at a 4-byte-aligned offset. Offsets
  * are from the first byte of the image. The CRC32 (IEEE 802.3, reflected,
@@ -18,9 +19,13 @@
  *                 layer split over groups has one record per slice)
  *   io_off:       2 x         imcvp_image_io (the input, then the output)
  *   lut_off:      256 x       int32 (pixel value -> input code)
+ *   block_data_off: block_data_count x imcvp_image_block_data (0 when
+ *                 the count is 0)
  *   levels_off:   programs x rows x cols uint8 cell levels, then every
  *                 layer's imcvp_requant entries, then every layer's
- *                 extension records (4-byte aligned); levels_bytes in all
+ *                 extension records, then the block data's bytes (each
+ *                 entry's a multiple of 4; entries of equal bytes may share
+ *                 them); 4-byte aligned, levels_bytes in all
  */
 #ifndef IMCVP_PROGRAM_IMAGE_H
 #define IMCVP_PROGRAM_IMAGE_H
@@ -30,7 +35,7 @@
 #include "imcvp/accel.h"
 
 #define IMCVP_IMAGE_MAGIC 0x50434D49u /* "IMCP" in memory order */
-#define IMCVP_IMAGE_VERSION 3 /* 2: reprogramming groups; 3: extension records */
+#define IMCVP_IMAGE_VERSION 4 /* 2: reprogramming groups; 3: extension records; 4: block data */
 #define IMCVP_IMAGE_NO_TILE 0xFFFF /* imcvp_image_layer.src_tile: input is local */
 #define IMCVP_IMAGE_LUT_ENTRIES 256
 /* Buffer offset every PROGRAM descriptor is written to (DESC_ADDR): the first
@@ -66,6 +71,8 @@ typedef struct __attribute__((packed)) imcvp_image_header {
    * weight fits the chip; more when firmware rewrites the crossbars
    * between groups (programs and layers carry their group) */
   uint32_t group_count;
+  /* memory images of the tiles' blocks (imcvp_image_block_data) */
+  uint32_t block_data_count, block_data_off;
 } imcvp_image_header;
 
 typedef struct __attribute__((packed)) imcvp_image_tile {
@@ -103,16 +110,31 @@ typedef struct __attribute__((packed)) imcvp_image_io {
   uint16_t c, h, w, reserved1;
 } imcvp_image_io;
 
+/* Block data: the firmware writes `bytes` bytes from image offset data_off
+ * to IMCVP_TILE_ADDR(tile) + IMCVP_TILE_BLOCK(slot) + offset (the block's
+ * window, imcvp/memory_map.h) once, after programming the crossbars of group
+ * 0 and before the first inference. slot < IMCVP_TILE_MAX_BLOCKS; offset,
+ * bytes and data_off 4-byte aligned, bytes > 0, offset + bytes <=
+ * IMCVP_TILE_BLOCK_SIZE; the data lies in the levels section. In table
+ * order; no two entries of one tile and slot overlap with different bytes. */
+typedef struct __attribute__((packed)) imcvp_image_block_data {
+  uint16_t tile, slot;
+  uint32_t offset;   /* in the block's window */
+  uint32_t bytes;    /* a multiple of 4 */
+  uint32_t data_off; /* image offset of the bytes */
+} imcvp_image_block_data;
+
 #ifdef __cplusplus
 #define IMCVP_IMAGE_ASSERT_(c, m) static_assert(c, m)
 #else
 #define IMCVP_IMAGE_ASSERT_(c, m) _Static_assert(c, m)
 #endif
-IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_header) == 72, "image header layout");
+IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_header) == 80, "image header layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_tile) == 16, "image tile layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_program) == 8 + IMCVP_LAYER_DESC_SIZE, "image program layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_layer) == 36 + IMCVP_LAYER_DESC_SIZE, "image layer layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_io) == 16, "image io layout");
+IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_block_data) == 16, "image block data layout");
 #undef IMCVP_IMAGE_ASSERT_
 
 #endif /* IMCVP_PROGRAM_IMAGE_H */

@@ -8,7 +8,9 @@
  *                    the chip it was compiled for; ops and extension record
  *                    types are the tile's to check;
  *   imcvp_rt_load()  programs the crossbars of the first group (PROGRAM,
- *                    write-and-verify) and writes each layer's descriptor,
+ *                    write-and-verify), writes the image's block data into
+ *                    the tiles' block windows (a technique block's memory
+ *                    or registers, once) and writes each layer's descriptor,
  *                    its extension records (right after it, uninterpreted)
  *                    and its requantization constants into the tile
  *                    buffers, all by DMA;
@@ -74,7 +76,8 @@ typedef struct imcvp_rt {
 /* Checks the image of `bytes` bytes at `image` against itself and the
  * hardware; fills rt. 0: usable. */
 int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes);
-/* Programs the crossbars and writes descriptors and constants. 0: done. */
+/* Programs the crossbars, writes the block data, the descriptors and the
+ * constants. 0: done. */
 int imcvp_rt_load(imcvp_rt *rt);
 /* Runs one image of rt->in_elems uint8 pixels; writes rt->out_elems scores.
  * 0: done. */
