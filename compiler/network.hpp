@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -125,6 +126,10 @@ struct FloatNetwork {
   int input = 0;              // tensor id of the network input
   int output = -1;            // tensor id of the network output (the logits)
   InputNorm norm;
+  // Every metadata_props entry of the ONNX model (key -> value), as
+  // import_onnx() read it: "imcvp.input_mean", "imcvp.hybrid.pairs" ...
+  // (technique passes read their settings here: compiler/hybrid.hpp).
+  std::map<std::string, std::string> metadata;
 
   const Shape& input_shape() const { return tensors.at(std::size_t(input)).shape; }
   const Shape& output_shape() const { return tensors.at(std::size_t(output)).shape; }

@@ -21,7 +21,8 @@ namespace imcvp::compiler {
 const char* supported_onnx_operators() {
   return "Conv, Gemm, MatMul, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, Add, Concat, "
          "BatchNormalization, Flatten, Reshape, Constant, Identity, Dropout, Shape, Gather, "
-         "Unsqueeze, Squeeze, Cast, Pad, a final Softmax/LogSoftmax";
+         "Unsqueeze, Squeeze, Cast, Pad, Mul (by a constant scalar, after Conv/Gemm/MatMul), "
+         "a final Softmax/LogSoftmax";
 }
 
 namespace {
@@ -189,6 +190,7 @@ class Importer {
   void pool(const onnx::NodeProto& n, LayerKind kind);
   void global_avg_pool(const onnx::NodeProto& n);
   void add(const onnx::NodeProto& n);
+  void mul(const onnx::NodeProto& n);
   void batch_norm(const onnx::NodeProto& n);
   void flatten(const onnx::NodeProto& n);
   void reshape(const onnx::NodeProto& n);
@@ -404,6 +406,7 @@ FloatNetwork Importer::run(const onnx::ModelProto& model) {
   const onnx::GraphProto& g = model.graph();
 
   for (const auto& p : model.metadata_props()) {
+    net_.metadata[p.key()] = p.value();
     auto number = [&](const std::string& key) {
       try {
         std::size_t end = 0;
@@ -481,6 +484,7 @@ FloatNetwork Importer::run(const onnx::ModelProto& model) {
     else if (op == "AveragePool") pool(n, LayerKind::AvgPool);
     else if (op == "GlobalAveragePool") global_avg_pool(n);
     else if (op == "Add") add(n);
+    else if (op == "Mul") mul(n);
     else if (op == "BatchNormalization") batch_norm(n);
     else if (op == "Flatten") flatten(n);
     else if (op == "Reshape") reshape(n);
@@ -825,6 +829,43 @@ void Importer::add(const onnx::NodeProto& n) {
     for (std::size_t o = 0; o < ch; ++o) p->bias[o] += float(c.at(o));
   else
     fail(n, "constant dims " + dims_str(c.dims) + " are not a per-channel bias of " + std::to_string(ch) + " channels");
+  rebind(n, x);
+}
+
+// Mul of an activation by a constant scalar (a one-element initializer or
+// Constant): folded into the weights and bias of the Conv/Gemm/MatMul that
+// produces the activation when nothing else reads it and it has no fused
+// ReLU (the hybrid compensation branch's 2^-shift: compiler/hybrid.hpp).
+void Importer::mul(const onnx::NodeProto& n) {
+  check_single_output(n);
+  const std::string how =
+      "Mul is only supported as a constant scalar factor on the output of a Conv/Gemm/MatMul that nothing else "
+      "reads (it is folded into that layer's weights and bias)";
+  const Value& a = input(n, 0);
+  const Value& b = input(n, 1);
+  if (a.is_const && b.is_const) fail(n, "multiplying two constants is not supported; " + how);
+  if (!a.is_const && !b.is_const) fail(n, "multiplying two activations is not supported; " + how);
+  const int ci = a.is_const ? 0 : 1;
+  const Value& x = act_input(n, 1 - ci);
+  const Value& c = a.is_const ? a : b;
+  if (c.count() != 1)
+    fail(n, "the constant '" + n.input(ci) + "' has dims " + dims_str(c.dims) + ", not one value; " + how);
+  check_finite(n, ci, "factor");
+  Layer* p = sole_producer(x.tensor);
+  if (!p || !p->has_weights() || p->relu) {
+    const int pi = net_.tensors[std::size_t(x.tensor)].producer;
+    const std::string what =
+        pi < 0 ? "the network input"
+               : "the output of layer '" + net_.layers[std::size_t(pi)].name + "' (" +
+                     to_string(net_.layers[std::size_t(pi)].kind) + ")" +
+                     (!net_.layers[std::size_t(pi)].has_weights() ? ""
+                      : net_.layers[std::size_t(pi)].relu   ? ", which has a fused ReLU"
+                                                            : ", which other nodes read too");
+    fail(n, "input '" + n.input(1 - ci) + "' is " + what + "; " + how);
+  }
+  const double f = c.at(0);
+  for (float& w : p->weight) w = float(double(w) * f);
+  for (float& v : p->bias) v = float(double(v) * f);
   rebind(n, x);
 }
 

@@ -5,12 +5,15 @@
 // GlobalAveragePool, Add (two activations: residual), Concat (of activations
 // along channels: DenseNet), BatchNormalization (folded into the
 // Conv/Gemm/MatMul before it; anywhere else a depthwise 1x1 Conv), Flatten,
-// Reshape (flattening only), and the constant plumbing PyTorch emits around
+// Reshape (flattening only), Mul by a constant scalar (folded into the
+// Conv/Gemm/MatMul before it, which nothing else reads: the hybrid
+// compensation branch's 2^-shift), and the constant plumbing PyTorch emits around
 // them: Constant, Identity, Dropout, Shape, Gather, Unsqueeze, Squeeze,
 // Concat (of constants), Cast, Pad (zeros, folded into the next
 // Conv/AveragePool), and a Softmax/LogSoftmax that ends the graph (dropped:
 // the network's output is the logits before it, which have the same argmax).
-// Anything else throws CompileError naming the node and the operator.
+// Anything else throws CompileError naming the node and the operator. Every
+// metadata_props entry lands in FloatNetwork::metadata.
 #pragma once
 
 #include <string>

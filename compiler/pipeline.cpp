@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "compiler/hybrid.hpp"
 #include "compiler/weight_layout.hpp"
 
 namespace imcvp::compiler {
@@ -62,7 +63,12 @@ void serialize_pass(CompileState& s) { s.image_bytes = serialize_program_image(s
 }  // namespace
 
 std::vector<Pass> default_passes(const PipelineOptions& o) {
-  std::vector<Pass> p{{"import", import_pass}, {"quantize", quantize_pass}};
+  // hybrid-fuse and hybrid-quantize do nothing without the model's
+  // "imcvp.hybrid.pairs" metadata (compiler/hybrid.hpp)
+  std::vector<Pass> p{{"import", import_pass},
+                      {"hybrid-fuse", hybrid_fuse_pass},
+                      {"quantize", quantize_pass},
+                      {"hybrid-quantize", hybrid_quantize_pass}};
   if (o.compile.eval_images > 0) p.push_back({"evaluate", evaluate_pass});
   if (o.chip.tiles > 0) {
     p.push_back({"place", place_pass});

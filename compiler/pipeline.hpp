@@ -26,7 +26,7 @@ struct PipelineOptions {
   // onnx, dataset (or synthetic + seed), calibration_images, eval_images,
   // weight_bits, act_bits, percentile, input normalisation
   CompileOptions compile;
-  // The chip; tiles == 0: no back end (import, quantize, evaluate only).
+  // The chip; tiles == 0: no back end (import to evaluate only).
   ChipResources chip;
   // reprogram (network.reprogram), spread (network.execution: pipelined)
   PlacementOptions placement;
@@ -63,8 +63,10 @@ class PassError : public CompileError {
   std::string pass;
 };
 
-// import, quantize, evaluate (when compile.eval_images > 0), then with a
-// chip (chip.tiles > 0): place, lower, layout-weights, plan-memory, serialize.
+// import, hybrid-fuse, quantize, hybrid-quantize (both no-ops without
+// hybrid RRAM/SRAM pairs, compiler/hybrid.hpp), evaluate (when
+// compile.eval_images > 0), then with a chip (chip.tiles > 0): place, lower,
+// layout-weights, plan-memory, serialize.
 std::vector<Pass> default_passes(const PipelineOptions& options);
 
 // Insert `pass` right after the pass named `after`; throws CompileError when

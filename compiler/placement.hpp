@@ -23,6 +23,9 @@ struct ChipResources {
   unsigned crossbars_per_tile = 0;
   std::uint32_t buffer_bytes = 0;  // each tile's local buffer
   CrossbarParams crossbar;
+  // Each tile's SramCompensation SRAM (hybrid RRAM/SRAM, accelerator.tile.
+  // sram_comp); 0: the tiles have no such block.
+  std::uint32_t sram_comp_bytes = 0;
   unsigned total_crossbars() const { return tiles * crossbars_per_tile; }
 };
 

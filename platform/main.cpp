@@ -297,7 +297,7 @@ int cmd_compile(int argc, char* argv[]) {
     // --image the back end on the chip (place ... serialize)
     if (!image_path.empty()) po.chip = imcvp::compiler::chip_resources(tile, static_cast<unsigned>(tiles));
     const std::vector<imcvp::compiler::Pass> passes = imcvp::compiler::default_passes(po);
-    const std::string front_end = opt.eval_images > 0 ? "evaluate" : "quantize";
+    const std::string front_end = opt.eval_images > 0 ? "evaluate" : "hybrid-quantize";
     imcvp::compiler::CompileState state;
     state.options = po;
     imcvp::compiler::run_passes(state, imcvp::compiler::passes_through(passes, front_end));

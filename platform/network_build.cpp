@@ -51,7 +51,12 @@ NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chi
     if (e.pass == "quantize" && opt.dataset != compiler::kDatasetSynthetic && !dir.empty() &&
         std::string(e.what()).rfind(dir, 0) == 0)
       throw fail("network.dataset", e.what());
-    if (e.pass == "import" || e.pass == "quantize") throw fail("network.onnx", e.what());
+    if (e.pass == "import" || e.pass == "quantize" || e.pass == "hybrid-fuse") throw fail("network.onnx", e.what());
+    if (e.pass == "hybrid-quantize") {
+      // the chip's SRAM compensation block (missing, too small), else the network's branches
+      const bool block = std::string(e.what()).find("(accelerator.tile.sram_comp)") != std::string::npos;
+      throw fail(block ? "accelerator.tile" : "network.onnx", e.what());
+    }
     throw fail("network", std::string(e.what()) + " (accelerator.tiles and accelerator.tile set the chip" +
                               (cfg.reprogram ? ")" : "; network.reprogram: true rewrites the crossbars between layer groups)"));
   }

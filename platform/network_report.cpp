@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include "compiler/hybrid.hpp"
+#include "models/sram_comp/sram_compensation.hpp"
 #include "models/tile/tile.hpp"
 #include "platform/compare.hpp"
 #include "platform/network_build.hpp"
@@ -53,6 +55,57 @@ void write_pipeline(JsonWriter& j, const NetworkMarks& m, const NetworkResults& 
 }
 
 }  // namespace
+
+// "hybrid": the SRAM compensation of a hybrid RRAM/SRAM network (only when
+// the network has compensated layers): its memory next to the RRAM weights',
+// its pruning, an array-area estimate and its share of the energy and of the
+// latency per inference (docs/techniques/hybrid.md).
+void write_hybrid_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks& m, const Breakdown& e,
+                       double per_inference_ns) {
+  const compiler::HybridSummary h = compiler::hybrid_summary(b.compiled.network);
+  if (h.layers == 0) return;
+  const SramCompensation* block = nullptr;
+  double busy_ns = 0, macs = 0;
+  for (const Tile* t : m.tiles)
+    for (TileBlock* tb : t->blocks())
+      if (const auto* sc = dynamic_cast<const SramCompensation*>(tb)) {
+        block = sc;
+        busy_ns += sc->busy_ns();
+        macs += double(sc->mac_count());
+      }
+  const double n = m.image_marks ? double(m.image_marks) : 1.0;
+  j.begin_object("hybrid")
+      .value("layers", h.layers)
+      .value("shift", h.shift)
+      .value("sram_weight_bits", h.sram_weight_bits)
+      .value("group_channels", h.group_channels)
+      .value("sram_bits_stored", h.sram_bits_stored)
+      .value("sram_bytes", h.sram_bytes)
+      .value("rram_weight_bits", h.rram_weight_bits)
+      .value("sram_memory_percent_of_rram",
+             h.rram_weight_bits ? 100.0 * double(h.sram_bits_stored) / double(h.rram_weight_bits) : 0.0)
+      .value("compensation_weights", h.total_weights)
+      .value("compensation_weights_kept", h.kept_weights)
+      .value("pruning_ratio_percent", 100.0 * h.pruning_ratio);
+  if (block) {
+    // arrays only (periphery not counted): the SRAM bits stored against the
+    // RRAM cells holding weights, at the block's cell sizes
+    const SramCompParams& p = block->params();
+    const double f2_um2 = p.feature_nm * p.feature_nm * 1e-6;
+    const double sram_um2 = double(h.sram_bits_stored) * p.sram_cell_f2 * f2_um2;
+    const double rram_um2 = double(b.cells_used) * p.rram_cell_f2 * f2_um2;
+    const double sram_pj = e.at("sram_compensation"), total_pj = e.total();
+    j.value("sram_array_area_um2", sram_um2)
+        .value("rram_array_area_um2", rram_um2)
+        .value("area_percent_of_rram_arrays", rram_um2 > 0 ? 100.0 * sram_um2 / rram_um2 : 0.0)
+        .value("macs_per_inference", macs / n)
+        .value("energy_per_inference_pj", sram_pj)
+        .value("energy_percent", total_pj > 0 ? 100.0 * sram_pj / total_pj : 0.0)
+        .value("latency_per_inference_ns", busy_ns / n)
+        .value("latency_percent", per_inference_ns > 0 ? 100.0 * (busy_ns / n) / per_inference_ns : 0.0);
+  }
+  j.end_object();
+}
 
 void write_network_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks& m, const NetworkResults& res) {
   const compiler::ChipResources& chip = b.placement.chip;
@@ -175,6 +228,7 @@ void write_network_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks
       .value("most_used_bytes", buf_max)
       .value("most_used_tile", buf_tile)
       .end_object();
+  write_hybrid_json(j, b, m, e, ns);
   j.end_object();
 }
 

@@ -37,6 +37,7 @@
 #include "compiler/network.hpp"
 #include "compiler/placement.hpp"
 #include "models/trace/vcd_file.hpp"
+#include "models/sram_comp/sram_compensation.hpp"
 
 namespace imcvp {
 
@@ -174,13 +175,28 @@ struct Platform::Impl {
     t.activation = a.activation;
     t.estimate = a.estimate;
     if (a.estimate_input_density) t.estimate_input_density = *a.estimate_input_density;
+    if (a.sram_comp) {
+      const SramCompParams sp = *a.sram_comp;
+      t.block_factories.push_back([sp](Tile& tile) -> std::unique_ptr<TileBlock> {
+        auto b = std::make_unique<SramCompensation>("sram_comp", sp, tile.params().crossbars);
+        tile.add_block(*b);
+        tile.add_stage(*b);
+        return b;
+      });
+    }
     return t;
+  }
+  // The chip as the compiler sees it.
+  static compiler::ChipResources chip_of(const Scenario& s) {
+    const TileParams t = tile_params(s);
+    compiler::ChipResources c = compiler::chip_resources(t, s.accelerator.tiles);
+    if (s.accelerator.sram_comp) c.sram_comp_bytes = s.accelerator.sram_comp->sram_bytes_per_crossbar * t.crossbars;
+    return c;
   }
   std::unique_ptr<NetworkRun> make_network(const Scenario& s) {
     if (!s.network.enabled) return nullptr;
     try {
-      return std::make_unique<NetworkRun>(s, compiler::chip_resources(tile_params(s), s.accelerator.tiles),
-                                          &g_stop_requested);
+      return std::make_unique<NetworkRun>(s, chip_of(s), &g_stop_requested);
     } catch (const compiler::CompileInterrupted& e) {
       compile_interrupted_in = e.pass.empty() ? "?" : e.pass;
       return nullptr;
@@ -345,6 +361,11 @@ struct Platform::Impl {
       vcd->trace(dma->irq, "dma.irq");
       for (const auto& t : tiles) {
         vcd->trace(t->busy, std::string(t->name()) + ".busy");
+        for (TileBlock* b : t->blocks())
+          if (auto* sc = dynamic_cast<SramCompensation*>(b)) {
+            vcd->trace(sc->active, std::string(sc->name()) + ".active");
+            vcd->trace(sc->macs, std::string(sc->name()) + ".macs");
+          }
         vcd->trace(t->irq, std::string(t->name()) + ".irq");
       }
       if (noc)

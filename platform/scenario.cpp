@@ -207,6 +207,38 @@ void read_crossbar(YamlMap m, const std::optional<YamlValue>& section, bool idea
     given.emplace_back(*v, [dist](P& p) { p.variation_dist = dist; });
   }
   set_double("program_sigma", &P::program_sigma, Sign::NonNegative);
+  if (auto v = get("level_sigma")) {
+    // A list of sigmas, one per level (checked against cell_bits by
+    // check_crossbar_params), or a preset's name, cut to the cell's levels.
+    const YamlValue at = *v;
+    if (v->is_list()) {
+      std::vector<double> sigmas;
+      for (const YamlValue& item : v->as_list()) sigmas.push_back(item.as_double(Sign::NonNegative));
+      given.emplace_back(at, [sigmas](P& p) { p.level_sigma = sigmas; });
+    } else {
+      const std::vector<std::string> presets = choice_names(kLevelSigmaPresetNames);
+      if (v->is_scalar()) {
+        const std::string t = v->as_string();
+        char* end = nullptr;
+        std::strtod(t.c_str(), &end);
+        if (!t.empty() && end && *end == '\0')
+          v->fail("expected a list of sigmas, one per level, or a preset name (krishnan2022), got '" +
+                  t + "' (one sigma for every level is program_sigma)");
+      } else if (!v->is_null()) {
+        v->fail("expected a list of sigmas, one per level, or a preset name (krishnan2022), got " +
+                v->describe());
+      }
+      const std::string name = presets[v->as_choice(presets, "level_sigma preset")];
+      given.emplace_back(at, [name, at](P& p) {
+        if (p.cell_bits < 1 || p.cell_bits > 8) return;  // check_crossbar_params blames cell_bits
+        std::string problem;
+        const std::optional<std::vector<double>> sigmas = level_sigma_preset(name, p.cell_bits, &problem);
+        if (!sigmas) at.fail(problem);
+        p.level_sigma = *sigmas;
+      });
+    }
+  }
+  set_double("variation_scale", &P::variation_scale, Sign::NonNegative);
   set_double("read_noise_sigma", &P::read_noise_sigma, Sign::NonNegative);
   set_double("stuck_at_0_rate", &P::stuck_at_0_rate, Sign::NonNegative);
   set_double("stuck_at_1_rate", &P::stuck_at_1_rate, Sign::NonNegative);
@@ -226,6 +258,10 @@ void read_crossbar(YamlMap m, const std::optional<YamlValue>& section, bool idea
   set_time_ns("verify_latency", &P::verify_latency_ns);
   set_double("verify_energy_pj", &P::verify_energy_pj, Sign::NonNegative);
   set_uint("write_parallel_cells", &P::write_parallel_cells);
+  if (auto v = get("write_verify")) {
+    const bool verify = v->as_bool();
+    given.emplace_back(*v, [verify](P& p) { p.write_verify = verify; });
+  }
   m.finish();
 
   auto check = [&](const CrossbarParams& p) {
@@ -327,6 +363,10 @@ void read_accelerator(YamlMap m, AcceleratorConfig& a) {
   read_param_table(tile.section("shift_add"), shift_add_param_table(), a.shift_add);
   read_param_table(tile.section("accumulator"), accumulator_param_table(), a.accumulator);
   read_param_table(tile.section("activation"), activation_param_table(), a.activation);
+  if (tile.get("sram_comp")) {
+    a.sram_comp = SramCompParams{};
+    read_param_table(tile.section("sram_comp"), sram_comp_param_table(), *a.sram_comp);
+  }
   tile.finish();
   YamlMap dma = m.section("dma");
   if (auto v = dma.get("burst_bytes")) {

@@ -16,6 +16,7 @@
 #include "models/peripherals/accumulator_params.hpp"
 #include "models/peripherals/activation_unit_params.hpp"
 #include "models/peripherals/shift_add_params.hpp"
+#include "models/sram_comp/sram_comp_params.hpp"
 
 namespace imcvp {
 
@@ -73,6 +74,10 @@ struct AcceleratorConfig {
   ShiftAddParams shift_add;
   AccumulatorParams accumulator;
   ActivationParams activation;
+  // accelerator.tile.sram_comp present: every tile has a SramCompensation
+  // block (hybrid RRAM/SRAM) with these parameters (SramCompParams{} with the
+  // fields set there; `sram_comp: {}` takes every default).
+  std::optional<SramCompParams> sram_comp;
   // accelerator.noc present: the tiles and the memory interface sit on a
   // mesh NoC and DMA bursts between them cross it (docs/noc.md). `noc_mesh`
   // is MeshParams{} with the fields set there; tile n is node n, the memory

@@ -105,6 +105,10 @@ class DatapathStage {
   virtual void outputs(OutputWindow& window) {}
   // The cost of the configured layer, from its geometry only.
   virtual StageCost cost(const LayerContext& ctx) const = 0;
+  // The layer's time has elapsed (called on every stage of the tile after
+  // each command, whether it took part or not): a stage that traces its
+  // activity (a VCD signal raised in configure) ends it here.
+  virtual void layer_done() {}
 };
 
 // Counts of one pass of one window over the layout: crossbars read, columns

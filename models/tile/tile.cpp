@@ -85,6 +85,7 @@ Tile::Tile(const sc_core::sc_module_name& name, const TileParams& params, Energy
   add_block(m_shift_add);
   add_block(m_accumulator);
   add_block(m_act);
+  for (const auto& make : params.block_factories) m_owned_blocks.push_back(make(*this));
 
   auto ro = [this](const char* n, uint64_t off, std::function<uint32_t()> f) {
     m_regs.add(n, off, [f](const sc_time&) { return f(); }, nullptr);
@@ -283,6 +284,8 @@ void Tile::run() {
       m_error_msg = f.what;
     }
     wait(sc_time(ns, sc_core::SC_NS));
+    for (const auto* list : {&m_column_stages, &m_output_stages})
+      for (DatapathStage* s : *list) s->layer_done();
     m_stats.busy_ns += ns;
     m_error = code;
     if (code == 0) {

@@ -19,6 +19,7 @@
 // from the buffer into one crossbar with write-and-verify.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,6 +46,8 @@
 namespace imcvp {
 
 class EnergyLedger;
+
+class Tile;
 
 struct TileParams {
   // Crossbar macros in the tile. [ISAAC] Table I: a tile has 12 IMAs of 8
@@ -81,6 +84,12 @@ struct TileParams {
   // 0.18; TileStats::digit_slots, docs/accelerator.md "Performance
   // estimation"); a uniformly random digit would give 0.5.
   double estimate_input_density = 0.2;
+  // Blocks a technique adds to every tile (a scenario's accelerator.tile.
+  // <block> section; docs/contributing.md "Adding a block"). Each factory runs
+  // inside the tile's constructor, so that the block is the tile's child in
+  // the module hierarchy ("tile0.sram_comp"); it builds the block, joins it
+  // with Tile::add_block / add_stage, and hands it to the tile to own.
+  std::vector<std::function<std::unique_ptr<TileBlock>(Tile&)>> block_factories;
 };
 
 struct TileStats {
@@ -192,6 +201,7 @@ class Tile : public sc_core::sc_module {
   ActivationUnit m_act;
   std::vector<TileBlock*> m_blocks;
   std::vector<DatapathStage*> m_column_stages, m_output_stages;
+  std::vector<std::unique_ptr<TileBlock>> m_owned_blocks;  // built by TileParams::block_factories
   // The local buffer's bytes, zero-filled by calloc: pages no layer touches
   // cost no host memory (64 tiles of an 8 MiB buffer).
   class ZeroedBuffer {

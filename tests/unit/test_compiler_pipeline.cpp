@@ -1,7 +1,7 @@
 // The compiler pipeline (compiler/pipeline.hpp): named passes, a technique
 // pass inserted into the list, the golden reference's per-layer hook, the
 // crossbar layout in placement, and program images with extension records
-// (version 3): written, read back and checked.
+// (version 4): written, read back and checked.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -81,11 +81,13 @@ void fix_crc(std::vector<std::uint8_t>& b) {
 
 TEST(Pipeline, DefaultPassesInOrder) {
   PipelineOptions o = cnn_options();
-  EXPECT_EQ(names(default_passes(o)), (std::vector<std::string>{"import", "quantize", "place", "lower",
-                                                                "layout-weights", "plan-memory", "serialize"}));
+  EXPECT_EQ(names(default_passes(o)),
+            (std::vector<std::string>{"import", "hybrid-fuse", "quantize", "hybrid-quantize", "place", "lower",
+                                      "layout-weights", "plan-memory", "serialize"}));
   o.compile.eval_images = 10;
   o.chip.tiles = 0;
-  EXPECT_EQ(names(default_passes(o)), (std::vector<std::string>{"import", "quantize", "evaluate"}));
+  EXPECT_EQ(names(default_passes(o)),
+            (std::vector<std::string>{"import", "hybrid-fuse", "quantize", "hybrid-quantize", "evaluate"}));
 }
 
 TEST(Pipeline, GivesTheSameImageAsTheBuilder) {
@@ -105,9 +107,9 @@ TEST(Pipeline, ATechniquePassSetsLayerAttributes) {
                                              if (l.has_weights()) l.attrs.technique = "mark";
                                          }});
   const std::vector<std::string> n = names(passes);
-  ASSERT_EQ(n.at(2), "mark");
+  ASSERT_EQ(n.at(3), "mark");  // import, hybrid-fuse, quantize, mark
   const CompileState s = run_pipeline(o, passes);
-  EXPECT_EQ(s.passes_run.at(2), "mark");
+  EXPECT_EQ(s.passes_run.at(3), "mark");
   for (const Layer& l : s.network().net.layers) EXPECT_EQ(l.attrs.technique, l.has_weights() ? "mark" : "") << l.name;
   EXPECT_THROW(insert_pass_after(passes, "no-such-pass", {"x", [](CompileState&) {}}), CompileError);
   remove_pass(passes, "serialize");
@@ -155,7 +157,8 @@ TEST(Pipeline, AStopRequestEndsItNamingThePass) {
     EXPECT_EQ(e.pass, "layout-weights");
     EXPECT_EQ(std::string(e.what()), "the compile was interrupted in pass layout-weights");
   }
-  EXPECT_EQ(s.passes_run, (std::vector<std::string>{"import", "quantize", "place", "lower", "ctrl-c"}));
+  EXPECT_EQ(s.passes_run, (std::vector<std::string>{"import", "hybrid-fuse", "quantize", "hybrid-quantize", "place",
+                                                    "lower", "ctrl-c"}));
   // set from the start: nothing runs
   CompileState t;
   t.options = o;
@@ -253,7 +256,7 @@ TEST(ImageExt, XbarListRecordRoundTrips) {
                                          }});
   const CompileState s = run_pipeline(o, passes);
   const ProgramImage img = read_program_image(s.image_bytes);
-  EXPECT_EQ(img.version, 3);
+  EXPECT_EQ(img.version, 4);
   EXPECT_EQ(serialize_program_image(img), s.image_bytes);  // byte for byte
   ASSERT_EQ(img.layers.size(), plain.image.layers.size());
   int with_ext = 0;
@@ -351,9 +354,49 @@ TEST(ImageExt, MalformedRecordsAreRejected) {
 
 TEST(ImageExt, OlderVersionSaysRecompile) {
   std::vector<std::uint8_t> b = run_pipeline(cnn_options()).image_bytes;
-  b[4] = 2;
-  b[5] = 0;
-  EXPECT_NE(read_error(b).find("program image: version 2, this reader knows version 3; recompile the network"),
-            std::string::npos)
-      << read_error(b);
+  for (std::uint8_t v : {2, 3}) {
+    b[4] = v;
+    b[5] = 0;
+    EXPECT_NE(read_error(b).find("program image: version " + std::to_string(v) +
+                                 ", this reader knows version 4; recompile the network"),
+              std::string::npos)
+        << read_error(b);
+  }
+}
+
+// A technique pass after quantize gives FC layers block data and per-slice
+// records: they reach the image (version 4) and read back byte for byte.
+TEST(ImageExt, BlockDataAndSliceExtFromAPass) {
+  const PipelineOptions o = cnn_options();
+  std::vector<Pass> passes = default_passes(o);
+  insert_pass_after(passes, "quantize", {"blocks", [](CompileState& s) {
+                                           for (Layer& l : s.network().net.layers)
+                                             if (l.kind == LayerKind::FullyConnected) {
+                                               l.attrs.block_data = {{IMCVP_BLOCK_SLOT_USER_FIRST, 0x40,
+                                                                      std::vector<std::uint8_t>(12, 0xA5)}};
+                                               l.attrs.slice_ext = [](unsigned c0, unsigned, unsigned) {
+                                                 std::vector<std::uint8_t> r;
+                                                 append_ext_record(r, IMCVP_EXT_USER_FIRST, &c0, 4);
+                                                 return r;
+                                               };
+                                             }
+                                         }});
+  const CompileState s = run_pipeline(o, passes);
+  const ProgramImage img = read_program_image(s.image_bytes);
+  EXPECT_EQ(serialize_program_image(img), s.image_bytes);
+  ASSERT_FALSE(img.block_data.empty());
+  for (const ImageBlockData& e : img.block_data) {
+    EXPECT_EQ(e.slot, IMCVP_BLOCK_SLOT_USER_FIRST);
+    EXPECT_EQ(e.offset, 0x40u);
+    EXPECT_EQ(e.bytes, std::vector<std::uint8_t>(12, 0xA5));
+  }
+  int with_ext = 0;
+  for (const ImageLayer& l : img.layers) {
+    if (l.ext.empty()) continue;
+    ++with_ext;
+    const std::vector<ExtRecord> r = parse_ext_records(l.ext, "test");
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].type, IMCVP_EXT_USER_FIRST);
+  }
+  EXPECT_EQ(with_ext, 2);  // the two FC layers, one slice each
 }

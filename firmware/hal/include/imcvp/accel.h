@@ -136,6 +136,37 @@ typedef struct __attribute__((packed)) imcvp_ext_weight_format {
 } imcvp_ext_weight_format;
 #define IMCVP_EXT_MAX_BYTES 0xFFFC /* desc.ext_bytes at most */
 
+/* Hybrid RRAM/SRAM compensation of a Conv/FC layer slice (SramCompensation,
+ * models/sram_comp/, docs/techniques/hybrid.md): payload imcvp_ext_sram_comp.
+ * The layer's compensation weights sit in the block's SRAM at sram_off
+ * (written there once, before the first inference, by the firmware from the
+ * program image's block data). Each of the slice's outputs j gets
+ *   acc[j] = (acc[j] << SHIFT) + sum_k c[first_output + j][k] x in[k]
+ * before requantization: the SRAM partial sum weighs 2^-SHIFT of an RRAM
+ * weight LSB (SHIFT: the block's IMCVP_SRAM_COMP_SHIFT register).
+ * The data at sram_off, sram_bytes in all:
+ *   mask: layer_outputs x G bits, G = ceil(weight_rows / group_rows); bit
+ *         (o x G + g) (byte >> 3, bit & 7, LSB first) set = group g of
+ *         output o is kept (stored); zero padded to a multiple of 4 bytes;
+ *   weights: the kept groups in (o, g) order, each its rows' weights
+ *         (group_rows; the last group of an output: the remaining rows) as
+ *         weight_bits-bit fields of one LSB-first bit stream, zero padded to
+ *         a multiple of 4 bytes. A field is two's complement; 1-bit fields
+ *         are binary weights: 0 = +1, 1 = -1.
+ * A pruned group's weights are 0. */
+#define IMCVP_EXT_SRAM_COMP 0x0003
+typedef struct __attribute__((packed)) imcvp_ext_sram_comp {
+  uint32_t sram_off;      /* byte offset of the layer's data in the block's SRAM */
+  uint32_t sram_bytes;    /* its size */
+  uint32_t weight_rows;   /* weight rows per output: the layer's fan-in */
+  uint32_t kept_groups;   /* groups stored, over the whole layer */
+  uint16_t layer_outputs; /* output channels of the whole layer (the data covers all) */
+  uint16_t first_output;  /* layer output channel of this slice's output 0 */
+  uint16_t group_rows;    /* weight rows per pruning group */
+  uint8_t weight_bits;    /* bits per compensation weight, 1..8 */
+  uint8_t reserved;
+} imcvp_ext_sram_comp;
+
 /* A grouped convolution on crossbars of `rows` rows and `max_outputs`
  * outputs: `pack` consecutive groups share one set of crossbars as a
  * block-diagonal matrix (group j of the pack on weight rows [j kg, (j+1) kg)
@@ -161,11 +192,13 @@ static_assert(sizeof(imcvp_layer_desc) == IMCVP_LAYER_DESC_SIZE, "descriptor lay
 static_assert(sizeof(imcvp_requant) == 12, "requant layout");
 static_assert(sizeof(imcvp_ext_record) == 4, "extension record layout");
 static_assert(sizeof(imcvp_ext_weight_format) == 4, "weight format record layout");
+static_assert(sizeof(imcvp_ext_sram_comp) == 24, "sram compensation record layout");
 #else
 _Static_assert(sizeof(imcvp_layer_desc) == IMCVP_LAYER_DESC_SIZE, "descriptor layout");
 _Static_assert(sizeof(imcvp_requant) == 12, "requant layout");
 _Static_assert(sizeof(imcvp_ext_record) == 4, "extension record layout");
 _Static_assert(sizeof(imcvp_ext_weight_format) == 4, "weight format record layout");
+_Static_assert(sizeof(imcvp_ext_sram_comp) == 24, "sram compensation record layout");
 #endif
 
 #endif /* IMCVP_ACCEL_H */

@@ -160,6 +160,7 @@
 #define IMCVP_BLOCK_SLOT_SHIFT_ADD 1   /* ShiftAdd */
 #define IMCVP_BLOCK_SLOT_ACCUMULATOR 2 /* Accumulator */
 #define IMCVP_BLOCK_SLOT_ACTIVATION 3  /* ActivationUnit */
+#define IMCVP_BLOCK_SLOT_SRAM_COMP 4   /* SramCompensation (hybrid RRAM/SRAM), when the scenario has one */
 #define IMCVP_BLOCK_SLOT_USER_FIRST 64 /* slots 64..126: free for blocks outside the tree, tests */
 /* Registers every block has (offsets in its window) */
 #define IMCVP_BLOCK_ID 0x00       /* read: four characters naming the block, first in the low byte */
@@ -177,5 +178,13 @@
 /* ActivationUnit's: the output clamp of the last layer */
 #define IMCVP_ACT_OUT_MIN (IMCVP_BLOCK_REGS + 0x00)
 #define IMCVP_ACT_OUT_MAX (IMCVP_BLOCK_REGS + 0x04)
+/* SramCompensation's own registers and its SRAM (imcvp/accel.h IMCVP_EXT_SRAM_COMP) */
+#define IMCVP_SRAM_COMP_SHIFT (IMCVP_BLOCK_REGS + 0x00)      /* read/write: the programmable shifter, 0..3 */
+#define IMCVP_SRAM_COMP_SRAM_BYTES (IMCVP_BLOCK_REGS + 0x04) /* read: bytes of the SRAM */
+#define IMCVP_SRAM_COMP_PES (IMCVP_BLOCK_REGS + 0x08)        /* read: processing elements (MAC units) */
+#define IMCVP_SRAM_COMP_MACS_LO (IMCVP_BLOCK_REGS + 0x0C)    /* read: MACs since reset (64-bit, low word first) */
+#define IMCVP_SRAM_COMP_MACS_HI (IMCVP_BLOCK_REGS + 0x10)
+#define IMCVP_SRAM_COMP_MEM 0x1000     /* the SRAM, in the block's window */
+#define IMCVP_SRAM_COMP_MEM_MAX 0xF000 /* bytes it can be at most */
 
 #endif /* IMCVP_MEMORY_MAP_H */
