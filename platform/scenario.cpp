@@ -105,6 +105,10 @@ void read_cpu(YamlMap m, CpuParams& cpu) {
   if (auto v = m.get("branch_taken_penalty")) cpu.branch_taken_penalty = v->as_uint32(0);
   if (auto v = m.get("sleep_power_mw"))
     cpu.sleep_power_mw = v->as_double(Sign::NonNegative, kMaxSleepPowerMw);
+  if (auto v = m.get("misaligned"))
+    cpu.misaligned = static_cast<MisalignedAccess>(v->as_choice(
+        std::vector<std::string>(kMisalignedAccessNames.begin(), kMisalignedAccessNames.end()),
+        "misaligned access mode"));
   m.finish();
 }
 

@@ -8,8 +8,6 @@
 namespace imcvp {
 
 namespace {
-constexpr uint32_t kMstatusMie = 1u << 3, kMstatusMpie = 1u << 7, kMstatusMppShift = 11,
-                   kMstatusMpp = 3u << kMstatusMppShift;
 // Interrupt bits that exist on this hart (software, timer, external).
 constexpr uint32_t kIrqMask = (1u << 3) | (1u << 7) | (1u << 11);
 
@@ -88,7 +86,7 @@ void Rv32Core::reset(uint32_t pc) {
   x_.fill(0);
   pc_ = pc;
   priv_ = kPrivM;
-  mstatus_ = mie_ = mtvec_ = mscratch_ = mepc_ = mcause_ = mtval_ = 0;
+  mstatus_ = mie_ = mtvec_ = mscratch_ = mepc_ = mcause_ = mtval_ = mcounteren_ = 0;
   mcycle_offset_ = minstret_offset_ = 0;
   cycles_ = instret_ = 0;
   flush_decode_cache();  // folds the blocks' counts in: clear them after
@@ -104,6 +102,9 @@ void Rv32Core::reset(uint32_t pc) {
 bool Rv32Core::csr_read(uint16_t n, uint32_t& v) {
   const uint32_t lowest_priv = (n >> 8) & 3;
   if (priv_ < lowest_priv) return false;
+  // The user counters (cycle, time, instret and their high halves) below
+  // M-mode only where mcounteren enables them (privileged spec 3.1.11).
+  if (priv_ != kPrivM && (n & 0xF60) == 0xC00 && !((mcounteren_ >> (n & 31)) & 1)) return false;
   const uint64_t mcycle = cycles_ + static_cast<uint64_t>(mcycle_offset_);
   const uint64_t minstret = instret_ + static_cast<uint64_t>(minstret_offset_);
   switch (n) {
@@ -125,8 +126,26 @@ bool Rv32Core::csr_read(uint16_t n, uint32_t& v) {
     case csr::kTime: v = static_cast<uint32_t>(bus_.mtime_at(cycles_)); return true;
     case csr::kTimeh: v = static_cast<uint32_t>(bus_.mtime_at(cycles_) >> 32); return true;
     case csr::kMvendorid: case csr::kMarchid: case csr::kMimpid: case csr::kMhartid:
+    case csr::kMconfigptr:  // no configuration structure
       v = 0; return true;
-    default: return false;
+    case csr::kMcounteren: v = mcounteren_; return true;
+    // Little-endian only (MBE = SBE = 0); no S-mode and none of the
+    // extensions menvcfg configures, so FIOM and the rest read zero.
+    case csr::kMstatush: case csr::kMenvcfg: case csr::kMenvcfgh: v = 0; return true;
+    // Debug triggers: none. tselect reads 0 and tdata1's type 0 says there
+    // is no trigger there (debug specification 5.7); tinfo: only type 0.
+    case csr::kTselect: case csr::kTdata1: case csr::kTdata2: case csr::kTdata3:
+      v = 0; return true;
+    case csr::kTinfo: v = 1; return true;
+    default:
+      // mhpmcounter3..31[h] and mhpmevent3..31: no events, read-only zero.
+      if ((n >= csr::kMhpmcounter3 && n <= csr::kMhpmcounter31) ||
+          (n >= csr::kMhpmcounter3h && n <= csr::kMhpmcounter31h) ||
+          (n >= csr::kMhpmevent3 && n <= csr::kMhpmevent31)) {
+        v = 0;
+        return true;
+      }
+      return false;
   }
 }
 
@@ -139,9 +158,17 @@ bool Rv32Core::csr_write(uint16_t n, uint32_t v) {
     case csr::kMstatus: {
       uint32_t mpp = (v & kMstatusMpp) >> kMstatusMppShift;
       if (mpp != kPrivM && mpp != kPrivU) mpp = kPrivU;  // WARL: only M and U exist
-      mstatus_ = (v & (kMstatusMie | kMstatusMpie)) | (mpp << kMstatusMppShift);
+      // MPRV has no effect on accesses here (no address translation, no
+      // PMP) but is kept; TW makes U-mode wfi illegal.
+      mstatus_ = (v & (kMstatusMie | kMstatusMpie | kMstatusMprv | kMstatusTw)) |
+                 (mpp << kMstatusMppShift);
       return true;
     }
+    case csr::kMcounteren: mcounteren_ = v & kMcounterenMask; return true;
+    case csr::kMstatush: case csr::kMenvcfg: case csr::kMenvcfgh:
+    case csr::kTselect: case csr::kTdata1: case csr::kTdata2: case csr::kTdata3:
+    case csr::kTinfo:
+      return true;  // read-only zero fields (WARL): the write is ignored
     case csr::kMisa: return true;  // WARL, not writable
     case csr::kMie: mie_ = v & kIrqMask; return true;
     case csr::kMip: return true;   // all bits come from the CLINT: read-only here
@@ -165,7 +192,10 @@ bool Rv32Core::csr_write(uint16_t n, uint32_t v) {
     case csr::kMinstreth:
       minstret_offset_ = static_cast<int64_t>(((minstret & 0xffffffffull) | uint64_t{v} << 32) - instret_ - 1);
       return true;
-    default: return false;
+    default:
+      return (n >= csr::kMhpmcounter3 && n <= csr::kMhpmcounter31) ||
+             (n >= csr::kMhpmcounter3h && n <= csr::kMhpmcounter31h) ||
+             (n >= csr::kMhpmevent3 && n <= csr::kMhpmevent31);  // read-only zero
   }
 }
 
@@ -194,7 +224,8 @@ void Rv32Core::enter_trap(uint32_t mcause, uint32_t tval) {
   mcause_ = mcause;
   mtval_ = tval;
   const uint32_t mie_bit = (mstatus_ & kMstatusMie) ? kMstatusMpie : 0;
-  mstatus_ = mie_bit | (priv_ << kMstatusMppShift);
+  mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpie | kMstatusMpp)) | mie_bit |
+             (priv_ << kMstatusMppShift);
   priv_ = kPrivM;
   const uint32_t base = mtvec_ & ~3u;
   pc_ = ((mtvec_ & 3) == 1 && (mcause & 0x80000000u)) ? base + 4 * (mcause & 0x7fffffffu) : base;
@@ -238,6 +269,42 @@ bool Rv32Core::load_slow(uint32_t addr, uint8_t* data, unsigned len) {
 
 bool Rv32Core::store_slow(uint32_t addr, const uint8_t* data, unsigned len) {
   return bus_.bus_write(addr, data, len, cycles_);
+}
+
+bool Rv32Core::access_misaligned(uint32_t addr, uint8_t* data, unsigned len, bool write,
+                                 uint32_t piece_cycles, uint32_t& fault_addr, bool& bus_used) {
+  struct Piece { uint32_t addr; unsigned size, offset; bool in_ram; };
+  Piece pieces[4];
+  unsigned n = 0;
+  for (unsigned done = 0; done < len;) {
+    const uint32_t a = addr + done;
+    unsigned size = 4;
+    while (size > len - done || (a & (size - 1))) size >>= 1;
+    const uint32_t off = a - ram_base_;
+    pieces[n++] = {a, size, done, ram_ != nullptr && off < ram_size_ && ram_size_ - off >= size};
+    done += size;
+  }
+  bus_used = false;
+  // Pieces on the bus first (they may fault), then those in main memory.
+  for (int pass = 0; pass < 2; ++pass)
+    for (unsigned i = 0; i < n; ++i) {
+      const Piece& p = pieces[i];
+      if (p.in_ram != (pass == 1)) continue;
+      cycles_ += piece_cycles;
+      if (p.in_ram) {
+        uint8_t* const host = ram_ + (p.addr - ram_base_);
+        if (write) std::memcpy(host, data + p.offset, p.size);
+        else std::memcpy(data + p.offset, host, p.size);
+        continue;
+      }
+      bus_used = true;
+      if (!(write ? bus_.bus_write(p.addr, data + p.offset, p.size, cycles_)
+                  : bus_.bus_read(p.addr, data + p.offset, p.size, cycles_))) {
+        fault_addr = p.addr;
+        return false;
+      }
+    }
+  return true;
 }
 
 bool Rv32Core::check_tohost() {
@@ -486,6 +553,7 @@ StopReason Rv32Core::run_loop(uint64_t cycle_limit, uint64_t instret_limit,
   const uint32_t taken_penalty = params_.branch_taken_penalty;
   const bool has_tohost = has_tohost_;
   const uint32_t tohost = tohost_;
+  const bool emulate_misaligned = params_.misaligned == MisalignedAccess::Emulate;
   uint64_t* const class_counts = class_counts_.data();
   // A block runs whole when cycles + head_cycles < fast_cycle_limit: one
   // compare that implies both limits hold before each of its instructions.
@@ -697,7 +765,30 @@ L_Jalr: {
       x[ip->rd] = static_cast<uint32_t>(v);                                          \
       IMCVP_NEXT();                                                                  \
     }                                                                                \
-    if (IMCVP_UNLIKELY(addr & (N - 1))) IMCVP_TRAP(Cause::LoadMisaligned, addr);   \
+    if (IMCVP_UNLIKELY(addr & (N - 1))) {                                          \
+      if (!emulate_misaligned) IMCVP_TRAP(Cause::LoadMisaligned, addr);              \
+      IMCVP_COUNT_BEFORE();                                                          \
+      IMCVP_SAVE();                                                                  \
+      T sv;                                                                          \
+      uint32_t fault_addr = 0;                                                       \
+      bool bus_used = false;                                                         \
+      const bool ok = access_misaligned(addr, reinterpret_cast<uint8_t*>(&sv), N,    \
+                                        false, ip->cycles, fault_addr, bus_used);    \
+      IMCVP_LOAD();                                                                  \
+      if (!ok) {                                                                     \
+        pc_ = ip->pc;                                                                \
+        if (!trap(Cause::LoadAccessFault, fault_addr)) return StopReason::Fatal;     \
+        IMCVP_LOAD();                                                                \
+        pc = pc_;                                                                    \
+      } else {                                                                       \
+        x[ip->rd] = static_cast<uint32_t>(sv);                                       \
+        ++instret;                                                                   \
+        ++class_counts[ip->cls];                                                     \
+        pc = ip->pc + ip->len;                                                       \
+      }                                                                              \
+      from = nullptr;                                                                \
+      goto dispatch;                                                                 \
+    }                                                                                \
     if (off < ram_size && ram_size - off >= N) {                                     \
       std::memcpy(&v, ram + off, N);                                               \
     } else {                                                                         \
@@ -739,7 +830,38 @@ L_Jalr: {
     const uint32_t off = addr - ram_base;                                            \
     const T v = static_cast<T>(x[ip->rs2]);                                          \
     const bool fast = aligned_index<N>(off) < (ram_fast / N);                        \
-    if (!fast && IMCVP_UNLIKELY(addr & (N - 1))) IMCVP_TRAP(Cause::StoreMisaligned, addr); \
+    if (!fast && IMCVP_UNLIKELY(addr & (N - 1))) {                                 \
+      if (!emulate_misaligned) IMCVP_TRAP(Cause::StoreMisaligned, addr);             \
+      IMCVP_COUNT_BEFORE();                                                          \
+      IMCVP_SAVE();                                                                  \
+      const T sv = v;                                                                \
+      uint32_t fault_addr = 0;                                                       \
+      bool bus_used = false;                                                         \
+      const bool ok = access_misaligned(addr, const_cast<uint8_t*>(                  \
+                                            reinterpret_cast<const uint8_t*>(&sv)),  \
+                                        N, true, ip->cycles, fault_addr, bus_used);  \
+      if (!ok) {                                                                     \
+        pc_ = ip->pc;                                                                \
+        if (!trap(Cause::StoreAccessFault, fault_addr)) return StopReason::Fatal;    \
+        IMCVP_LOAD();                                                                \
+        pc = pc_;                                                                    \
+        from = nullptr;                                                              \
+        goto dispatch;                                                               \
+      }                                                                              \
+      pc_ = ip->pc + ip->len;                                                        \
+      ++instret_;                                                                    \
+      ++class_counts[ip->cls];                                                       \
+      /* a store over tohost (its low word) ends the run as an aligned one */       \
+      if (has_tohost && ram && tohost - ram_base < ram_size &&                       \
+          (addr - tohost < 4 || tohost - addr < N) && check_tohost())                \
+        return fatal_.empty() ? StopReason::Exit : StopReason::Fatal;                \
+      /* a device write may end the run or raise an interrupt: re-check */          \
+      if (bus_used) return exit_requested_ ? StopReason::Exit : StopReason::Interrupt; \
+      IMCVP_LOAD();                                                                  \
+      pc = pc_;                                                                      \
+      from = nullptr;                                                                \
+      goto dispatch;                                                                 \
+    }                                                                                \
     if (IMCVP_LIKELY(fast) || (off < ram_size && ram_size - off >= N)) {             \
       std::memcpy(ram + off, &v, N);                                               \
       if (IMCVP_UNLIKELY(addr - tohost_match < 4) && has_tohost &&                   \
@@ -841,14 +963,18 @@ L_Mret:
   if (priv_ != kPrivM) IMCVP_TRAP(Cause::IllegalInsn, ip->raw);
   IMCVP_COUNT_BEFORE();
   priv_ = (mstatus_ & kMstatusMpp) >> kMstatusMppShift;
-  mstatus_ = ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie |
+  // MIE <- MPIE, MPIE <- 1, MPP <- U; leaving M-mode also clears MPRV.
+  mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpp | (priv_ != kPrivM ? kMstatusMprv : 0u))) |
+             ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie |
              (kPrivU << kMstatusMppShift);
   pc_ = mepc_;
   IMCVP_RETIRE_THIS();
   IMCVP_SAVE();
   return StopReason::Interrupt;
 L_Wfi:
-  if (priv_ != kPrivM) IMCVP_TRAP(Cause::IllegalInsn, ip->raw);
+  // Below M-mode: illegal when mstatus.TW is set (at once: the time limit
+  // the spec allows is zero here); with TW clear it waits as in M-mode.
+  if (priv_ != kPrivM && (mstatus_ & kMstatusTw)) IMCVP_TRAP(Cause::IllegalInsn, ip->raw);
   IMCVP_COUNT_BEFORE();
   pc_ = ip->pc + ip->len;
   IMCVP_RETIRE_THIS();

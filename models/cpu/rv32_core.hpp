@@ -12,9 +12,10 @@
 // dispatched to its handler through a label stored in its decoded entry
 // (threaded code, GNU computed goto), and chained to the blocks it went on
 // to. Main memory is reached through a host pointer (DMI). Everything else
-// (device access, CSRs, traps) leaves the fast path. The engine retires
-// exactly the instructions the one-at-a-time definition would: a block that
-// could cross a limit runs only the instructions before which it holds.
+// (device access, CSRs, traps, emulated misaligned accesses) leaves the
+// fast path. The engine retires exactly the instructions the one-at-a-time
+// definition would: a block that could cross a limit runs only the
+// instructions before which it holds.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -57,12 +58,24 @@ enum class StopReason {
 
 namespace csr {
 constexpr uint16_t kMstatus = 0x300, kMisa = 0x301, kMie = 0x304, kMtvec = 0x305,
+                   kMcounteren = 0x306, kMenvcfg = 0x30A, kMstatush = 0x310,
+                   kMenvcfgh = 0x31A, kMhpmevent3 = 0x323, kMhpmevent31 = 0x33F,
                    kMscratch = 0x340, kMepc = 0x341, kMcause = 0x342, kMtval = 0x343,
-                   kMip = 0x344, kMcycle = 0xB00, kMinstret = 0xB02, kMcycleh = 0xB80,
-                   kMinstreth = 0xB82, kCycle = 0xC00, kTime = 0xC01, kInstret = 0xC02,
+                   kMip = 0x344, kTselect = 0x7A0, kTdata1 = 0x7A1, kTdata2 = 0x7A2,
+                   kTdata3 = 0x7A3, kTinfo = 0x7A4, kMcycle = 0xB00, kMinstret = 0xB02,
+                   kMhpmcounter3 = 0xB03, kMhpmcounter31 = 0xB1F, kMcycleh = 0xB80,
+                   kMinstreth = 0xB82, kMhpmcounter3h = 0xB83, kMhpmcounter31h = 0xB9F,
+                   kCycle = 0xC00, kTime = 0xC01, kInstret = 0xC02,
                    kCycleh = 0xC80, kTimeh = 0xC81, kInstreth = 0xC82, kMvendorid = 0xF11,
-                   kMarchid = 0xF12, kMimpid = 0xF13, kMhartid = 0xF14;
+                   kMarchid = 0xF12, kMimpid = 0xF13, kMhartid = 0xF14, kMconfigptr = 0xF15;
 }  // namespace csr
+
+// mstatus fields.
+constexpr uint32_t kMstatusMie = 1u << 3, kMstatusMpie = 1u << 7, kMstatusMppShift = 11,
+                   kMstatusMpp = 3u << kMstatusMppShift, kMstatusMprv = 1u << 17,
+                   kMstatusTw = 1u << 21;
+// mcounteren: the CY, TM and IR bits are writable; the HPM bits read zero.
+constexpr uint32_t kMcounterenMask = 7;
 
 // Exception causes (mcause without the interrupt bit).
 enum class Cause : uint32_t {
@@ -116,6 +129,7 @@ class Rv32Core {
   uint32_t mepc() const { return mepc_; }
   uint32_t mcause() const { return mcause_; }
   uint32_t mtval() const { return mtval_; }
+  uint32_t mcounteren() const { return mcounteren_; }
   // CSR access as the instruction would do it (privilege checked). False =
   // the access is illegal (unimplemented CSR, too low privilege, read-only).
   bool csr_read(uint16_t csr, uint32_t& value);
@@ -192,6 +206,17 @@ class Rv32Core {
 
   bool load_slow(uint32_t addr, uint8_t* data, unsigned len);
   bool store_slow(uint32_t addr, const uint8_t* data, unsigned len);
+  // An emulated misaligned access (CpuParams::misaligned = Emulate) of len
+  // bytes at addr: split into naturally aligned pieces (largest first: an lw
+  // at 4k+1 is a byte, a halfword and a byte; at 4k+2 two halfwords), each
+  // charged piece_cycles (the instruction's class cycles), a piece in main
+  // memory through the host pointer and any other through the bus (with its
+  // latency). The pieces outside main memory go first, so a store that
+  // crosses from main memory into an unmapped region writes nothing. False:
+  // a piece faulted; fault_addr = that piece's address (mtval). bus_used
+  // tells whether any piece went through the bus.
+  bool access_misaligned(uint32_t addr, uint8_t* data, unsigned len, bool write,
+                         uint32_t piece_cycles, uint32_t& fault_addr, bool& bus_used);
   bool check_tohost();
 
   const CpuParams params_;
@@ -202,7 +227,7 @@ class Rv32Core {
 
   // CSRs
   uint32_t mstatus_ = 0, mie_ = 0, mip_ = 0, mtvec_ = 0, mscratch_ = 0, mepc_ = 0,
-           mcause_ = 0, mtval_ = 0;
+           mcause_ = 0, mtval_ = 0, mcounteren_ = 0;
   int64_t mcycle_offset_ = 0, minstret_offset_ = 0;
 
   uint64_t cycles_ = 0, instret_ = 0;

@@ -14,6 +14,9 @@ namespace {
 
 constexpr uint32_t kBase = 0x80000000, kSize = 64 * 1024;
 constexpr uint32_t kDevice = 0x10000000;  // a 4-byte register on the fake bus
+// 16 bytes of byte-addressable device memory on the fake bus (any naturally
+// aligned access of 1, 2 or 4 bytes), for emulated misaligned accesses.
+constexpr uint32_t kByteDevice = 0x10001000, kByteDeviceSize = 16;
 
 // Encoders for the base formats.
 uint32_t R(uint32_t f7, uint32_t rs2, uint32_t rs1, uint32_t f3, uint32_t rd, uint32_t op) {
@@ -47,7 +50,21 @@ class FakeBus : public CpuBus {
  public:
   uint32_t reg = 0;
   unsigned reads = 0, writes = 0;
+  uint8_t bytes[kByteDeviceSize] = {};
+  std::vector<std::pair<uint32_t, unsigned>> byte_accesses;  // (address, length)
+  bool byte_device(uint32_t addr, unsigned len) {
+    if (addr - kByteDevice >= kByteDeviceSize || kByteDevice + kByteDeviceSize - addr < len ||
+        (addr & (len - 1)))
+      return false;
+    byte_accesses.emplace_back(addr, len);
+    return true;
+  }
   bool bus_read(uint32_t addr, uint8_t* data, unsigned len, uint64_t& cycles) override {
+    if (byte_device(addr, len)) {
+      std::memcpy(data, bytes + (addr - kByteDevice), len);
+      cycles += 5;
+      return true;
+    }
     if (addr != kDevice || len != 4) return false;
     std::memcpy(data, &reg, 4);
     ++reads;
@@ -55,6 +72,11 @@ class FakeBus : public CpuBus {
     return true;
   }
   bool bus_write(uint32_t addr, const uint8_t* data, unsigned len, uint64_t& cycles) override {
+    if (byte_device(addr, len)) {
+      std::memcpy(bytes + (addr - kByteDevice), data, len);
+      cycles += 5;
+      return true;
+    }
     if (addr != kDevice || len != 4) return false;
     std::memcpy(&reg, data, 4);
     ++writes;
@@ -66,7 +88,7 @@ class FakeBus : public CpuBus {
 
 class CoreTest : public ::testing::Test {
  protected:
-  CoreTest() : ram(kSize), core(default_cpu_params(), bus) {
+  explicit CoreTest(const CpuParams& params = default_cpu_params()) : ram(kSize), core(params, bus) {
     core.set_ram(ram.data(), kBase, kSize);
     core.reset(kBase);
   }
@@ -346,9 +368,10 @@ TEST_F(CoreTest, TrapsSetCauseEpcAndTval) {
 TEST_F(CoreTest, MretDropsToUserModeAndUserEcallAndCsrPrivilege) {
   install_handler();
   core.set_reg(1, kBase + 0x200);
-  load({csrrw(0, csr::kMepc, 1), kMret}, 4);  // mstatus.MPP = 0 (U) after reset
+  core.set_reg(2, 1);  // mcounteren.CY
+  load({csrrw(0, csr::kMepc, 1), csrrw(0, csr::kMcounteren, 2), kMret}, 4);  // mstatus.MPP = 0 (U) after reset
   load({csrrs(3, csr::kCycle, 0), csrrs(4, csr::kMscratch, 0)}, 0x200);
-  step(2);
+  step(3);
   EXPECT_EQ(core.pc(), kBase + 0x200);
   EXPECT_EQ(core.priv(), Rv32Core::kPrivU);
   step(1);  // U-mode may read cycle
@@ -633,6 +656,221 @@ TEST(CoreOutsideRam, CodeOnTheBusIsFetchedEveryTime) {
   EXPECT_EQ(core.run(~uint64_t{0}, ~uint64_t{0}), StopReason::Fatal);
   EXPECT_NE(core.fatal_message().find("instruction access fault"), std::string::npos)
       << core.fatal_message();
+}
+
+// ---- CSRs the privileged specification asks for with U-mode, and the
+// misaligned-access emulation (platform.cpu.misaligned: emulate).
+
+uint32_t csrrc(uint32_t rd, uint32_t csr, uint32_t rs1) { return I(static_cast<int32_t>(csr), rs1, 3, rd, 0x73); }
+
+TEST_F(CoreTest, McounterenGatesTheUserCounters) {
+  install_handler();
+  EXPECT_EQ(core.mcounteren(), 0u);  // reset: no counter for U-mode
+  uint32_t v = 0;
+  EXPECT_TRUE(core.csr_write(csr::kMcounteren, 0xffffffffu));
+  EXPECT_TRUE(core.csr_read(csr::kMcounteren, v));
+  EXPECT_EQ(v, 7u);  // WARL: CY, TM, IR; no hpmcounters (their bits read zero)
+  // U-mode: each counter readable iff its bit is set; M-mode always.
+  struct Case { uint16_t n; unsigned bit; };
+  const Case cases[] = {{csr::kCycle, 0}, {csr::kTime, 1}, {csr::kInstret, 2},
+                        {csr::kCycleh, 0}, {csr::kTimeh, 1}, {csr::kInstreth, 2}};
+  for (const uint32_t en : {0u, 1u, 2u, 4u, 7u}) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(std::to_string(en) + " " + std::to_string(c.n));
+      ASSERT_EQ(core.priv(), Rv32Core::kPrivM);
+      ASSERT_TRUE(core.csr_write(csr::kMcounteren, en));
+      EXPECT_TRUE(core.csr_read(c.n, v));
+      core.set_reg(10, kBase + 0x200);
+      core.set_reg(11, 3u << 11);  // MPP
+      load({csrrc(0, csr::kMstatus, 11), csrrw(0, csr::kMepc, 10), kMret}, 0x100);
+      load({csrrs(5, c.n, 0), kEcall}, 0x200);
+      core.set_pc(kBase + 0x100);
+      core.flush_decode_cache();
+      step(3);
+      ASSERT_EQ(core.priv(), Rv32Core::kPrivU);
+      step(1);
+      const bool enabled = (en >> c.bit) & 1;
+      if (enabled) {
+        EXPECT_EQ(core.pc(), kBase + 0x204);
+        step(1);  // ecall: back to M
+      } else {
+        EXPECT_EQ(core.pc(), kBase + 0x1000);
+        EXPECT_EQ(core.mcause(), 2u);
+        EXPECT_EQ(core.mtval(), csrrs(5, c.n, 0));
+      }
+      EXPECT_EQ(core.priv(), Rv32Core::kPrivM);
+    }
+  }
+  // Enabled or not, a counter is read-only, and U-mode has no hpmcounters.
+  for (const uint32_t insn : {csrrw(0, csr::kCycle, 0), csrrs(5, 0xC03, 0)}) {
+    core.set_reg(10, kBase + 0x200);
+    load({csrrc(0, csr::kMstatus, 11), csrrw(0, csr::kMepc, 10), kMret}, 0x100);
+    load({insn}, 0x200);
+    core.set_pc(kBase + 0x100);
+    core.flush_decode_cache();
+    step(4);
+    EXPECT_EQ(core.mcause(), 2u);
+    EXPECT_EQ(core.mepc(), kBase + 0x200);
+  }
+}
+
+TEST_F(CoreTest, MachineCsrsOfTheSpecAndThoseLeftOut) {
+  uint32_t v = 1;
+  // Exist: read-only zero, writes ignored.
+  for (const uint16_t n : {csr::kMstatush, csr::kMenvcfg, csr::kMenvcfgh, csr::kMhpmcounter3,
+                           csr::kMhpmcounter31, csr::kMhpmcounter3h, csr::kMhpmcounter31h,
+                           csr::kMhpmevent3, csr::kMhpmevent31, csr::kTselect, csr::kTdata1,
+                           csr::kTdata2}) {
+    SCOPED_TRACE(n);
+    EXPECT_TRUE(core.csr_write(n, 0xffffffffu));
+    v = 1;
+    EXPECT_TRUE(core.csr_read(n, v));
+    EXPECT_EQ(v, 0u);
+  }
+  EXPECT_TRUE(core.csr_read(csr::kMconfigptr, v));
+  EXPECT_EQ(v, 0u);
+  EXPECT_FALSE(core.csr_write(csr::kMconfigptr, 0));  // read-only
+  EXPECT_TRUE(core.csr_read(csr::kTinfo, v));
+  EXPECT_EQ(v, 1u);  // trigger type 0 only: no triggers
+  // Absent: no S-mode (medeleg, mideleg, sstatus, satp), no PMP, no
+  // mcountinhibit (optional), no Zihpm (hpmcounter3).
+  for (const uint16_t n : {0x302, 0x303, 0x100, 0x180, 0x3A0, 0x3B0, 0x320, 0xC03, 0x7C0}) {
+    SCOPED_TRACE(n);
+    EXPECT_FALSE(core.csr_read(n, v));
+  }
+  // mstatus: MIE, MPIE, MPP (M or U), MPRV, TW.
+  EXPECT_TRUE(core.csr_write(csr::kMstatus, 0xffffffffu));
+  EXPECT_EQ(core.mstatus(), kMstatusMie | kMstatusMpie | kMstatusMpp | kMstatusMprv | kMstatusTw);
+  EXPECT_TRUE(core.csr_write(csr::kMstatus, 1u << kMstatusMppShift));  // MPP = S: not supported
+  EXPECT_EQ(core.mstatus(), 0u);
+}
+
+TEST_F(CoreTest, MretToUserClearsMprvAndTwMakesUserWfiIllegal) {
+  install_handler();
+  // mret to M keeps MPRV; mret to U clears it.
+  load({kMret}, 0x100);
+  load({kMret}, 0x104);
+  ASSERT_TRUE(core.csr_write(csr::kMstatus, kMstatusMprv | kMstatusMpp));
+  ASSERT_TRUE(core.csr_write(csr::kMepc, kBase + 0x104));
+  core.set_pc(kBase + 0x100);
+  step(1);
+  EXPECT_EQ(core.priv(), Rv32Core::kPrivM);
+  EXPECT_TRUE(core.mstatus() & kMstatusMprv);
+  ASSERT_TRUE(core.csr_write(csr::kMstatus, kMstatusMprv));  // MPP = U, TW = 0
+  ASSERT_TRUE(core.csr_write(csr::kMepc, kBase + 0x200));
+  load({kWfi, kEcall}, 0x200);
+  step(1);
+  EXPECT_EQ(core.priv(), Rv32Core::kPrivU);
+  EXPECT_FALSE(core.mstatus() & kMstatusMprv);
+  // TW = 0: U-mode wfi waits as in M-mode (there is no S-mode).
+  EXPECT_EQ(step(1), StopReason::Wfi);
+  EXPECT_EQ(core.pc(), kBase + 0x204);
+  step(1);  // ecall
+  EXPECT_EQ(core.mcause(), 8u);
+  // TW = 1: illegal.
+  ASSERT_TRUE(core.csr_write(csr::kMstatus, kMstatusTw));
+  ASSERT_TRUE(core.csr_write(csr::kMepc, kBase + 0x200));
+  core.set_pc(kBase + 0x104);
+  step(2);
+  EXPECT_EQ(core.mcause(), 2u);
+  EXPECT_EQ(core.mepc(), kBase + 0x200);
+  EXPECT_EQ(core.mtval(), kWfi);
+  EXPECT_EQ(core.pc(), kBase + 0x1000);
+}
+
+class EmulatingCoreTest : public CoreTest {
+ protected:
+  static CpuParams emulating() {
+    CpuParams p = default_cpu_params();
+    p.misaligned = MisalignedAccess::Emulate;
+    return p;
+  }
+  EmulatingCoreTest() : CoreTest(emulating()) {}
+  const uint32_t load_cycles = default_cpu_params().cycles[static_cast<unsigned>(InsnClass::Load)];
+  const uint32_t store_cycles = default_cpu_params().cycles[static_cast<unsigned>(InsnClass::Store)];
+};
+
+TEST_F(EmulatingCoreTest, MisalignedLoadsAndStoresInRamCompleteAndCostTheirPieces) {
+  for (unsigned i = 0; i < 16; ++i) ram[0x800 + i] = static_cast<uint8_t>(0x80 + i);
+  core.set_reg(1, kBase + 0x800);
+  load({addi(9, 0, 1), I(1, 1, 2, 2, 0x03), I(2, 1, 2, 3, 0x03), I(3, 1, 2, 4, 0x03),
+        I(1, 1, 1, 5, 0x03), I(3, 1, 5, 6, 0x03), I(5, 1, 0, 7, 0x03), addi(9, 9, 1)});
+  const uint64_t c0 = core.cycles();
+  step(8);
+  EXPECT_EQ(core.reg(2), 0x84838281u);  // lw at +1: byte, halfword, byte
+  EXPECT_EQ(core.reg(3), 0x85848382u);  // lw at +2: two halfwords
+  EXPECT_EQ(core.reg(4), 0x86858483u);  // lw at +3: byte, halfword, byte
+  EXPECT_EQ(core.reg(5), 0xffff8281u);  // lh at +1 (sign-extended): two bytes
+  EXPECT_EQ(core.reg(6), 0x8483u);      // lhu at +3: two bytes
+  EXPECT_EQ(core.reg(7), 0xffffff85u);  // lb: never misaligned
+  EXPECT_EQ(core.reg(9), 2u);
+  EXPECT_EQ(core.instret(), 8u);
+  EXPECT_EQ(core.cycles() - c0, 2 * 1 + (3 + 2 + 3 + 2 + 2 + 1) * load_cycles);
+  EXPECT_EQ(core.class_counts()[static_cast<unsigned>(InsnClass::Load)], 6u);
+
+  core.set_reg(8, kBase + 0x900);
+  core.set_reg(10, 0x11223344);
+  load({S(1, 10, 8, 2), S(7, 10, 8, 1), S(0xe, 10, 8, 2)}, 0x100);
+  core.set_pc(kBase + 0x100);
+  const uint64_t c1 = core.cycles();
+  step(3);
+  EXPECT_EQ(word(kBase + 0x900), 0x22334400u);
+  EXPECT_EQ(word(kBase + 0x904), 0x44000011u);
+  EXPECT_EQ(word(kBase + 0x908), 0x00000033u);
+  EXPECT_EQ(word(kBase + 0x90c), 0x33440000u);
+  EXPECT_EQ(word(kBase + 0x910), 0x00001122u);
+  EXPECT_EQ(core.cycles() - c1, (3 + 2 + 2) * store_cycles);
+  EXPECT_EQ(core.instret(), 11u);
+}
+
+TEST_F(EmulatingCoreTest, MisalignedAccessCrossingOutOfRamFaultsAtThePieceOutside) {
+  install_handler();
+  core.set_reg(11, kBase + kSize - 2);
+  core.set_reg(10, 0x11223344);
+  core.set_reg(12, 0x5a5a);
+  load({I(0, 11, 2, 12, 0x03)}, 0x100);  // lw x12, 0(x11)
+  core.set_pc(kBase + 0x100);
+  step(1);
+  EXPECT_EQ(core.mcause(), 5u);  // load access fault
+  EXPECT_EQ(core.mtval(), kBase + kSize);
+  EXPECT_EQ(core.mepc(), kBase + 0x100);
+  EXPECT_EQ(core.reg(12), 0x5a5au);
+  load({S(0, 10, 11, 2)}, 0x100);  // sw x10, 0(x11)
+  core.set_pc(kBase + 0x100);
+  core.flush_decode_cache();
+  step(1);
+  EXPECT_EQ(core.mcause(), 7u);  // store access fault
+  EXPECT_EQ(core.mtval(), kBase + kSize);
+  EXPECT_EQ(ram[kSize - 2], 0u);  // the piece in RAM was not written
+  EXPECT_EQ(ram[kSize - 1], 0u);
+  // A device that only takes whole words: the first piece faults.
+  core.set_reg(13, kDevice + 1);
+  load({I(0, 13, 2, 12, 0x03)}, 0x100);
+  core.set_pc(kBase + 0x100);
+  core.flush_decode_cache();
+  step(1);
+  EXPECT_EQ(core.mcause(), 5u);
+  EXPECT_EQ(core.mtval(), kDevice + 1);
+  EXPECT_EQ(bus.reads, 0u);
+}
+
+TEST_F(EmulatingCoreTest, MisalignedDeviceAccessGoesOutAsAlignedPieces) {
+  core.set_reg(13, kByteDevice + 1);
+  core.set_reg(10, 0x11223344);
+  load({S(0, 10, 13, 2), I(0, 13, 2, 14, 0x03), I(2, 13, 5, 15, 0x03)});
+  const uint64_t c0 = core.cycles();
+  EXPECT_EQ(step(1), StopReason::Interrupt);  // a device write: re-check
+  EXPECT_EQ(core.cycles() - c0, 3 * (store_cycles + 5));
+  const std::vector<std::pair<uint32_t, unsigned>> pieces = {
+      {kByteDevice + 1, 1}, {kByteDevice + 2, 2}, {kByteDevice + 4, 1}};
+  EXPECT_EQ(bus.byte_accesses, pieces);
+  EXPECT_EQ(bus.bytes[1], 0x44);
+  EXPECT_EQ(bus.bytes[4], 0x11);
+  step(2);
+  EXPECT_EQ(core.reg(14), 0x11223344u);
+  EXPECT_EQ(core.reg(15), 0x1122u);  // lhu at +3: bytes 3 and 4
+  EXPECT_EQ(core.pc(), kBase + 12);
+  EXPECT_EQ(core.instret(), 3u);
 }
 
 }  // namespace
