@@ -26,101 +26,20 @@
 #include "models/tile/tile.hpp"
 #include "platform/network_build.hpp"
 #include "platform/platform.hpp"
+#include "onnx_model.hpp"
 #include "tlm_harness.hpp"
 
 IMCVP_TEST_SC_MAIN()
 
 namespace fs = std::filesystem;
 using namespace imcvp::compiler;
-using Dims = std::vector<std::int64_t>;
+using imcvp::test::Dims;
 
 namespace {
 
-fs::path temp_dir() {
-  fs::path d = fs::temp_directory_path() / ("imcvp_test_compiler_errors_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir() { return imcvp::test::onnx_temp_dir(); }
 
-// A small ONNX model (opset 13, as PyTorch exports).
-class Model {
- public:
-  explicit Model(const Dims& input_dims) {
-    m_.set_ir_version(7);
-    auto* op = m_.add_opset_import();
-    op->set_domain("");
-    op->set_version(13);
-    g_ = m_.mutable_graph();
-    auto* in = g_->add_input();
-    in->set_name("input");
-    auto* tt = in->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(onnx::TensorProto::FLOAT);
-    for (auto d : input_dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
-  }
-  void init(const std::string& name, const Dims& dims, const std::vector<float>& v) {
-    auto* t = g_->add_initializer();
-    t->set_name(name);
-    t->set_data_type(onnx::TensorProto::FLOAT);
-    for (auto d : dims) t->add_dims(d);
-    t->set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
-  }
-  void init_i64(const std::string& name, const std::vector<std::int64_t>& v) {
-    auto* t = g_->add_initializer();
-    t->set_name(name);
-    t->set_data_type(onnx::TensorProto::INT64);
-    t->add_dims(std::int64_t(v.size()));
-    for (auto x : v) t->add_int64_data(x);
-  }
-  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& in, const std::string& out,
-                        const std::string& name) {
-    auto* n = g_->add_node();
-    n->set_op_type(op);
-    n->set_name(name);
-    for (const auto& i : in) n->add_input(i);
-    n->add_output(out);
-    return n;
-  }
-  static void ints(onnx::NodeProto* n, const std::string& name, const Dims& v) {
-    auto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INTS);
-    for (auto x : v) a->add_ints(x);
-  }
-  static void i(onnx::NodeProto* n, const std::string& name, std::int64_t v) {
-    auto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INT);
-    a->set_i(v);
-  }
-  void output(const std::string& name) {
-    auto* o = g_->add_output();
-    o->set_name(name);
-    o->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-  }
-  void metadata(const std::string& k, const std::string& v) {
-    auto* p = m_.add_metadata_props();
-    p->set_key(k);
-    p->set_value(v);
-  }
-  std::string save(const std::string& file) const {
-    const std::string p = (temp_dir() / file).string();
-    std::ofstream(p, std::ios::binary) << m_.SerializeAsString();
-    return p;
-  }
-  // The message of the CompileError importing the model throws.
-  std::string error() const {
-    try {
-      import_onnx_bytes(m_.SerializeAsString(), "net.onnx");
-    } catch (const CompileError& e) {
-      return e.what();
-    }
-    return "(no error)";
-  }
-
- private:
-  onnx::ModelProto m_;
-  onnx::GraphProto* g_ = nullptr;
-};
+using Model = imcvp::test::OnnxModel;
 
 std::vector<float> values(std::size_t n, float scale = 0.1f) {
   std::vector<float> v(n);
@@ -188,7 +107,7 @@ TEST(CompilerErrors, LayerWithZeroOutputsNamesTheNodeAndWeight) {
     m.init("w", {36, 0}, {});
     m.node("MatMul", {"input", "w"}, "y", "MatMul_0");
     m.output("y");
-    const std::string e = m.error();
+    const std::string e = m.import_error();
     EXPECT_TRUE(has(e, "net.onnx: node 'MatMul_0' (MatMul): weight 'w' has dims [36,0]: a zero dimension")) << e;
   }
   {  // Conv with no output channels, and with an empty kernel
@@ -197,7 +116,7 @@ TEST(CompilerErrors, LayerWithZeroOutputsNamesTheNodeAndWeight) {
       m.init("w", dims, {});
       m.node("Conv", {"input", "w"}, "y", "Conv_0");
       m.output("y");
-      const std::string e = m.error();
+      const std::string e = m.import_error();
       EXPECT_TRUE(has(e, "net.onnx: node 'Conv_0' (Conv): weight 'w' has dims [")) << e;
       EXPECT_TRUE(has(e, "a zero dimension")) << e;
     }
@@ -207,7 +126,7 @@ TEST(CompilerErrors, LayerWithZeroOutputsNamesTheNodeAndWeight) {
     m.init("w", {-4, -1}, values(4));
     m.node("MatMul", {"input", "w"}, "y", "MatMul_0");
     m.output("y");
-    const std::string e = m.error();
+    const std::string e = m.import_error();
     EXPECT_TRUE(has(e, "net.onnx: initializer 'w' has a negative dimension in [-4,-1]")) << e;
   }
 }
@@ -218,7 +137,7 @@ TEST(CompilerErrors, NonFiniteWeightsAndBiasesNameTheNodeAndTensor) {
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
   std::vector<float> cw = values(18);
   cw[5] = nan;
-  std::string e = small_cnn(cw, {0.1f, -0.1f}, values(216), {0, 0, 0}).error();
+  std::string e = small_cnn(cw, {0.1f, -0.1f}, values(216), {0, 0, 0}).import_error();
   EXPECT_TRUE(has(e, "net.onnx: node 'Conv_0' (Conv): weight 'conv.weight' has NaN at index 5 (only finite numbers")) << e;
 
   // a NaN bias, through the whole pipeline (the quantizer's UB before)
@@ -228,9 +147,9 @@ TEST(CompilerErrors, NonFiniteWeightsAndBiasesNameTheNodeAndTensor) {
 
   std::vector<float> fw = values(216);
   fw[100] = -inf;
-  e = small_cnn(values(18), {0, 0}, fw, {0, 0, 0}).error();
+  e = small_cnn(values(18), {0, 0}, fw, {0, 0, 0}).import_error();
   EXPECT_TRUE(has(e, "net.onnx: node 'Gemm_3' (Gemm): weight 'fc.weight' has -inf at index 100")) << e;
-  e = small_cnn(values(18), {0, 0}, values(216), {0, inf, 0}).error();
+  e = small_cnn(values(18), {0, 0}, values(216), {0, inf, 0}).import_error();
   EXPECT_TRUE(has(e, "net.onnx: node 'Gemm_3' (Gemm): bias 'fc.bias' has +inf at index 1")) << e;
 
   // MatMul + Add of a constant bias
@@ -240,7 +159,7 @@ TEST(CompilerErrors, NonFiniteWeightsAndBiasesNameTheNodeAndTensor) {
   mm.node("MatMul", {"input", "w"}, "m", "MatMul_0");
   mm.node("Add", {"m", "b"}, "y", "Add_1");
   mm.output("y");
-  e = mm.error();
+  e = mm.import_error();
   EXPECT_TRUE(has(e, "net.onnx: node 'Add_1' (Add): bias 'b' has NaN at index 1")) << e;
 
   // BatchNormalization parameters, and a fold that overflows a float
@@ -254,7 +173,7 @@ TEST(CompilerErrors, NonFiniteWeightsAndBiasesNameTheNodeAndTensor) {
     m.node("Conv", {"input", "w"}, "c", "Conv_0");
     m.node("BatchNormalization", {"c", "s", "b", "mu", "v"}, "y", "BatchNormalization_1");
     m.output("y");
-    return m.error();
+    return m.import_error();
   };
   e = bn({1, 1}, {1, nan});
   EXPECT_TRUE(has(e, "net.onnx: node 'BatchNormalization_1' (BatchNormalization): variance 'v' has NaN at index 1")) << e;
@@ -288,12 +207,12 @@ TEST(CompilerErrors, NonFiniteInputNormalisationNamesTheMetadata) {
   for (const char* v : {"nan", "NaN", "inf", "-inf", "1e39"}) {
     Model m = small_cnn();
     m.metadata("imcvp.input_mean", v);
-    const std::string e = m.error();
+    const std::string e = m.import_error();
     EXPECT_TRUE(has(e, std::string("net.onnx: metadata 'imcvp.input_mean' = '") + v + "' is not a finite number")) << e;
   }
   Model m = small_cnn();
   m.metadata("imcvp.input_std", "inf");
-  std::string e = m.error();
+  std::string e = m.import_error();
   EXPECT_TRUE(has(e, "net.onnx: metadata 'imcvp.input_std' = 'inf' is not a finite number")) << e;
 
   // the overrides of CompileOptions
@@ -315,7 +234,7 @@ TEST(CompilerErrors, ConvGroupZeroOrNegativeNamesTheNode) {
     auto* c = m.node("Conv", {"input", "w"}, "y", "Conv_0");
     Model::i(c, "group", group);
     m.output("y");
-    const std::string e = m.error();
+    const std::string e = m.import_error();
     EXPECT_TRUE(has(e, "net.onnx: node 'Conv_0' (Conv): group=" + std::to_string(group) + " is not valid")) << e;
   }
 }
@@ -329,7 +248,7 @@ TEST(CompilerErrors, HugePadsAndWindowsNameTheNodeWithoutOverflow) {
     auto* c = m.node("Conv", {"input", "w"}, "y", "Conv_0");
     Model::ints(c, attr, v);
     m.output("y");
-    return m.error();
+    return m.import_error();
   };
   const std::int64_t big = std::int64_t(1) << 30, huge = std::int64_t(1) << 40;
   std::string e = conv("pads", {big, big, big, big});
@@ -352,7 +271,7 @@ TEST(CompilerErrors, HugePadsAndWindowsNameTheNodeWithoutOverflow) {
   auto* c = m.node("Conv", {"x", "w"}, "y", "Conv_1");
   Model::ints(c, "pads", {16777216, 16777216, 16777216, 16777216});
   m.output("y");
-  e = m.error();
+  e = m.import_error();
   EXPECT_TRUE(has(e, "net.onnx: node 'Pad_0' (Pad): pads [0,0,1073741824,1073741824,0,0,1073741824,1073741824] are "
                      "too large")) << e;
   // a large Pad plus a large Conv pad: still no overflow, and no negative size in the message
@@ -363,7 +282,7 @@ TEST(CompilerErrors, HugePadsAndWindowsNameTheNodeWithoutOverflow) {
   auto* c2 = m2.node("Conv", {"x", "w"}, "y", "Conv_1");
   Model::ints(c2, "pads", {16777216, 0, 16777216, 0});
   m2.output("y");
-  e = m2.error();
+  e = m2.import_error();
   EXPECT_TRUE(has(e, "node 'Conv_1' (Conv): the padded input 67108870x6 is too large")) << e;
   EXPECT_FALSE(has(e, "-")) << e;
 }
@@ -378,7 +297,7 @@ TEST(CompilerErrors, ViewCyclesNameTheNodeInsteadOfHanging) {
     Model m({1, 1, 4, 4});
     m.node("Identity", {"x"}, "x", "Identity_self");
     m.output("x");
-    const std::string e = m.error();
+    const std::string e = m.import_error();
     EXPECT_NE(e.find("node 'Identity_self' (Identity)"), std::string::npos) << e;
     EXPECT_NE(e.find("cycle"), std::string::npos) << e;
   }
@@ -387,7 +306,7 @@ TEST(CompilerErrors, ViewCyclesNameTheNodeInsteadOfHanging) {
     m.node("Identity", {"b"}, "a", "Identity_a");
     m.node("Flatten", {"a"}, "b", "Flatten_b");
     m.output("b");
-    const std::string e = m.error();
+    const std::string e = m.import_error();
     EXPECT_NE(e.find("node 'Flatten_b' (Flatten)"), std::string::npos) << e;
     EXPECT_NE(e.find("cycle"), std::string::npos) << e;
   }
