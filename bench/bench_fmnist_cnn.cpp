@@ -5,6 +5,7 @@
 // Prints "name: value unit" lines.
 #include <cstdio>
 #include <exception>
+#include <thread>
 
 #include "bench_util.hpp"
 
@@ -25,6 +26,8 @@ int sc_main(int, char*[]) {
     std::printf("fmnist_cnn_images_per_s: %.1f images/s\n", images / t.total_s);
     std::printf("fmnist_cnn_simulated_mips: %.1f MIPS\n", r.mips);
     std::printf("fmnist_cnn_platform_accuracy: %.2f %%\n", field(t.report, "platform_percent"));
+    // The scenario leaves accelerator.threads at its default: every hardware thread.
+    std::printf("fmnist_cnn_host_threads: %u threads\n", std::thread::hardware_concurrency());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_fmnist_cnn: %s\n", e.what());
     return 1;

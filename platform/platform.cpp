@@ -174,6 +174,7 @@ struct Platform::Impl {
     t.accumulator = a.accumulator;
     t.activation = a.activation;
     t.estimate = a.estimate;
+    t.threads = a.threads;
     if (a.estimate_input_density) t.estimate_input_density = *a.estimate_input_density;
     if (a.sram_comp) {
       const SramCompParams sp = *a.sram_comp;

@@ -348,6 +348,7 @@ void read_noc(YamlMap m, const YamlValue& section, AcceleratorConfig& a) {
 void read_accelerator(YamlMap m, AcceleratorConfig& a) {
   a = AcceleratorConfig{};
   if (auto v = m.get("tiles")) a.tiles = v->as_uint32(0, IMCVP_TILE_MAX_TILES);
+  if (auto v = m.get("threads")) a.threads = v->as_uint32(0, 1024);
   YamlMap tile = m.section("tile");
   if (auto v = tile.get("crossbars")) a.crossbars = v->as_uint32(1, IMCVP_TILE_MAX_XBARS);
   if (auto v = tile.get("mode")) a.estimate = v->as_choice({"functional", "estimate"}, "tile mode") == 1;

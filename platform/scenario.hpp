@@ -59,6 +59,10 @@ struct TraceParams {
 // definition of every default, and no SystemC header here.
 struct AcceleratorConfig {
   unsigned tiles = 0;                        // 0..IMCVP_TILE_MAX_TILES
+  // accelerator.threads: host threads of the tiles' functional window loop
+  // (TileParams::threads); 0 (the default) = every hardware thread. Results
+  // do not depend on it.
+  unsigned threads = 0;
   std::optional<unsigned> crossbars;         // TileParams::crossbars
   std::optional<uint32_t> buffer_bytes;      // TileParams::buffer_bytes
   bool ideal_crossbar = false;               // tile.ideal_crossbar; already applied to `crossbar`

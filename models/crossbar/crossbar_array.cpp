@@ -134,7 +134,7 @@ double mvm_latency_ns(const CrossbarParams& p, unsigned input_bits, unsigned col
 CrossbarArray::CrossbarArray(const CrossbarParams& params, uint64_t seed)
     : p_(params),
       program_rng_(detrand::stream_seed(seed, kProgramStream)),
-      read_rng_(detrand::stream_seed(seed, kReadStream)) {
+      read_seed_(detrand::stream_seed(seed, kReadStream)) {
   validate_crossbar_params(p_);
   const double max_level = p_.max_level();
   const double dg = (p_.g_on_s - p_.g_off_s) / max_level;
@@ -167,10 +167,6 @@ CrossbarArray::CrossbarArray(const CrossbarParams& params, uint64_t seed)
       }
     }
   }
-  active_.reserve(p_.rows);
-  acc32_.assign(p_.cols, 0);
-  acc_d_.assign(p_.cols, 0.0f);
-  var_.assign(p_.cols, 0.0f);
   refresh_caches();
 }
 
@@ -339,6 +335,13 @@ void CrossbarArray::refresh_caches() {
 
 MvmStats CrossbarArray::mvm(const int32_t* inputs, unsigned input_bits, int64_t* out,
                             unsigned columns, uint16_t* adc_codes) {
+  const MvmStats st = mvm_keyed(inputs, input_bits, out, columns, adc_codes, reads_, scratch_);
+  ++reads_;
+  return st;
+}
+
+MvmStats CrossbarArray::mvm_keyed(const int32_t* inputs, unsigned input_bits, int64_t* out, unsigned columns,
+                                  uint16_t* adc_codes, uint64_t read, MvmScratch& scratch) const {
   if (!inputs || !out) bad("mvm: null inputs or outputs");
   if (input_bits < 1 || input_bits > 31)
     bad("mvm: input_bits must be 1..31, got " + std::to_string(input_bits));
@@ -368,6 +371,7 @@ MvmStats CrossbarArray::mvm(const int32_t* inputs, unsigned input_bits, int64_t*
   st.steps = steps;
   st.columns = columns;
   std::fill(out, out + columns, int64_t{0});
+  if (scratch.acc32.size() < p_.cols) scratch.acc32.resize(p_.cols);
 
   if (fast_path_ && exact_ && !adc_codes) {
     // Integer-exact: every step's ADC code equals the column sum, so the
@@ -375,7 +379,7 @@ MvmStats CrossbarArray::mvm(const int32_t* inputs, unsigned input_bits, int64_t*
     // 32-bit sums when no column can overflow them (vectorizes better).
     const bool narrow = static_cast<uint64_t>(R) * in_max * p_.max_level() <=
                         static_cast<uint64_t>(std::numeric_limits<int32_t>::max());
-    int32_t* acc = acc32_.data();
+    int32_t* acc = scratch.acc32.data();
     if (narrow) std::fill(acc, acc + columns, 0);
     for (unsigned r = 0; r < R; ++r) {
       const uint32_t x = static_cast<uint32_t>(inputs[r]);
@@ -397,10 +401,12 @@ MvmStats CrossbarArray::mvm(const int32_t* inputs, unsigned input_bits, int64_t*
     const int64_t half = lsb ? (int64_t{1} << (lsb - 1)) : 0;
     // The rows each step drives (nonzero digit), in row order: one pass over
     // the inputs, most of which are 0 after a ReLU. Step s: active_[s R, + count[s]).
-    active_count_.assign(steps, 0);
-    if (active_.size() < static_cast<size_t>(steps) * R) active_.resize(static_cast<size_t>(steps) * R);
-    uint32_t* act = active_.data();
-    uint32_t* cnt = active_count_.data();
+    scratch.active_count.assign(steps, 0);
+    if (scratch.active.size() < static_cast<size_t>(steps) * R) scratch.active.resize(static_cast<size_t>(steps) * R);
+    if (scratch.acc_d.size() < p_.cols) scratch.acc_d.resize(p_.cols);
+    if (scratch.var.size() < p_.cols) scratch.var.resize(p_.cols);
+    uint32_t* act = scratch.active.data();
+    uint32_t* cnt = scratch.active_count.data();
     for (unsigned r = 0; r < R; ++r)
       for (uint32_t x = static_cast<uint32_t>(inputs[r]), s = 0; x; x >>= dac, ++s)
         if (x & digit_mask) act[s * R + cnt[s]++] = r;
@@ -412,7 +418,7 @@ MvmStats CrossbarArray::mvm(const int32_t* inputs, unsigned input_bits, int64_t*
       uint16_t* codes = adc_codes ? adc_codes + static_cast<size_t>(s) * columns : nullptr;
       if (integer) {
         // One step's sum fits 32 bits: max_column_sum() <= 2^24 (params check).
-        int32_t* acc = acc32_.data();
+        int32_t* acc = scratch.acc32.data();
         std::fill(acc, acc + columns, 0);
         for (const uint32_t* ar = act_begin; ar != act_end; ++ar) {
           const uint32_t r = *ar;
@@ -430,8 +436,8 @@ MvmStats CrossbarArray::mvm(const int32_t* inputs, unsigned input_bits, int64_t*
           out[c] += q << shift;
         }
       } else {
-        float* acc = acc_d_.data();
-        float* var = var_.data();
+        float* acc = scratch.acc_d.data();
+        float* var = scratch.var.data();
         const bool noisy = p_.read_noise_sigma > 0;
         std::fill(acc, acc + columns, 0.0f);
         if (noisy) std::fill(var, var + columns, 0.0f);
@@ -461,8 +467,11 @@ MvmStats CrossbarArray::mvm(const int32_t* inputs, unsigned input_bits, int64_t*
         for (unsigned c = 0; c < columns; ++c) {
           double v = acc[c];
           // Each cell's current has a relative error of read_noise_sigma; the
-          // column's sum of independent Gaussians is one Gaussian.
-          if (var[c] > 0) v += p_.read_noise_sigma * std::sqrt(static_cast<double>(var[c])) * read_rng_.next();
+          // column's sum of independent Gaussians is one Gaussian, drawn
+          // as a function of (this array's seed, read, step, column).
+          if (var[c] > 0)
+            v += p_.read_noise_sigma * std::sqrt(static_cast<double>(var[c])) *
+                 detrand::keyed_normal(read_seed_, read, (uint64_t{s} << 32) | c);
           const double qf = std::floor(v * inv_lsb + 0.5);
           int64_t q;
           if (qf <= 0.0) {

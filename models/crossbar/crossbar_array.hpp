@@ -15,8 +15,10 @@
 //    steps into one unsigned partial sum per column. Weight slices and signs
 //    are combined outside (combine_columns, or the tile's ShiftAdd).
 //  - Every random draw comes from std::mt19937_64 streams derived from the
-//    seed, transformed by our own code (det_random.hpp): results are
-//    bit-identical on any IEEE-754 machine.
+//    seed, or (read noise) from a SplitMix64 hash of the seed, the read's
+//    number, step and column, transformed by our own code (det_random.hpp):
+//    results are bit-identical on any IEEE-754 machine, and read noise does
+//    not depend on the order of the reads.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -90,8 +92,31 @@ class CrossbarArray {
   // the raw codes, steps x columns, step-major (step 0 = least significant
   // input digit). Throws std::invalid_argument on a bad argument or an input
   // outside [0, 2^input_bits).
+  // This array's read number reads() is the read's key (see mvm_keyed), and
+  // reads() then advances by one.
   MvmStats mvm(const int32_t* inputs, unsigned input_bits, int64_t* out_per_column,
                unsigned columns = 0, uint16_t* adc_codes = nullptr);
+
+  // The buffers one mvm() works in. Each thread reading arrays concurrently
+  // brings its own; they grow on first use.
+  struct MvmScratch {
+    std::vector<uint32_t> active;  // rows driven by step s: [s * rows, + active_count[s])
+    std::vector<uint32_t> active_count;
+    std::vector<int32_t> acc32;
+    std::vector<float> acc_d;
+    std::vector<float> var;
+  };
+  // The same read as mvm() with read number `read` and the caller's
+  // scratch, without advancing reads(): re-entrant, any number of threads
+  // may call it on one array at once (nothing may program it meanwhile).
+  // Read noise is drawn as a function of (seed, read, step, column) alone,
+  // so the results do not depend on the order in which reads happen.
+  MvmStats mvm_keyed(const int32_t* inputs, unsigned input_bits, int64_t* out_per_column, unsigned columns,
+                     uint16_t* adc_codes, uint64_t read, MvmScratch& scratch) const;
+  // Reads made so far (the next read's number), and skipping n of them (a
+  // caller that made reads with mvm_keyed()).
+  uint64_t reads() const { return reads_; }
+  void advance_reads(uint64_t n) { reads_ += n; }
 
   uint8_t level(unsigned r, unsigned c) const { return levels_[idx(r, c)]; }
   const std::vector<uint8_t>& levels() const { return levels_; }
@@ -139,14 +164,10 @@ class CrossbarArray {
 
   bool fast_path_ = true;
   detrand::NormalGenerator program_rng_;
-  detrand::NormalGenerator read_rng_;
+  uint64_t read_seed_;  // read noise: keyed draws of this seed
+  uint64_t reads_ = 0;
 
-  // Scratch of mvm().
-  std::vector<uint32_t> active_;        // rows driven by step s: [s * rows, + active_count_[s])
-  std::vector<uint32_t> active_count_;
-  std::vector<int32_t> acc32_;
-  std::vector<float> acc_d_;
-  std::vector<float> var_;
+  MvmScratch scratch_;  // mvm()'s
 };
 
 // ---- Mapping a signed weight matrix onto one crossbar ----------------------

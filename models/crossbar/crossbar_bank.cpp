@@ -165,10 +165,24 @@ const MvmStats& CrossbarBank::read(unsigned n, unsigned rows, const int32_t* inp
   } catch (const std::invalid_argument& e) {
     throw StageError{IMCVP_TILE_ERR_FORMAT, std::string("input out of range: ") + e.what()};
   }
-  m_layer += m_last;
-  ++m_mvms;
-  m_digit_slots += uint64_t(rows) * m_last.steps;
+  account(rows, m_last);
   return m_last;
+}
+
+MvmStats CrossbarBank::read_keyed(const CrossbarArray& x, const int32_t* inputs, int64_t* columns, unsigned ncols,
+                                  uint64_t read, CrossbarArray::MvmScratch& scratch) const {
+  try {
+    return x.mvm_keyed(inputs, m_dac_bits, columns, ncols, nullptr, read, scratch);
+  } catch (const std::invalid_argument& e) {
+    throw StageError{IMCVP_TILE_ERR_FORMAT, std::string("input out of range: ") + e.what()};
+  }
+}
+
+void CrossbarBank::account(unsigned rows, const MvmStats& st) {
+  m_last = st;
+  m_layer += st;
+  ++m_mvms;
+  m_digit_slots += uint64_t(rows) * st.steps;
 }
 
 void CrossbarBank::end_layer() { m_mvm += m_layer; }

@@ -46,6 +46,16 @@ class CrossbarBank : public TileBlock, public DatapathStage {
   // Functional read of the layer's crossbar number n (layout order) with
   // `rows` rows in use (the input digit slots it counts).
   const MvmStats& read(unsigned n, unsigned rows, const int32_t* inputs, int64_t* columns, unsigned ncols);
+  // read() in two halves, for a window loop on several threads: the
+  // crossbar of the layer's number n (made here: call before the threads
+  // start), the read itself with the caller's read number and scratch
+  // (thread-safe, changes nothing; throws StageError as read() does), and
+  // the events read() adds, in the order read() would have made the reads.
+  CrossbarArray& layer_crossbar(unsigned n) { return crossbar(m_layer_xbars.at(n)); }
+  bool layer_crossbar_made(unsigned n) const { return m_xbars.at(m_layer_xbars.at(n)) != nullptr; }
+  MvmStats read_keyed(const CrossbarArray& x, const int32_t* inputs, int64_t* columns, unsigned ncols,
+                      uint64_t read, CrossbarArray::MvmScratch& scratch) const;
+  void account(unsigned rows, const MvmStats& st);
   // Adds the layer's events to the totals (after its cost was charged).
   void end_layer();
 

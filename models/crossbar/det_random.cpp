@@ -120,6 +120,18 @@ double exp(double x) {
   return std::ldexp(p, static_cast<int>(k));
 }
 
+double keyed_normal(uint64_t seed, uint64_t a, uint64_t b) {
+  uint64_t state = mix64(mix64(mix64(seed) ^ a) ^ b);
+  auto uniform = [&state] { return static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53; };
+  double v1 = 0.0, v2 = 0.0, s = 0.0;
+  do {
+    v1 = 2.0 * uniform() - 1.0;
+    v2 = 2.0 * uniform() - 1.0;
+    s = v1 * v1 + v2 * v2;
+  } while (s >= 1.0 || s == 0.0);
+  return v1 * std::sqrt(-2.0 * log(s) / s);
+}
+
 double NormalGenerator::next() {
   if (has_spare_) {
     has_spare_ = false;

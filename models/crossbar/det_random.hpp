@@ -31,6 +31,13 @@ inline uint64_t stream_seed(uint64_t seed, uint64_t stream) {
   return splitmix64(s);
 }
 
+// SplitMix64's output function alone: a bijective 64-bit mix.
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
 // Uniform in [0, 1): the top 53 bits of one 64-bit draw.
 inline double uniform01(std::mt19937_64& g) { return static_cast<double>(g() >> 11) * 0x1.0p-53; }
 
@@ -41,6 +48,12 @@ double exp(double x);
 
 // Standard normal draws by Marsaglia's polar form of the Box-Muller
 // transform; each accepted pair of uniforms gives two normals.
+// A standard normal that is a function of (seed, a, b) alone: Marsaglia's
+// polar form on uniforms from a SplitMix64 sequence started at a hash of the
+// three (the first normal of the accepted pair). For draws keyed by what
+// they model (a crossbar read and column) instead of by their order.
+double keyed_normal(uint64_t seed, uint64_t a, uint64_t b);
+
 class NormalGenerator {
  public:
   explicit NormalGenerator(uint64_t seed) : gen_(seed) {}

@@ -1,6 +1,7 @@
 #include "models/tile/tile.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <stdexcept>
 
 #include "models/energy/energy_ledger.hpp"
+#include "models/tile/worker_pool.hpp"
 
 namespace imcvp {
 
@@ -527,6 +529,18 @@ double Tile::exec_mvm(const imcvp_layer_desc& d, const std::vector<ExtRecord>& r
 // weight-row order over the pack's input channels), pass and crossbar
 // through the crossbar bank, the column stages, shift-add, accumulation,
 // the output stages and the activation unit, into `out` (CHW).
+//
+// With TileParams::threads > 1 and no added stages, a pack's windows are
+// shared among the worker pool's threads: each window writes only its own
+// outputs, each thread reads the crossbars with its own scratch and the read
+// numbers the serial loop would have given (crossbar_array.hpp mvm_keyed),
+// and the reads' events are recorded per window and handed to the bank
+// afterwards in window order, as the serial loop adds them: the same bits.
+// A pack of fewer windows than twice the threads (a FullyConnected layer has
+// one) shares each window's reads among the threads instead, each into its
+// own columns; shift-add and accumulation then run in read order. An error
+// is the one the serial loop would have met first, with the events of the
+// reads before it.
 void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, const std::vector<imcvp_requant>& rq,
                        std::vector<int32_t>& out) {
   const imcvp_layer_desc& d = *ctx.desc;
@@ -537,16 +551,33 @@ void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, 
                  sw = fc ? 1 : d.stride_w, ph = fc ? 0 : d.pad_h, pw = fc ? 0 : d.pad_w, ow = d.out_w;
   const unsigned R = L.rows, opx = L.outputs_per_xbar, per = L.format.cols_per_output();
   const unsigned positions = ctx.positions, passes = ctx.passes;
-  std::vector<int64_t> col(std::max<size_t>(L.cols, size_t(opx) * per)), y(opx);
+  const unsigned threads = m_params.threads ? m_params.threads : WorkerPool::hardware_threads();
+  const bool parallel = threads > 1 && m_column_stages.empty() && m_output_stages.empty();
+
+  // One thread's buffers for the windows of one pack.
+  struct Scratch {
+    std::vector<int32_t> x, xpos, xneg;
+    std::vector<int64_t> acc, col, y;
+    CrossbarArray::MvmScratch mvm;
+  };
   for (unsigned pk = 0; pk < L.packs; ++pk) {
     const unsigned c0 = L.first_group(pk) * ctx.in_channels, cin = L.pack_groups(pk) * ctx.in_channels;
     const unsigned o0 = L.first_group(pk) * L.ng, n = L.pack_outputs(pk);
     unsigned rgs = 0, cgs = 0;
     while (rgs < L.row_groups && L.rows_in(pk, rgs)) ++rgs;
     while (cgs < L.col_groups && L.outputs_in(pk, cgs)) ++cgs;
-    std::vector<int32_t> x(size_t(rgs) * R, 0), xpos(x.size()), xneg(x.size());
-    std::vector<int64_t> acc(n);
-    for (unsigned pos = 0; pos < positions; ++pos) {
+    auto w_cols = [&] { return std::max<size_t>(L.cols, size_t(opx) * per); };
+    auto prepare = [&](Scratch& w) {
+      w.col.assign(w_cols(), 0);
+      w.y.assign(opx, 0);
+      w.x.assign(size_t(rgs) * R, 0);
+      w.xpos.assign(w.x.size(), 0);
+      w.xneg.assign(w.x.size(), 0);
+      w.acc.assign(n, 0);
+    };
+    // A window's inputs (im2col) into w.x, w.xpos and w.xneg.
+    auto fill = [&](unsigned pos, Scratch& w) {
+      std::vector<int32_t>& x = w.x;
       const unsigned oy = fc ? 0 : pos / ow, ox = fc ? 0 : pos % ow;
       if (fc) {
         std::copy(in.begin(), in.end(), x.begin());
@@ -562,37 +593,192 @@ void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, 
             }
       }
       for (size_t k = 0; k < x.size(); ++k) {
-        xpos[k] = std::max(x[k], 0);
-        xneg[k] = std::max(-x[k], 0);
+        w.xpos[k] = std::max(x[k], 0);
+        w.xneg[k] = std::max(-x[k], 0);
       }
-      std::fill(acc.begin(), acc.end(), 0);
+    };
+    // A filled window through the datapath; xread(j, rg, cg, inputs, read)
+    // makes the window's read j (pass-major, then row group, then column
+    // group) into read.columns (or points read.columns at its values).
+    auto datapath = [&](unsigned pos, Scratch& w, auto&& xread) {
+      std::fill(w.acc.begin(), w.acc.end(), 0);
+      unsigned j = 0;
       for (unsigned pass = 0; pass < passes; ++pass) {
-        const std::vector<int32_t>& xv = pass == 0 ? xpos : xneg;
+        const std::vector<int32_t>& xv = pass == 0 ? w.xpos : w.xneg;
         const int64_t sign = pass == 0 ? 1 : -1;
         for (unsigned rg = 0; rg < rgs; ++rg) {
           const int32_t* xr = xv.data() + size_t(rg) * R;
           int64_t xsum = 0;
           for (unsigned r = 0; r < R; ++r) xsum += xr[r];
-          for (unsigned cg = 0; cg < cgs; ++cg) {
-            ColumnRead read{pass, pk, rg, cg, L.outputs_in(pk, cg), col.data(), xsum};
-            m_xbank.read(L.index(pk, rg, cg), L.rows_in(pk, rg), xr, col.data(), read.outputs * per);
-            for (DatapathStage* s : m_column_stages) s->columns(read);
-            std::fill(y.begin(), y.begin() + read.outputs, 0);
-            m_shift_add.combine(read, y.data());
-            Accumulator::add(y.data(), read.outputs, sign, acc.data() + size_t(cg) * opx);
+          for (unsigned cg = 0; cg < cgs; ++cg, ++j) {
+            ColumnRead read{pass, pk, rg, cg, L.outputs_in(pk, cg), w.col.data(), xsum};
+            xread(j, rg, cg, xr, read);
+            std::fill(w.y.begin(), w.y.begin() + read.outputs, 0);
+            m_shift_add.combine(read, w.y.data());
+            Accumulator::add(w.y.data(), read.outputs, sign, w.acc.data() + size_t(cg) * opx);
           }
         }
       }
       if (!m_output_stages.empty()) {
-        OutputWindow w{pos, pk, o0, n, acc.data(), x.data(), L.pack_rows(pk)};
-        for (DatapathStage* s : m_output_stages) s->outputs(w);
+        OutputWindow ow_{pos, pk, o0, n, w.acc.data(), w.x.data(), L.pack_rows(pk)};
+        for (DatapathStage* s : m_output_stages) s->outputs(ow_);
       }
-      for (unsigned j = 0; j < n; ++j) {
-        const unsigned o = o0 + j;
+      for (unsigned jj = 0; jj < n; ++jj) {
+        const unsigned o = o0 + jj;
         out[size_t(o) * positions + pos] =
-            ActivationUnit::requantize(acc[j], rq[o].bias, rq[o].multiplier, rq[o].shift, d.out_min, d.out_max);
+            ActivationUnit::requantize(w.acc[jj], rq[o].bias, rq[o].multiplier, rq[o].shift, d.out_min, d.out_max);
       }
+    };
+    auto window = [&](unsigned pos, Scratch& w, auto&& xread) {
+      fill(pos, w);
+      datapath(pos, w, xread);
+    };
+
+    // A crossbar nothing has programmed is made by its first read: the
+    // serial loop then makes it exactly when it would have (an error before
+    // that read leaves it unmade, as crossbars_made reports).
+    bool made = true;
+    for (unsigned rg = 0; rg < rgs; ++rg)
+      for (unsigned cg = 0; cg < cgs; ++cg) made = made && m_xbank.layer_crossbar_made(L.index(pk, rg, cg));
+    const unsigned nreads = passes * rgs * cgs;  // per window
+    if (!parallel || !made || (positions == 1 && nreads == 1)) {
+      Scratch w;
+      prepare(w);
+      for (unsigned pos = 0; pos < positions; ++pos)
+        window(pos, w, [&](unsigned, unsigned rg, unsigned cg, const int32_t* xr, ColumnRead& read) {
+          m_xbank.read(L.index(pk, rg, cg), L.rows_in(pk, rg), xr, read.columns, read.outputs * per);
+          for (DatapathStage* s : m_column_stages) s->columns(read);
+        });
+      continue;
     }
+
+    // The window's reads: crossbar, rows, and the read number the serial
+    // loop gives read j of window pos: first + pos * per_window + ordinal,
+    // per_window the reads a window makes of that crossbar.
+    struct Read {
+      CrossbarArray* xbar;
+      unsigned rows;
+      uint64_t first, per_window, ordinal;
+    };
+    std::vector<Read> reads(nreads);
+    for (unsigned pass = 0, j = 0; pass < passes; ++pass)
+      for (unsigned rg = 0; rg < rgs; ++rg)
+        for (unsigned cg = 0; cg < cgs; ++cg, ++j) {
+          CrossbarArray* xb = &m_xbank.layer_crossbar(L.index(pk, rg, cg));
+          Read& r = reads[j];
+          r = {xb, L.rows_in(pk, rg), xb->reads(), 0, 0};
+          for (unsigned i = 0; i < nreads && i < j; ++i)
+            if (reads[i].xbar == xb) ++r.ordinal;
+        }
+    for (Read& r : reads)
+      for (const Read& o : reads) r.per_window += o.xbar == r.xbar;
+
+    WorkerPool& pool = WorkerPool::shared(threads);
+    if (positions < threads * 2) {
+      // Few windows (a FullyConnected layer has one), many reads each: a
+      // window's reads are shared among the threads instead, each into its
+      // own columns, then go through the datapath in read order. The first
+      // read that fails (in that order) ends the layer as in the serial loop.
+      const unsigned workers = std::min(threads, nreads);
+      const size_t ncol = w_cols();
+      std::vector<std::vector<int64_t>> cols(nreads, std::vector<int64_t>(ncol));
+      std::vector<MvmStats> stats(nreads);
+      std::vector<std::exception_ptr> failed(nreads);
+      Scratch w;
+      prepare(w);
+      std::vector<CrossbarArray::MvmScratch> mvm(pool.size());
+      for (unsigned pos = 0; pos < positions; ++pos) {
+        fill(pos, w);
+        std::atomic<unsigned> next{0};
+        std::atomic<unsigned> first_failed{nreads};
+        pool.run([&](unsigned wk) {
+          if (wk >= workers) return;
+          for (unsigned j; (j = next.fetch_add(1, std::memory_order_relaxed)) < nreads;) {
+            if (j > first_failed.load(std::memory_order_relaxed)) return;
+            const Read& r = reads[j];
+            const unsigned rg = j / cgs % rgs, cg = j % cgs, pass = j / (cgs * rgs);
+            const int32_t* xr = (pass == 0 ? w.xpos : w.xneg).data() + size_t(rg) * R;
+            try {
+              stats[j] = m_xbank.read_keyed(*r.xbar, xr, cols[j].data(), L.outputs_in(pk, cg) * per,
+                                            r.first + pos * r.per_window + r.ordinal, mvm[wk]);
+            } catch (...) {
+              failed[j] = std::current_exception();
+              unsigned seen = first_failed.load();
+              while (j < seen && !first_failed.compare_exchange_weak(seen, j)) {
+              }
+              return;
+            }
+          }
+        });
+        const unsigned bad = first_failed.load();
+        for (unsigned j = 0; j < nreads && j < bad; ++j) {
+          m_xbank.account(reads[j].rows, stats[j]);
+          reads[j].xbar->advance_reads(1);
+        }
+        if (bad < nreads) std::rethrow_exception(failed[bad]);
+        datapath(pos, w, [&](unsigned j, unsigned, unsigned, const int32_t*, ColumnRead& read) {
+          read.columns = cols[j].data();
+        });
+      }
+      continue;
+    }
+
+    std::vector<MvmStats> stats(size_t(positions) * nreads);
+    const unsigned workers = std::min(threads, positions);
+    // Windows are claimed in runs (guided self-scheduling): a quarter of a
+    // thread's share of what is left, down to 1/64 of its share of the pack.
+    // Long runs keep the threads from writing neighbouring outputs and stats
+    // (cache lines) and from fighting over `next`; the short ones at the end
+    // keep a pool thread the host preempts from holding up much.
+    const unsigned min_chunk = std::max(1u, positions / (workers * 64));
+    std::atomic<unsigned> next{0};
+    std::atomic<uint64_t> first_error{UINT64_MAX};  // pos * nreads + j of the earliest error seen
+    struct Error {
+      uint64_t at = UINT64_MAX;
+      std::exception_ptr what;
+    };
+    std::vector<Error> errors(pool.size());
+    pool.run([&](unsigned wk) {
+      if (wk >= workers) return;
+      Scratch w;
+      prepare(w);
+      for (;;) {
+        unsigned begin = next.load(std::memory_order_relaxed), end = 0;
+        do {
+          if (begin >= positions) break;
+          end = begin + std::min(positions - begin, std::max(min_chunk, (positions - begin) / (workers * 4)));
+        } while (!next.compare_exchange_weak(begin, end, std::memory_order_relaxed));
+        if (begin >= positions) break;
+        for (unsigned pos = begin; pos < end; ++pos) {
+          if (uint64_t(pos) * nreads > first_error.load(std::memory_order_relaxed)) return;
+          uint64_t at = 0;
+          try {
+            window(pos, w, [&](unsigned j, unsigned, unsigned, const int32_t* xr, ColumnRead& read) {
+              const Read& r = reads[j];
+              at = uint64_t(pos) * nreads + j;
+              stats[at] = m_xbank.read_keyed(*r.xbar, xr, read.columns, read.outputs * per,
+                                             r.first + pos * r.per_window + r.ordinal, w.mvm);
+            });
+          } catch (...) {
+            if (at < errors[wk].at) errors[wk] = {at, std::current_exception()};
+            uint64_t seen = first_error.load();
+            while (at < seen && !first_error.compare_exchange_weak(seen, at)) {
+            }
+            return;
+          }
+        }
+      }
+    });
+    const Error* err = nullptr;
+    for (const Error& e : errors)
+      if (e.what && (!err || e.at < err->at)) err = &e;
+    const uint64_t done = err ? err->at : stats.size();
+    for (uint64_t i = 0; i < done; ++i) {
+      const Read& r = reads[i % nreads];
+      m_xbank.account(r.rows, stats[i]);
+      r.xbar->advance_reads(1);
+    }
+    if (err) std::rethrow_exception(err->what);
   }
 }
 

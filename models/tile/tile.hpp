@@ -90,6 +90,14 @@ struct TileParams {
   // the module hierarchy ("tile0.sram_comp"); it builds the block, joins it
   // with Tile::add_block / add_stage, and hands it to the tile to own.
   std::vector<std::function<std::unique_ptr<TileBlock>(Tile&)>> block_factories;
+  // Host threads of the functional window loop of a Conv/FC layer: 1 runs
+  // it on the simulation thread alone, 0 on every hardware thread. A Conv
+  // layer's windows are shared among them, a one-window (FC) layer's reads.
+  // Results are the same bits for any count (each window or read computes
+  // its own values, the reads' events are summed in serial read order, read
+  // noise is keyed by crossbar, read and column). Layers with added column
+  // or output stages run on one thread.
+  unsigned threads = 1;
 };
 
 struct TileStats {

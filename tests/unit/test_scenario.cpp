@@ -1125,3 +1125,13 @@ TEST_F(ScratchScenario, NetworkExecutionMode) {
   EXPECT_NE(error_of(write("s.yaml", head + "  execution: pipelind\n")).find("did you mean 'pipelined'"),
             std::string::npos);
 }
+
+TEST_F(ScratchScenario, AcceleratorThreads) {
+  EXPECT_EQ(load_scenario(write("s.yaml", "firmware: fw.elf\naccelerator:\n  tiles: 1\n")).accelerator.threads, 0u);
+  EXPECT_EQ(load_scenario(write("s.yaml", "firmware: fw.elf\naccelerator:\n  tiles: 1\n  threads: 3\n"))
+                .accelerator.threads,
+            3u);
+  const std::string e = error_after_firmware("accelerator:\n  tiles: 1\n  threads: 5000\n");
+  EXPECT_NE(e.find("threads"), std::string::npos) << e;
+  EXPECT_EQ(e.rfind(where(4, 12), 0), 0u) << e;
+}
