@@ -164,7 +164,7 @@ bool read_hybrid_config(const FloatNetwork& net, HybridConfig& cfg) {
   cfg.shift = metadata_int(net, kHybridShiftKey, 0, 3, true);
   cfg.sram_weight_bits = metadata_int(net, kHybridSramBitsKey, 1, 8, true);
   cfg.group_channels = metadata_int(net, kHybridGroupChannelsKey, 1, std::numeric_limits<int>::max(), true);
-  cfg.rram_weight_bits = metadata_int(net, kHybridRramBitsKey, 1, 16, false);
+  cfg.rram_weight_bits = metadata_int(net, kHybridRramBitsKey, 2, 8, false);
   const std::string& v = it->second;
   std::size_t at = 0;
   while (at <= v.size()) {
@@ -264,6 +264,9 @@ void hybrid_fuse(FloatNetwork& net) {
     r.clip_max = a.clip_max;
     r.output = a.output;
     r.attrs.technique = kTechnique;
+    // the RRAM branch was trained at the model's own precision: quantize it
+    // so (unless the user set the layer's bits: network.layer_weight_bits)
+    if (cfg.rram_weight_bits > 0 && r.attrs.weight_bits == 0) r.attrs.weight_bits = cfg.rram_weight_bits;
     r.attrs.data[kTechnique] = std::move(h);
     removed.insert(si);
     removed.insert(ai);

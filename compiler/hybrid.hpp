@@ -32,7 +32,7 @@ constexpr const char* kHybridPairsKey = "imcvp.hybrid.pairs";  // "RRAM=SRAM;RRA
 constexpr const char* kHybridShiftKey = "imcvp.hybrid.shift";  // 0..3
 constexpr const char* kHybridSramBitsKey = "imcvp.hybrid.sram_weight_bits";  // 1..8
 constexpr const char* kHybridGroupChannelsKey = "imcvp.hybrid.group_channels";  // >= 1
-constexpr const char* kHybridRramBitsKey = "imcvp.hybrid.rram_weight_bits";  // informational
+constexpr const char* kHybridRramBitsKey = "imcvp.hybrid.rram_weight_bits";  // 2..8, optional
 
 // The network's hybrid settings, read and checked from its metadata.
 struct HybridConfig {
@@ -40,7 +40,7 @@ struct HybridConfig {
   int shift = 0;             // the SRAM partial sum weighs 2^-shift of an RRAM weight LSB
   int sram_weight_bits = 0;  // bits per compensation weight
   int group_channels = 0;    // input channels per pruning group
-  int rram_weight_bits = 0;  // as the model says (informational; 0: not given)
+  int rram_weight_bits = 0;  // the RRAM branch's trained precision (0: not given)
 };
 // false when the network has no "imcvp.hybrid.pairs" metadata; otherwise
 // fills `config` and returns true, or throws CompileError naming the

@@ -608,18 +608,20 @@ TEST(HybridQuantize, GridAndRangeErrorsNameTheLayerAndChannel) {
   e = front_error(build(sp));
   EXPECT_HAS(e, "layer 'fc_r': compensation weight ");
   EXPECT_HAS(e, "outside the 2-bit range [-2, 1]");
-  // the RRAM weights on a coarser grid than the network's weight_bits
+  // RRAM weights trained at 6 bits: the model's imcvp.hybrid.rram_weight_bits
+  // sets the hybrid layers' precision, whatever the network's weight_bits ...
   sp = Spec{};
   sp.wb = 6;
   PipelineOptions o = options("");
   o.compile.quant.weight_bits = 8;
   o.compile.onnx_path = "x";
+  EXPECT_EQ(front_error(build(sp), o), "(no error)");
+  // ... unless the user quantizes a hybrid layer to other bits: then its
+  // compensation weights are off the grid, and the error says why
+  o.compile.quant.layer_weight_bits["conv_r"] = 8;
   e = front_error(build(sp), o);
   EXPECT_HAS(e, "is not on the grid of the RRAM scale 2^-shift");
   EXPECT_HAS(e, "(the RRAM weights are quantized to 8 bits; the model's imcvp.hybrid.rram_weight_bits is 6)");
-  // ... which compiles with weight_bits 6
-  o.compile.quant.weight_bits = 6;
-  EXPECT_EQ(front_error(build(sp), o), "(no error)");
   // 1-bit: a 0 inside a kept group
   sp = spec(0, 1, 1);
   Built b = build(sp);
