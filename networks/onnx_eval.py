@@ -5,7 +5,9 @@ onnxruntime is not available, so this runs the graphs directly. It implements
 only the ops the networks here are allowed to use:
 
     Conv, Gemm, MatMul, Relu, MaxPool, AveragePool, GlobalAveragePool, Add,
-    Flatten, Reshape, BatchNormalization   (plus Constant, for shape tensors)
+    Flatten, Reshape, BatchNormalization, Mul (by a scalar constant only: the
+    2^-shift of the hybrid networks)   (plus Constant, for shape tensors and
+    scalars)
 
 Any other op, or an attribute value outside what is implemented (groups,
 dilations, auto_pad, ceil_mode, ...), raises NotImplementedError rather than
@@ -34,8 +36,9 @@ except ImportError:  # the pyenv python3 on PATH lacks numpy/onnx; Debian's has
 
 ALLOWED_OPS = {"Conv", "Gemm", "MatMul", "Relu", "MaxPool", "AveragePool",
                "GlobalAveragePool", "Add", "Flatten", "Reshape",
-               "BatchNormalization"}
-# Constant only ever carries a shape for Reshape; it is not a compute op.
+               "BatchNormalization", "Mul"}
+# Constant only ever carries a shape for Reshape or a scalar for Mul; it is
+# not a compute op.
 _HELPER_OPS = {"Constant"}
 
 
@@ -122,6 +125,18 @@ def batchnorm(x, scale, bias, mean, var, a):
     return ((x - mean.reshape(shape)) * k + bias.reshape(shape)).astype(x.dtype)
 
 
+def mul_scalar(a, b, a_const, b_const):
+    """Mul where one operand is a constant scalar (size 1); anything else is
+    outside what the networks here use."""
+    if b_const and np.size(b) == 1:
+        x, k = a, b
+    elif a_const and np.size(a) == 1:
+        x, k = b, a
+    else:
+        raise NotImplementedError("Mul: only by a constant scalar")
+    return (x * np.asarray(k, dtype=x.dtype).reshape(())).astype(x.dtype)
+
+
 def flatten(x, a):
     axis = a.get("axis", 1)
     axis = axis + x.ndim if axis < 0 else axis
@@ -162,6 +177,7 @@ class OnnxGraph:
     def run(self, x):
         env = dict(self.inits)
         env[self.inputs[0]] = np.asarray(x, dtype=self.dtype)
+        const = set(self.inits)
 
         def get(name):
             return env[name] if name else None
@@ -183,6 +199,8 @@ class OnnxGraph:
                 y = ins[0].mean(axis=tuple(range(2, ins[0].ndim)), keepdims=True)
             elif op == "Add":
                 y = ins[0] + ins[1]
+            elif op == "Mul":
+                y = mul_scalar(ins[0], ins[1], n.input[0] in const, n.input[1] in const)
             elif op == "Flatten":
                 y = flatten(ins[0], a)
             elif op == "Reshape":
@@ -191,6 +209,9 @@ class OnnxGraph:
                 y = batchnorm(*ins[:5], a)
             elif op == "Constant":
                 y = numpy_helper.to_array(a["value"])
+                if y.dtype.kind == "f":
+                    y = y.astype(self.dtype)
+                const.add(n.output[0])
             else:  # guarded in __init__
                 raise NotImplementedError(op)
             env[n.output[0]] = y

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Self-test of onnx_eval.py against torch, covering every op it implements,
 including those the three trained networks do not use (AveragePool, MatMul,
-Reshape, padded pooling, stride-2 padded Conv, non-square kernels).
+Reshape, Mul by a scalar (the hybrid networks use it), padded pooling,
+stride-2 padded Conv, non-square kernels).
 
     /usr/bin/python3 networks/test_onnx_eval.py
 
@@ -42,7 +43,7 @@ class AllOps(nn.Module):
 
     def forward(self, x):                                   # x: 3x16x16
         y = F.relu(self.bn(self.c1(x)))                     # Conv s2 p1, BN: 8x8
-        y = y + self.c2(y)                                  # Conv 3x1, Add
+        y = y + self.c2(y) * 0.25                           # Conv 3x1, Mul, Add
         y = F.max_pool2d(y, 3, stride=2, padding=1)         # MaxPool p1: 4x4
         z = y.reshape(-1, 8 * 4 * 4)                        # Reshape
         h = torch.matmul(z, self.w)                         # MatMul
@@ -103,7 +104,7 @@ def main():
     check_pools()
     ops = check_exported(AllOps(), (3, 16, 16), batch=4)
     for op in ("MatMul", "Reshape", "MaxPool", "Conv", "Add", "BatchNormalization",
-               "GlobalAveragePool", "Gemm", "Flatten", "Relu"):
+               "GlobalAveragePool", "Gemm", "Flatten", "Relu", "Mul"):
         assert op in ops, f"{op} not exercised: {ops}"
     print("ok")
 

@@ -1,0 +1,98 @@
+// End to end: the hybrid RRAM/SRAM technique (docs/techniques/hybrid.md).
+// The trained networks of networks/train_hybrid.py run through the infer
+// firmware on tiles with the SramCompensation block: with an ideal device
+// the platform's logits are the golden reference's (the compensation's
+// arithmetic is exact) and the report gives the block's figures; a network
+// the chip cannot hold is refused with one clear message. (Whether the
+// compensation raises accuracy under variation is measured by
+// scripts/hybrid_study, docs/techniques/hybrid.md: on these networks it does
+// not, so no test asserts it.)
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "tests/e2e/e2e_util.hpp"
+
+using namespace e2e;
+
+namespace {
+
+bool have_data() { return fs::exists("/usr/share/datasets/fashion-mnist"); }
+
+// The paper's macro (scenarios/fmnist_cnn_hybrid.yaml): 64 x 64 cells of 3
+// bits holding weights of a sign and a 2-bit magnitude on differential
+// pairs; `device` adds fields under crossbar:, `block` is the sram_comp line
+// (or nothing).
+std::string accel(const std::string& device, const std::string& block = "    sram_comp: {}\n",
+                  const std::string& tile = "") {
+  return "  tiles: 1\n  tile:\n" + tile + "    crossbar:\n      rows: 64\n      cols: 64\n      cell_bits: 3\n"
+         "      weight_bits: 3\n      signed_mode: differential\n      cols_per_adc: 8\n" +
+         device + block;
+}
+
+struct HybridRun {
+  Result result;
+  std::string net;  // the report's network section
+  fs::path out;
+};
+HybridRun run_net(const std::string& name, const std::string& onnx, unsigned images, const std::string& accelerator) {
+  const fs::path dir = scratch("hybrid_" + name);
+  const fs::path sc = make_scenario(dir, name, firmware("apps/infer.elf"),
+                                    "network:\n  onnx: " + (source_dir() / "networks" / onnx).string() +
+                                        "\n  images: " + std::to_string(images) + "\n  weight_bits: 3\n" +
+                                        "accelerator:\n" + accelerator + "trace:\n  vcd: run.vcd\n  signals: [accel]\n");
+  HybridRun r{run_imcvp(sc.string() + " --quiet"), "", dir / ("out-" + name)};
+  if (r.result.code == 0) {
+    const std::string report = read_file(r.out / "report.json");
+    const auto at = report.find("\"network\": {");
+    if (at != std::string::npos) r.net = report.substr(at);
+  }
+  return r;
+}
+double num(const std::string& json, const std::string& key) {
+  const std::string v = json_field(json, key);
+  if (v.empty()) ADD_FAILURE() << "no " << key << " in " << json.substr(0, 400);
+  return v.empty() ? NAN : std::stod(v);
+}
+
+}  // namespace
+
+TEST(Hybrid, IdealDeviceLogitsEqualTheGoldenReference) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const HybridRun r = run_net("ideal", "fmnist_cnn_hybrid_s1.onnx", 300, accel("      adc_bits: 10\n", "    sram_comp: {}\n", "    ideal_crossbar: true\n"));
+  ASSERT_EQ(r.result.code, 0) << r.result.output;
+  // 64 rows x 7 levels x a 1-bit digit: a 10-bit ADC resolves every sum, and
+  // with no variation the crossbars compute the integers exactly
+  EXPECT_EQ(num(r.net, "logits_equal_golden"), 300);
+  EXPECT_EQ(num(r.net, "platform_percent"), num(r.net, "golden_percent"));
+  const std::string h = r.net.substr(r.net.find("\"hybrid\""));
+  EXPECT_EQ(num(h, "layers"), 4);
+  EXPECT_EQ(num(h, "shift"), 1);
+  EXPECT_EQ(num(h, "sram_weight_bits"), 1);
+  EXPECT_GT(num(h, "pruning_ratio_percent"), 0.0);
+  EXPECT_GT(num(h, "sram_memory_percent_of_rram"), 0.0);
+  EXPECT_LT(num(h, "sram_memory_percent_of_rram"), 100.0);
+  EXPECT_GT(num(h, "macs_per_inference"), 0.0);
+  EXPECT_GT(num(h, "energy_percent"), 0.0);
+  EXPECT_GT(num(h, "latency_percent"), 0.0);
+  EXPECT_GT(num(r.net, "sram_compensation"), 0.0);  // its own energy category
+  const std::string vcd = read_file(r.out / "run.vcd");
+  EXPECT_NE(vcd.find("$scope module sram_comp $end"), std::string::npos);
+  EXPECT_NE(vcd.find(" active "), std::string::npos);
+}
+
+TEST(Hybrid, ANetworkWithCompensationNeedsTheBlock) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const HybridRun r = run_net("noblock", "fmnist_cnn_hybrid_s1.onnx", 10, accel("", ""));
+  EXPECT_NE(r.result.code, 0);
+  EXPECT_NE(r.result.output.find("accelerator.tile.sram_comp"), std::string::npos) << r.result.output;
+}
+
+TEST(Hybrid, CompensationDataThatDoesNotFitTheSramIsRefused) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const HybridRun r = run_net("small", "fmnist_cnn_hybrid_s1.onnx", 10,
+                        accel("", "    sram_comp: {sram_bytes_per_crossbar: 4}\n"));
+  EXPECT_NE(r.result.code, 0);
+  EXPECT_NE(r.result.output.find("does not fit"), std::string::npos) << r.result.output;
+}
