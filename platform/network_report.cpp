@@ -84,6 +84,10 @@ void write_hybrid_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks&
       .value("rram_weight_bits", h.rram_weight_bits)
       .value("sram_memory_percent_of_rram",
              h.rram_weight_bits ? 100.0 * double(h.sram_bits_stored) / double(h.rram_weight_bits) : 0.0)
+      // the kept weights alone (the paper's count: non-zero bits stored), without the group mask
+      .value("sram_weight_bits_stored", h.sram_weight_bits_stored)
+      .value("sram_weights_percent_of_rram",
+             h.rram_weight_bits ? 100.0 * double(h.sram_weight_bits_stored) / double(h.rram_weight_bits) : 0.0)
       .value("compensation_weights", h.total_weights)
       .value("compensation_weights_kept", h.kept_weights)
       .value("pruning_ratio_percent", 100.0 * h.pruning_ratio);
