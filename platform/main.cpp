@@ -118,6 +118,10 @@ Options:
   --tiles N           tiles of the chip for --image (default 1)
   --crossbars N       crossbars per tile for --image (default: the tile
                       model's, docs/accelerator.md)
+  --sram-comp N       for --image: every tile has the SRAM compensation block
+                      with N bytes per crossbar (hybrid RRAM/SRAM networks;
+                      the scenario's accelerator.tile.sram_comp.
+                      sram_bytes_per_crossbar, default there 256)
   --reprogram         a network larger than the chip: split it into groups
                       that the firmware reprograms between [reprogram]
   --execution MODE    latency (default) or pipelined: one tile per stage
@@ -214,6 +218,7 @@ int cmd_compile(int argc, char* argv[]) {
   std::string image_path;
   imcvp::TileParams tile;  // the chip's defaults come from the tile model
   long tiles = 1;
+  unsigned sram_comp_per_crossbar = 0;  // --sram-comp: 0 = the tiles have no compensation block
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has_value = i + 1 < argc;
@@ -257,6 +262,11 @@ int cmd_compile(int argc, char* argv[]) {
       image_path = argv[++i];
     } else if (a == "--tiles") {
       if (!has_value || !parse_count(argv[++i], 1, IMCVP_TILE_MAX_TILES, tiles)) return usage_error("--tiles needs a number from 1 to " + std::to_string(IMCVP_TILE_MAX_TILES));
+    } else if (a == "--sram-comp") {
+      if (!has_value || !parse_count(argv[++i], 1, IMCVP_SRAM_COMP_MEM_MAX, v))
+        return usage_error("--sram-comp needs a number of bytes per crossbar from 1 to " +
+                           std::to_string(IMCVP_SRAM_COMP_MEM_MAX));
+      sram_comp_per_crossbar = static_cast<unsigned>(v);
     } else if (a == "--crossbars") {
       if (!has_value || !parse_count(argv[++i], 1, 4096, v)) return usage_error("--crossbars needs a number from 1 to 4096");
       tile.crossbars = static_cast<unsigned>(v);
@@ -288,14 +298,17 @@ int cmd_compile(int argc, char* argv[]) {
     }
   }
   if (opt.onnx_path.empty()) return usage_error("'imcvp compile' needs an ONNX network file");
-  if (image_path.empty() && (po.placement.reprogram || po.placement.spread || !po.image.levels))
-    return usage_error("--reprogram, --execution and --no-levels shape the program image: give --image FILE");
+  if (image_path.empty() && (po.placement.reprogram || po.placement.spread || !po.image.levels || sram_comp_per_crossbar))
+    return usage_error("--reprogram, --execution, --no-levels and --sram-comp shape the program image: give --image FILE");
   // a ctrl-C stops the passes between images and layers (exit 130)
   po.compile.stop = imcvp::install_stop_signals();
   try {
     // the front end (import, quantize, evaluate), its report, then with
     // --image the back end on the chip (place ... serialize)
-    if (!image_path.empty()) po.chip = imcvp::compiler::chip_resources(tile, static_cast<unsigned>(tiles));
+    if (!image_path.empty()) {
+      po.chip = imcvp::compiler::chip_resources(tile, static_cast<unsigned>(tiles));
+      po.chip.sram_comp_bytes = sram_comp_per_crossbar * tile.crossbars;
+    }
     const std::vector<imcvp::compiler::Pass> passes = imcvp::compiler::default_passes(po);
     const std::string front_end = opt.eval_images > 0 ? "evaluate" : "hybrid-quantize";
     imcvp::compiler::CompileState state;

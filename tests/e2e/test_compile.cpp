@@ -45,6 +45,28 @@ TEST(Compile, WritesTheProgramImageOrSaysWhyTheChipIsTooSmall) {
   EXPECT_EQ(image.substr(0, 4), "IMCP");  // the image's magic
 }
 
+// A hybrid RRAM/SRAM network (docs/techniques/hybrid.md) needs tiles with
+// the SRAM compensation block: --sram-comp gives them one, and without it the
+// one error names the block; --sram-comp without --image is a usage error.
+TEST(Compile, AHybridNetworkNeedsTheSramCompensationBlock) {
+  const fs::path onnx = source_dir() / "networks/fmnist_cnn_hybrid_s1.onnx";
+  const fs::path dir = scratch("compile-hybrid");
+  const std::string base = imcvp().string() + " compile " + onnx.string() + " --calibration 20 --eval 0 --image " +
+                           (dir / "hybrid.img").string() + " --tiles 1 --crossbars 96";
+  Result r = run(base);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("has no SRAM compensation block"), std::string::npos) << r.output;
+  r = run(base + " --sram-comp 256");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(read_file(dir / "hybrid.img").substr(0, 4), "IMCP");
+  r = run(base + " --sram-comp 1");  // 96 bytes: the compensation data does not fit
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("does not fit"), std::string::npos) << r.output;
+  r = run(imcvp().string() + " compile " + onnx.string() + " --sram-comp 256");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("give --image FILE"), std::string::npos) << r.output;
+}
+
 // Issue 14 (15): --tiles took only 1..16 while the platform takes 64.
 TEST(Compile, TilesTakesWhatThePlatformTakes) {
   const fs::path onnx = source_dir() / "networks/fmnist_cnn.onnx";
