@@ -218,7 +218,7 @@ int cmd_compile(int argc, char* argv[]) {
   std::string image_path;
   imcvp::TileParams tile;  // the chip's defaults come from the tile model
   long tiles = 1;
-  unsigned sram_comp_per_crossbar = 0;  // --sram-comp: 0 = the tiles have no compensation block
+  std::optional<imcvp::SramCompParams> sram_comp;  // --sram-comp: the tiles' compensation block
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has_value = i + 1 < argc;
@@ -266,7 +266,8 @@ int cmd_compile(int argc, char* argv[]) {
       if (!has_value || !parse_count(argv[++i], 1, IMCVP_SRAM_COMP_MEM_MAX, v))
         return usage_error("--sram-comp needs a number of bytes per crossbar from 1 to " +
                            std::to_string(IMCVP_SRAM_COMP_MEM_MAX));
-      sram_comp_per_crossbar = static_cast<unsigned>(v);
+      sram_comp.emplace();
+      sram_comp->sram_bytes_per_crossbar = static_cast<unsigned>(v);
     } else if (a == "--crossbars") {
       if (!has_value || !parse_count(argv[++i], 1, 4096, v)) return usage_error("--crossbars needs a number from 1 to 4096");
       tile.crossbars = static_cast<unsigned>(v);
@@ -298,7 +299,7 @@ int cmd_compile(int argc, char* argv[]) {
     }
   }
   if (opt.onnx_path.empty()) return usage_error("'imcvp compile' needs an ONNX network file");
-  if (image_path.empty() && (po.placement.reprogram || po.placement.spread || !po.image.levels || sram_comp_per_crossbar))
+  if (image_path.empty() && (po.placement.reprogram || po.placement.spread || !po.image.levels || sram_comp))
     return usage_error("--reprogram, --execution, --no-levels and --sram-comp shape the program image: give --image FILE");
   // a ctrl-C stops the passes between images and layers (exit 130)
   po.compile.stop = imcvp::install_stop_signals();
@@ -307,7 +308,7 @@ int cmd_compile(int argc, char* argv[]) {
     // --image the back end on the chip (place ... serialize)
     if (!image_path.empty()) {
       po.chip = imcvp::compiler::chip_resources(tile, static_cast<unsigned>(tiles));
-      po.chip.sram_comp_bytes = sram_comp_per_crossbar * tile.crossbars;
+      if (sram_comp) po.chip.sram_comp_bytes = uint32_t(sram_comp->sram_bytes(tile.crossbars));
     }
     const std::vector<imcvp::compiler::Pass> passes = imcvp::compiler::default_passes(po);
     const std::string front_end = opt.eval_images > 0 ? "evaluate" : "hybrid-quantize";

@@ -98,7 +98,7 @@ void write_hybrid_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks&
     const double f2_um2 = p.feature_nm * p.feature_nm * 1e-6;
     const double sram_um2 = double(h.sram_bits_stored) * p.sram_cell_f2 * f2_um2;
     const double rram_um2 = double(b.cells_used) * p.rram_cell_f2 * f2_um2;
-    const double sram_pj = e.at("sram_compensation"), total_pj = e.total();
+    const double sram_pj = e.at(kSramCompEnergyCategory), total_pj = e.total();
     j.value("sram_array_area_um2", sram_um2)
         .value("rram_array_area_um2", rram_um2)
         .value("area_percent_of_rram_arrays", rram_um2 > 0 ? 100.0 * sram_um2 / rram_um2 : 0.0)

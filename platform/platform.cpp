@@ -191,7 +191,7 @@ struct Platform::Impl {
   static compiler::ChipResources chip_of(const Scenario& s) {
     const TileParams t = tile_params(s);
     compiler::ChipResources c = compiler::chip_resources(t, s.accelerator.tiles);
-    if (s.accelerator.sram_comp) c.sram_comp_bytes = s.accelerator.sram_comp->sram_bytes_per_crossbar * t.crossbars;
+    if (s.accelerator.sram_comp) c.sram_comp_bytes = uint32_t(s.accelerator.sram_comp->sram_bytes(t.crossbars));
     return c;
   }
   std::unique_ptr<NetworkRun> make_network(const Scenario& s) {

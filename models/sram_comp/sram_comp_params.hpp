@@ -14,6 +14,8 @@
 //   [NeuroSim] X. Peng et al., DNN+NeuroSim V1.3 (Param.cpp): SRAM cell
 //              7.69 F x 23.23 F, 1T1R cell 4 F x 4 F.
 #pragma once
+#include <cstdint>
+
 #include "models/common/param_table.hpp"
 
 namespace imcvp {
@@ -40,7 +42,12 @@ struct SramCompParams {
   double feature_nm = 65.0;
   double sram_cell_f2 = 7.69 * 23.23;
   double rram_cell_f2 = 4.0 * 4.0;
+
+  // The block's SRAM on a tile of `crossbars` crossbar macros.
+  uint64_t sram_bytes(unsigned crossbars) const { return uint64_t(sram_bytes_per_crossbar) * crossbars; }
 };
+// The report category of the block's energy.
+inline constexpr const char* kSramCompEnergyCategory = "sram_compensation";
 // accelerator.tile.sram_comp: {sram_bytes_per_crossbar, word_bits, pes,
 // clock_ns, read_pj, mac_pj, shift_add_pj, feature_nm, sram_cell_f2,
 // rram_cell_f2}

@@ -12,7 +12,7 @@ SramCompensation::SramCompensation(const sc_core::sc_module_name& name, const Sr
       macs("macs", 0),
       m_params(params) {
   check_params(sram_comp_param_table(), m_params, this->name());
-  const uint64_t bytes = uint64_t(m_params.sram_bytes_per_crossbar) * crossbars;
+  const uint64_t bytes = m_params.sram_bytes(crossbars);
   if (bytes == 0 || bytes > IMCVP_SRAM_COMP_MEM_MAX || bytes % 4 != 0)
     throw std::invalid_argument(std::string(this->name()) + ": sram_bytes_per_crossbar " +
                                 std::to_string(m_params.sram_bytes_per_crossbar) + " x " + std::to_string(crossbars) +

@@ -49,7 +49,7 @@ class SramCompensation : public TileBlock, public DatapathStage {
   double busy_ns() const { return m_busy_ns; }
 
   std::string stage_block() const override { return name(); }
-  const char* energy_category() const override { return "sram_compensation"; }
+  const char* energy_category() const override { return kSramCompEnergyCategory; }
   bool declares(uint16_t ext_type) const override { return ext_type == IMCVP_EXT_SRAM_COMP; }
   bool configure(const LayerContext& ctx) override;
   void outputs(OutputWindow& window) override;

@@ -68,19 +68,7 @@ Harness& harness() {
 }
 
 imcvp_layer_desc fc_desc(unsigned K, unsigned N) {
-  imcvp_layer_desc d;
-  std::memset(&d, 0, sizeof d);
-  d.magic = IMCVP_DESC_MAGIC;
-  d.version = IMCVP_DESC_VERSION;
-  d.op = IMCVP_OP_FC;
-  d.kernel_h = d.kernel_w = d.stride_h = d.stride_w = 1;
-  d.in_c = uint16_t(K), d.in_h = 1, d.in_w = 1, d.out_c = uint16_t(N), d.out_h = 1, d.out_w = 1;
-  d.in_bits = 8;
-  d.in_fmt = IMCVP_FMT_U8;
-  d.out_fmt = IMCVP_FMT_S32;
-  d.out_min = INT32_MIN + 1, d.out_max = INT32_MAX;
-  d.in_off = kIn, d.out_off = kOut, d.param_off = kParam;
-  return d;
+  return test::fc_layer_desc(K, N, IMCVP_FMT_S32, INT32_MIN + 1, INT32_MAX, kIn, kOut, kParam);
 }
 
 uint32_t run(test::TileDriver& cpu, const imcvp_layer_desc& d, const std::vector<uint8_t>& ext = {}) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "imcvp/accel.h"
@@ -13,6 +14,26 @@
 #include "tlm_harness.hpp"
 
 namespace imcvp::test {
+
+// An FC layer's descriptor: K u8 inputs at buffer offset in_off, N outputs
+// of out_fmt (clamped to [out_min, out_max]) at out_off, requantization
+// constants at param_off.
+inline imcvp_layer_desc fc_layer_desc(unsigned K, unsigned N, uint8_t out_fmt, int32_t out_min, int32_t out_max,
+                                      uint32_t in_off, uint32_t out_off, uint32_t param_off) {
+  imcvp_layer_desc d;
+  std::memset(&d, 0, sizeof d);
+  d.magic = IMCVP_DESC_MAGIC;
+  d.version = IMCVP_DESC_VERSION;
+  d.op = IMCVP_OP_FC;
+  d.kernel_h = d.kernel_w = d.stride_h = d.stride_w = 1;
+  d.in_c = uint16_t(K), d.in_h = 1, d.in_w = 1, d.out_c = uint16_t(N), d.out_h = 1, d.out_w = 1;
+  d.in_bits = 8;
+  d.in_fmt = IMCVP_FMT_U8;
+  d.out_fmt = out_fmt;
+  d.out_min = out_min, d.out_max = out_max;
+  d.in_off = in_off, d.out_off = out_off, d.param_off = param_off;
+  return d;
+}
 
 struct TileDriver : TestInitiator {
   using TestInitiator::TestInitiator;
