@@ -52,6 +52,15 @@ class FloatModel {
   std::vector<float> padded_, wide_;
 };
 
+// Helpers for techniques' golden hooks (layer_attrs.hpp GoldenHook).
+// A dense (groups 1) Conv/FC layer's dot products, CHW, zero padding:
+// acc[o][window] = sum_k w[o][k] x in[k] in 64 bits, w in the layer's
+// weight layout (out.c x fan_in).
+void dense_accumulate(const Layer& layer, const std::int32_t* w, const std::int32_t* in, std::int64_t* acc);
+// The call's output: acc (out.c x positions) + bias, requantized and clamped
+// with the layer's constants.
+void requantize_outputs(const GoldenLayerCall& call, const std::int64_t* acc);
+
 // Index of the largest value; the first one on ties.
 template <typename T>
 int argmax(const std::vector<T>& v) {

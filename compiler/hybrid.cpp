@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "compiler/ext_records.hpp"
+#include "compiler/golden.hpp"
 #include "compiler/pipeline.hpp"
 #include "compiler/quantize.hpp"
 #include "imcvp/accel.h"
@@ -21,44 +22,13 @@ namespace {
 
 constexpr const char* kTechnique = "hybrid";
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
-std::string metadata_error(const FloatNetwork& net, const std::string& key, const std::string& value,
-                           const std::string& what) {
-  return net.source + ": metadata '" + key + "' = '" + value + "': " + what;
-}
-
 // An integer metadata value in [lo, hi]; `required`: missing is an error,
 // else 0 when missing.
 int metadata_int(const FloatNetwork& net, const std::string& key, int lo, int hi, bool required) {
-  const auto it = net.metadata.find(key);
-  if (it == net.metadata.end()) {
-    if (!required) return 0;
-    throw CompileError(net.source + ": metadata '" + key + "' is missing (the model has '" + kHybridPairsKey +
-                       "': hybrid compensation needs " + kHybridShiftKey + ", " + kHybridSramBitsKey + " and " +
-                       kHybridGroupChannelsKey + ")");
-  }
-  const std::string v = trim(it->second);
-  long long x = 0;
-  std::size_t end = 0;
-  try {
-    x = std::stoll(v, &end);
-  } catch (const std::exception&) {
-    end = 0;
-  }
-  if (v.empty() || end != v.size())
-    throw CompileError(metadata_error(net, key, it->second, "not an integer"));
-  if (x < lo || x > hi) {
-    const std::string range = hi == std::numeric_limits<int>::max() ? ">= " + std::to_string(lo)
-                                                                    : std::to_string(lo) + ".." + std::to_string(hi);
-    throw CompileError(metadata_error(net, key, it->second, "out of range (" + range + ")"));
-  }
-  return int(x);
+  return metadata_int(net, key, lo, hi,
+                      required ? std::string("the model has '") + kHybridPairsKey + "': hybrid compensation needs " +
+                                     kHybridShiftKey + ", " + kHybridSramBitsKey + " and " + kHybridGroupChannelsKey
+                               : std::string());
 }
 
 std::string conv_fc_names(const FloatNetwork& net) {
@@ -102,53 +72,6 @@ std::string num(double x) {
   s.precision(9);
   s << x;
   return s.str();
-}
-
-// Conv/FC: acc[o][window] = sum_k w[o][k] x in[k] (64-bit), dense (groups 1),
-// CHW, zero padding.
-void dense_accumulate(const Layer& l, const std::int32_t* w, const std::int32_t* in, std::int64_t* acc) {
-  if (l.kind == LayerKind::FullyConnected) {
-    const std::size_t k = l.in.size();
-    for (int o = 0; o < l.out.c; ++o) {
-      const std::int32_t* wr = w + std::size_t(o) * k;
-      std::int64_t s = 0;
-      for (std::size_t i = 0; i < k; ++i) s += std::int64_t(wr[i]) * in[i];
-      acc[o] = s;
-    }
-    return;
-  }
-  const int ic = l.in.c, ih = l.in.h, iw = l.in.w, oh = l.out.h, ow = l.out.w;
-  const int kh = l.kernel_h, kw = l.kernel_w, sh = l.stride_h, sw = l.stride_w;
-  const std::size_t plane = std::size_t(oh) * std::size_t(ow);
-  std::fill(acc, acc + plane * std::size_t(l.out.c), std::int64_t(0));
-  std::vector<int> lo(static_cast<std::size_t>(kw)), hi(static_cast<std::size_t>(kw));
-  for (int kx = 0; kx < kw; ++kx) {  // output columns whose input column is inside the plane
-    const int a = l.pad_w - kx;
-    lo[std::size_t(kx)] = a <= 0 ? 0 : (a + sw - 1) / sw;
-    const int b = iw - 1 + l.pad_w - kx;
-    hi[std::size_t(kx)] = b < 0 ? -1 : std::min(ow - 1, b / sw);
-  }
-  for (int o = 0; o < l.out.c; ++o) {
-    std::int64_t* ap = acc + std::size_t(o) * plane;
-    for (int c = 0; c < ic; ++c) {
-      const std::int32_t* ip = in + std::size_t(c) * std::size_t(ih) * std::size_t(iw);
-      for (int ky = 0; ky < kh; ++ky)
-        for (int kx = 0; kx < kw; ++kx) {
-          const std::int64_t wv =
-              w[((std::size_t(o) * std::size_t(ic) + std::size_t(c)) * std::size_t(kh) + std::size_t(ky)) * std::size_t(kw) +
-                std::size_t(kx)];
-          const int x0 = lo[std::size_t(kx)], x1 = hi[std::size_t(kx)];
-          if (wv == 0 || x0 > x1) continue;
-          for (int oy = 0; oy < oh; ++oy) {
-            const int iy = oy * sh - l.pad_h + ky;
-            if (iy < 0 || iy >= ih) continue;
-            std::int64_t* arow = ap + std::size_t(oy) * std::size_t(ow);
-            const std::int32_t* irow = ip + std::size_t(iy) * std::size_t(iw);
-            for (int ox = x0; ox <= x1; ++ox) arow[ox] += wv * irow[ox * sw - l.pad_w + kx];
-          }
-        }
-    }
-  }
 }
 
 void put_u32(std::vector<std::uint8_t>& b, std::uint32_t v) {
@@ -464,15 +387,9 @@ void hybrid_quantize(QuantizedNetwork& q, unsigned chip_tiles, std::uint32_t sra
       (*combined)[i] = std::int32_t(ql.weight[i]) * (std::int32_t(1) << shift) + std::int32_t(h.comp[i]);
     l.attrs.golden = [w = std::shared_ptr<const std::vector<std::int32_t>>(combined)](const GoldenLayerCall& c) {
       const Layer& layer = c.layer;
-      const QuantLayer& qlr = c.quant;
       std::vector<std::int64_t> acc(layer.out.size());
       dense_accumulate(layer, w->data(), c.input.data(), acc.data());
-      const std::size_t plane = std::size_t(layer.out.h) * std::size_t(layer.out.w);
-      for (std::size_t i = 0; i < acc.size(); ++i) {
-        const std::size_t o = i / plane;
-        const Requant r = qlr.requant[o];
-        c.output[i] = imcvp_requantize(acc[i], qlr.bias[o], r.multiplier, r.shift, qlr.out_min, qlr.out_max);
-      }
+      requantize_outputs(c, acc.data());
     };
 
     // the block's memory images and the slice record

@@ -234,6 +234,7 @@ std::vector<ImageBlockData> lower_block_data(const QuantizedNetwork& q, const Pl
     if (tiles.empty()) tiles.insert(unsigned(pl.layers[i].tile));
     for (unsigned t : tiles)
       for (const BlockData& bd : l.attrs.block_data) {
+        if (bd.tile >= 0 && unsigned(bd.tile) != t) continue;  // another slice's
         const std::uint64_t lo = bd.offset, hi = lo + bd.bytes.size();
         bool same = false;
         for (std::size_t k = 0; k < out.size() && !same; ++k) {

@@ -40,6 +40,7 @@ struct BlockData {
   unsigned slot = 0;
   std::uint32_t offset = 0;
   std::vector<std::uint8_t> bytes;
+  int tile = -1;  // >= 0: only on this tile (a slice's own data); -1: every tile running the layer
 };
 // A technique's extension records for one slice of a Conv/FC layer (output
 // channels [c0, c0 + channels) of the layer, on tile `tile`): whole records
@@ -69,6 +70,10 @@ struct LayerAttributes {
   // record carries an IMCVP_EXT_WEIGHT_FORMAT record. 0: the network's
   // weight_bits, held in the crossbars' own format.
   int weight_bits = 0;
+  // Conv/FC: the layer reads crossbars its technique programs for several
+  // layers at once (BasisN's basis crossbars): the weight layout writes no
+  // crossbar for it.
+  bool shared_crossbars = false;
   // Technique data, by the technique's name: whatever its passes hand to one
   // another (a basis, epitome tables, per-layer precision ...).
   std::map<std::string, std::any> data;

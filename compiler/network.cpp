@@ -2,8 +2,45 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace imcvp::compiler {
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::string metadata_error(const FloatNetwork& net, const std::string& key, const std::string& value,
+                           const std::string& what) {
+  return net.source + ": metadata '" + key + "' = '" + value + "': " + what;
+}
+
+int metadata_int(const FloatNetwork& net, const std::string& key, int lo, int hi, const std::string& required_by) {
+  const auto it = net.metadata.find(key);
+  if (it == net.metadata.end()) {
+    if (required_by.empty()) return 0;
+    throw CompileError(net.source + ": metadata '" + key + "' is missing (" + required_by + ")");
+  }
+  const std::string v = trim(it->second);
+  long long x = 0;
+  std::size_t end = 0;
+  try {
+    x = std::stoll(v, &end);
+  } catch (const std::exception&) {
+    end = 0;
+  }
+  if (v.empty() || end != v.size())
+    throw CompileError(metadata_error(net, key, it->second, "not an integer"));
+  if (x < lo || x > hi) {
+    const std::string range = hi == std::numeric_limits<int>::max() ? ">= " + std::to_string(lo)
+                                                                    : std::to_string(lo) + ".." + std::to_string(hi);
+    throw CompileError(metadata_error(net, key, it->second, "out of range (" + range + ")"));
+  }
+  return int(x);
+}
 
 const char* to_string(LayerKind kind) {
   switch (kind) {

@@ -137,6 +137,15 @@ struct FloatNetwork {
   std::vector<int> consumers(int id) const;
 };
 
+// Model metadata (FloatNetwork::metadata) for technique passes: `s` without
+// leading and trailing blanks; "FILE: metadata 'KEY' = 'VALUE': WHAT"; an
+// integer value in [lo, hi], or a CompileError naming the key (missing:
+// 0, or an error saying `required_by` when that is not empty).
+std::string trim(const std::string& s);
+std::string metadata_error(const FloatNetwork& net, const std::string& key, const std::string& value,
+                           const std::string& what);
+int metadata_int(const FloatNetwork& net, const std::string& key, int lo, int hi, const std::string& required_by);
+
 // ---------------------------------------------------------------- integers --
 
 // Format of a quantized activation tensor: real = q * scale, zero point 0

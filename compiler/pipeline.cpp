@@ -43,12 +43,16 @@ void evaluate_pass(CompileState& s) {
   s.report.evaluate_seconds = since(t0);
 }
 
-void place_pass(CompileState& s) { s.placement = place(s.network(), s.options.chip, s.options.placement); }
+void place_pass(CompileState& s) {
+  s.placement = is_basisn(s.network()) ? place_basisn(s.network(), s.options.chip)
+                                       : place(s.network(), s.options.chip, s.options.placement);
+}
 
 void lower_pass(CompileState& s) { s.lowered = lower_network(s.network(), s.placement); }
 
 void layout_weights_pass(CompileState& s) {
   s.programs = layout_weights(s.network(), s.placement, s.options.image.levels, s.options.compile.stop);
+  basisn_programs(s);
 }
 
 void plan_memory_pass(CompileState& s) {
@@ -68,7 +72,8 @@ std::vector<Pass> default_passes(const PipelineOptions& o) {
   std::vector<Pass> p{{"import", import_pass},
                       {"hybrid-fuse", hybrid_fuse_pass},
                       {"quantize", quantize_pass},
-                      {"hybrid-quantize", hybrid_quantize_pass}};
+                      {"hybrid-quantize", hybrid_quantize_pass},
+                      {"basisn", basisn_pass}};
   if (o.compile.eval_images > 0) p.push_back({"evaluate", evaluate_pass});
   if (o.chip.tiles > 0) {
     p.push_back({"place", place_pass});

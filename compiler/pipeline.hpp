@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/basisn.hpp"
 #include "compiler/compile.hpp"
 #include "compiler/image_lowering.hpp"
 #include "compiler/memory_plan.hpp"
@@ -33,6 +34,9 @@ struct PipelineOptions {
   // levels (false: accelerator.tile.mode estimate), reuse_buffers (false
   // for a pipeline)
   ImageOptions image;
+  // network.basisn: any network on a PCA basis (a trained BasisN network
+  // brings its own basis in its metadata)
+  BasisNOptions basisn;
 };
 
 // What the passes read and write, in pass order.
@@ -64,9 +68,11 @@ class PassError : public CompileError {
 };
 
 // import, hybrid-fuse, quantize, hybrid-quantize (both no-ops without
-// hybrid RRAM/SRAM pairs, compiler/hybrid.hpp), evaluate (when
-// compile.eval_images > 0), then with a chip (chip.tiles > 0): place, lower,
-// layout-weights, plan-memory, serialize.
+// hybrid RRAM/SRAM pairs, compiler/hybrid.hpp), basisn (a no-op unless the
+// network or options.basisn ask for BasisN, compiler/basisn.hpp), evaluate
+// (when compile.eval_images > 0), then with a chip (chip.tiles > 0): place
+// (place_basisn for a BasisN network), lower, layout-weights (with the
+// basis crossbars), plan-memory, serialize.
 std::vector<Pass> default_passes(const PipelineOptions& options);
 
 // Insert `pass` right after the pass named `after`; throws CompileError when

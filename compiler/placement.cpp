@@ -26,7 +26,7 @@ unsigned crossbars_needed(const Layer& l, const CrossbarParams& p) {
 }
 
 std::uint64_t cells_used(const Layer& l, const CrossbarParams& p) {
-  return l.has_weights() ? layer_layout(l, p).cells_used() : 0u;
+  return l.has_weights() && !l.attrs.shared_crossbars ? layer_layout(l, p).cells_used() : 0u;
 }
 
 Placement place(const QuantizedNetwork& q, const ChipResources& chip, const PlacementOptions& options) {

@@ -26,6 +26,9 @@ struct ChipResources {
   // Each tile's SramCompensation SRAM (hybrid RRAM/SRAM, accelerator.tile.
   // sram_comp); 0: the tiles have no such block.
   std::uint32_t sram_comp_bytes = 0;
+  // Each tile's BasisScaler coefficient memory (BasisN, accelerator.tile.
+  // basis_scaler); 0: the tiles have no such block.
+  std::uint32_t basis_coef_bytes = 0;
   unsigned total_crossbars() const { return tiles * crossbars_per_tile; }
 };
 
@@ -98,7 +101,8 @@ CrossbarLayout slice_layout(const Layer& layer, const CrossbarParams& p, const L
 // Crossbars a Conv/FC layer needs on crossbars `p` (0 for the other kinds):
 // layer_layout().crossbars().
 unsigned crossbars_needed(const Layer& layer, const CrossbarParams& p);
-// Cells of those crossbars that hold its weights (0 for the other kinds):
+// Cells of those crossbars that hold its weights (0 for the other kinds and
+// for a layer on shared crossbars, attrs.shared_crossbars):
 // layer_layout().cells_used(), fan_in x out.c x cols_per_output.
 std::uint64_t cells_used(const Layer& layer, const CrossbarParams& p);
 

@@ -13,7 +13,7 @@ std::vector<std::vector<ImageProgram>> layout_weights(const QuantizedNetwork& q,
   std::vector<std::vector<ImageProgram>> progs(pl.chip.tiles);
   for (std::size_t i = 0; i < q.net.layers.size(); ++i) {
     const Layer& l = q.net.layers[i];
-    if (!l.has_weights()) continue;
+    if (!l.has_weights() || l.attrs.shared_crossbars) continue;  // shared: its technique programs them
     const std::vector<std::int32_t> w(q.layers[i].weight.begin(), q.layers[i].weight.end());
     const CrossbarParams fp = with_format(p, layer_format(l, p));  // the layer's own weight format
     for (const LayerSlice& sl : pl.layers[i].slices) {

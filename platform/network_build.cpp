@@ -35,6 +35,7 @@ NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chi
   po.chip = chip;
   po.placement.reprogram = cfg.reprogram;
   po.placement.spread = cfg.pipelined;
+  po.basisn = cfg.basisn;
   // Performance estimation computes no values: an image without cell
   // levels, whose crossbars the firmware takes as programmed.
   po.image.levels = !s.accelerator.estimate;
@@ -57,6 +58,9 @@ NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chi
       const bool block = std::string(e.what()).find("(accelerator.tile.sram_comp)") != std::string::npos;
       throw fail(block ? "accelerator.tile" : "network.onnx", e.what());
     }
+    if (e.pass == "basisn") throw fail(cfg.basisn.count ? "network.basisn" : "network.onnx", e.what());
+    if (std::string(e.what()).find("(accelerator.tile.basis_scaler") != std::string::npos)
+      throw fail("accelerator.tile", e.what());
     throw fail("network", std::string(e.what()) + " (accelerator.tiles and accelerator.tile set the chip" +
                               (cfg.reprogram ? ")" : "; network.reprogram: true rewrites the crossbars between layer groups)"));
   }
@@ -159,6 +163,7 @@ NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chi
 
   for (size_t i = 0; i < q.net.layers.size(); ++i)
     cells_used += compiler::cells_used(q.net.layers[i], chip.crossbar);
+  cells_used += compiler::basisn_summary(q, chip.crossbar).basis_cells;  // BasisN: the basis, once
 
   // In performance estimation the tiles compute no values: no accuracy to
   // compare with, so no references either.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "compiler/hybrid.hpp"
+#include "models/basis_scaler/basis_scaler.hpp"
 #include "models/sram_comp/sram_compensation.hpp"
 #include "models/tile/tile.hpp"
 #include "platform/compare.hpp"
@@ -19,8 +20,9 @@
 namespace imcvp {
 
 const char* const kSummaryHeader =
-    "scenario,network,mode,execution,groups,images,tiles,crossbars,crossbars_used,accuracy_percent,latency_ns,"
-    "interval_ns,throughput_per_s,energy_per_inference_pj,edp_j_s,programming_time_percent";
+    "scenario,network,technique,mode,execution,groups,images,tiles,crossbars,crossbars_used,accuracy_percent,"
+    "latency_ns,cycles_per_inference,interval_ns,throughput_per_s,energy_per_inference_pj,edp_j_s,"
+    "programming_time_percent";
 
 namespace {
 
@@ -105,6 +107,58 @@ void write_hybrid_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks&
         .value("macs_per_inference", macs / n)
         .value("energy_per_inference_pj", sram_pj)
         .value("energy_percent", total_pj > 0 ? 100.0 * sram_pj / total_pj : 0.0)
+        .value("latency_per_inference_ns", busy_ns / n)
+        .value("latency_percent", per_inference_ns > 0 ? 100.0 * (busy_ns / n) / per_inference_ns : 0.0);
+  }
+  j.end_object();
+}
+
+// "basisn": the BasisN basis and coefficients (only for a BasisN network):
+// the basis, the coefficient memory against the weights it replaces, the
+// approximation error, and the scaler's share of energy, latency and
+// array area (docs/techniques/basisn.md).
+void write_basisn_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks& m, const Breakdown& e,
+                       double per_inference_ns) {
+  const compiler::BasisNSummary s = compiler::basisn_summary(b.compiled.network, b.placement.chip.crossbar);
+  if (s.layers == 0) return;
+  const BasisScaler* block = nullptr;
+  double busy_ns = 0, macs = 0;
+  for (const Tile* t : m.tiles)
+    for (TileBlock* tb : t->blocks())
+      if (const auto* bs = dynamic_cast<const BasisScaler*>(tb)) {
+        block = bs;
+        busy_ns += bs->busy_ns();
+        macs += double(bs->mac_count());
+      }
+  const double n = m.image_marks ? double(m.image_marks) : 1.0;
+  j.begin_object("basisn")
+      .value("layers", s.layers)
+      .value("length", s.length)
+      .value("count", s.count)
+      .value("coef_bits", s.coef_bits)
+      .value("copies_per_crossbar", s.copies)
+      .value("trained", s.trained)
+      .value("pca_energy_percent", 100.0 * s.energy)
+      .value("weights", s.weights)
+      .value("coefficients", s.coefficients)
+      .value("coef_bytes", s.coef_bytes)
+      .value("weight_relative_error", s.rel_error);
+  if (block) {
+    // arrays only (periphery not counted): the coefficient memory's bits
+    // against the RRAM cells of the chip's crossbars, at the block's cell sizes
+    const BasisScalerParams& p = block->params();
+    const double f2_um2 = p.feature_nm * p.feature_nm * 1e-6;
+    const double sram_um2 = double(s.coef_bytes) * 8.0 * p.sram_cell_f2 * f2_um2;
+    const compiler::ChipResources& chip = b.placement.chip;
+    const double rram_um2 =
+        double(chip.total_crossbars()) * chip.crossbar.rows * chip.crossbar.cols * p.rram_cell_f2 * f2_um2;
+    const double pj = e.at(kBasisScalerEnergyCategory), total_pj = e.total();
+    j.value("coef_array_area_um2", sram_um2)
+        .value("crossbar_array_area_um2", rram_um2)
+        .value("area_percent_of_crossbar_arrays", rram_um2 > 0 ? 100.0 * sram_um2 / rram_um2 : 0.0)
+        .value("macs_per_inference", macs / n)
+        .value("energy_per_inference_pj", pj)
+        .value("energy_percent", total_pj > 0 ? 100.0 * pj / total_pj : 0.0)
         .value("latency_per_inference_ns", busy_ns / n)
         .value("latency_percent", per_inference_ns > 0 ? 100.0 * (busy_ns / n) / per_inference_ns : 0.0);
   }
@@ -233,6 +287,7 @@ void write_network_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks
       .value("most_used_tile", buf_tile)
       .end_object();
   write_hybrid_json(j, b, m, e, ns);
+  write_basisn_json(j, b, m, e, ns);
   j.end_object();
 }
 
@@ -251,13 +306,20 @@ void write_network_summary_csv(std::ostream& out, const std::string& scenario, c
   std::ostringstream acc;  // empty in estimation: no values, no accuracy
   if (!b.estimate) acc << std::setprecision(4) << std::fixed << percent(res.correct, res.done);
   const std::string net = b.cfg.compile.onnx_path.substr(b.cfg.compile.onnx_path.find_last_of('/') + 1);
+  // the technique of the network's Conv/FC layers (the first that has one)
+  std::string technique = "baseline";
+  for (const compiler::Layer& l : b.compiled.network.net.layers)
+    if (!l.attrs.technique.empty()) {
+      technique = l.attrs.technique;
+      break;
+    }
   char row[1024];
   std::snprintf(row, sizeof row,
-                "%s,%s,%s,%s,%u,%llu,%u,%u,%u,%s,%.1f,%.1f,%.3f,%.1f,%.6g,%.3f\n", csv_field(scenario).c_str(),
-                csv_field(net).c_str(),
+                "%s,%s,%s,%s,%s,%u,%llu,%u,%u,%u,%s,%.1f,%.0f,%.1f,%.3f,%.1f,%.6g,%.3f\n", csv_field(scenario).c_str(),
+                csv_field(net).c_str(), technique.c_str(),
                 b.estimate ? "estimate" : "functional", b.cfg.pipelined ? "pipelined" : "latency",
                 b.placement.groups, (unsigned long long)n, b.placement.chip.tiles, b.placement.chip.total_crossbars(),
-                b.placement.crossbars_used, acc.str().c_str(), latency, interval,
+                b.placement.crossbars_used, acc.str().c_str(), latency, latency * 1e-9 * res.cpu_hz, interval,
                 m.infer_ns() > 0 ? double(n) / (m.infer_ns() * 1e-9) : 0.0, total, total * 1e-12 * interval * 1e-9,
                 all_ns > 0 ? 100.0 * (load.busy_ns + run.busy_ns) / all_ns : 0.0);
   out << kSummaryHeader << "\n" << row;

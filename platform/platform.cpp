@@ -37,6 +37,7 @@
 #include "compiler/network.hpp"
 #include "compiler/placement.hpp"
 #include "models/trace/vcd_file.hpp"
+#include "models/basis_scaler/basis_scaler.hpp"
 #include "models/sram_comp/sram_compensation.hpp"
 
 namespace imcvp {
@@ -185,6 +186,15 @@ struct Platform::Impl {
         return b;
       });
     }
+    if (a.basis_scaler) {
+      const BasisScalerParams bp = *a.basis_scaler;
+      t.block_factories.push_back([bp](Tile& tile) -> std::unique_ptr<TileBlock> {
+        auto b = std::make_unique<BasisScaler>("basis_scaler", bp);
+        tile.add_block(*b);
+        tile.add_stage(*b);
+        return b;
+      });
+    }
     return t;
   }
   // The chip as the compiler sees it.
@@ -192,6 +202,7 @@ struct Platform::Impl {
     const TileParams t = tile_params(s);
     compiler::ChipResources c = compiler::chip_resources(t, s.accelerator.tiles);
     if (s.accelerator.sram_comp) c.sram_comp_bytes = uint32_t(s.accelerator.sram_comp->sram_bytes(t.crossbars));
+    if (s.accelerator.basis_scaler) c.basis_coef_bytes = s.accelerator.basis_scaler->coef_bytes;
     return c;
   }
   std::unique_ptr<NetworkRun> make_network(const Scenario& s) {
@@ -366,6 +377,9 @@ struct Platform::Impl {
           if (auto* sc = dynamic_cast<SramCompensation*>(b)) {
             vcd->trace(sc->active, std::string(sc->name()) + ".active");
             vcd->trace(sc->macs, std::string(sc->name()) + ".macs");
+          } else if (auto* bs = dynamic_cast<BasisScaler*>(b)) {
+            vcd->trace(bs->active, std::string(bs->name()) + ".active");
+            vcd->trace(bs->macs, std::string(bs->name()) + ".macs");
           }
         vcd->trace(t->irq, std::string(t->name()) + ".irq");
       }

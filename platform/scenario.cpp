@@ -372,6 +372,10 @@ void read_accelerator(YamlMap m, AcceleratorConfig& a) {
     a.sram_comp = SramCompParams{};
     read_param_table(tile.section("sram_comp"), sram_comp_param_table(), *a.sram_comp);
   }
+  if (tile.get("basis_scaler")) {
+    a.basis_scaler = BasisScalerParams{};
+    read_param_table(tile.section("basis_scaler"), basis_scaler_param_table(), *a.basis_scaler);
+  }
   tile.finish();
   YamlMap dma = m.section("dma");
   if (auto v = dma.get("burst_bytes")) {
@@ -484,6 +488,15 @@ NetworkFields read_network(const std::optional<YamlValue>& section, const fs::pa
   if (auto v = m.get("reference")) n.reference = v->as_bool();
   if (auto v = m.get("reprogram")) n.reprogram = v->as_bool();
   if (auto v = m.get("execution")) n.pipelined = v->as_choice({"latency", "pipelined"}, "execution mode") == 1;
+  if (m.get("basisn")) {
+    YamlMap b = m.section("basisn");
+    const std::optional<YamlValue> count = b.get("count");
+    if (!count) b.fail("needs count: the basis vectors (BasisN, docs/techniques/basisn.md)");
+    n.basisn.count = count->as_uint32(1, 4096);
+    if (auto v = b.get("length")) n.basisn.length = v->as_uint32(1, 4096);
+    if (auto v = b.get("coef_bits")) n.basisn.coef_bits = v->as_uint32(2, 8);
+    b.finish();
+  }
   f.program_image = m.get("program_image");
   if (f.program_image) n.program_image = read_path(*f.program_image, folder, "the program image file");
   m.finish();

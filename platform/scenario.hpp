@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/basisn.hpp"
 #include "compiler/compile.hpp"  // compiler::CompileOptions: one definition of the compile defaults
 #include "models/cpu/cpu_params.hpp"
 #include "models/crossbar/crossbar_params.hpp"
@@ -16,6 +17,7 @@
 #include "models/peripherals/accumulator_params.hpp"
 #include "models/peripherals/activation_unit_params.hpp"
 #include "models/peripherals/shift_add_params.hpp"
+#include "models/basis_scaler/basis_scaler_params.hpp"
 #include "models/sram_comp/sram_comp_params.hpp"
 
 namespace imcvp {
@@ -82,6 +84,9 @@ struct AcceleratorConfig {
   // block (hybrid RRAM/SRAM) with these parameters (SramCompParams{} with the
   // fields set there; `sram_comp: {}` takes every default).
   std::optional<SramCompParams> sram_comp;
+  // accelerator.tile.basis_scaler present: every tile has a BasisScaler
+  // block (BasisN) with these parameters (`basis_scaler: {}`: the defaults).
+  std::optional<BasisScalerParams> basis_scaler;
   // accelerator.noc present: the tiles and the memory interface sit on a
   // mesh NoC and DMA bursts between them cross it (docs/noc.md). `noc_mesh`
   // is MeshParams{} with the fields set there; tile n is node n, the memory
@@ -124,6 +129,9 @@ struct NetworkConfig {
   // Resolved path of a ready program image to load instead of compiling the
   // network; empty: compile.
   std::string program_image;
+  // network.basisn: {count, length, coef_bits}: the network on a PCA basis
+  // (BasisN; count 0: not asked for; a trained BasisN network needs none).
+  compiler::BasisNOptions basisn;
 };
 
 struct Scenario {

@@ -191,11 +191,18 @@ StageCost CrossbarBank::cost(const LayerContext& ctx) const {
   const CrossbarParams& p = m_params.crossbar;
   const CrossbarLayout& l = ctx.layout;
   const unsigned per = l.format.cols_per_output();
-  // Crossbars run in parallel: a window waits for the slowest.
+  // Crossbars run in parallel, a crossbar's own reads one after another (a
+  // layer whose crossbar list names a crossbar more than once: BasisN's
+  // basis crossbars): a window waits for the busiest crossbar.
+  std::vector<double> busy(m_params.crossbars, 0.0);
   double xbar_ns = 0;
   for (unsigned pk = 0; pk < l.packs; ++pk)
-    for (unsigned cg = 0; cg < l.col_groups && l.outputs_in(pk, cg); ++cg)
-      xbar_ns = std::max(xbar_ns, mvm_latency_ns(p, ctx.dac_bits, l.outputs_in(pk, cg) * per));
+    for (unsigned rg = 0; rg < l.row_groups && l.rows_in(pk, rg); ++rg)
+      for (unsigned cg = 0; cg < l.col_groups && l.outputs_in(pk, cg); ++cg) {
+        double& b = busy[m_layer_xbars[l.index(pk, rg, cg)]];
+        b += mvm_latency_ns(p, ctx.dac_bits, l.outputs_in(pk, cg) * per);
+        xbar_ns = std::max(xbar_ns, b);
+      }
   StageCost c;
   c.ns_per_window = ctx.passes * xbar_ns;
   c.charges.push_back({"cell_read", m_layer.cell_reads, p.cell_read_energy_pj, "cell_array"});

@@ -79,6 +79,31 @@ std::vector<std::int32_t> CrossbarLayout::crossbar_weights(const std::int32_t* w
   return sub;
 }
 
+unsigned basis_copies(unsigned rows, unsigned outputs_per_xbar, unsigned length, unsigned count) {
+  return length && count ? std::min(rows / length, outputs_per_xbar / count) : 0u;
+}
+
+CrossbarLayout basis_layout(const CrossbarLayout& layer, unsigned length, unsigned count, unsigned copies) {
+  CrossbarLayout b = layer;
+  b.rows = copies * length;
+  b.groups = b.pack = b.packs = 1;
+  b.ng = b.outputs_per_xbar = copies * count;
+  b.row_groups = b.rows ? ceil_div(b.kg, b.rows) : 0;
+  b.col_groups = 1;
+  return b;
+}
+
+std::vector<std::int32_t> basis_crossbar_weights(const std::int32_t* basis, unsigned length, unsigned count,
+                                                 unsigned copies) {
+  const std::size_t cols = std::size_t(copies) * count;
+  std::vector<std::int32_t> w(std::size_t(copies) * length * cols, 0);
+  for (unsigned b = 0; b < copies; ++b)
+    for (unsigned r = 0; r < length; ++r)
+      for (unsigned j = 0; j < count; ++j)
+        w[(std::size_t(b) * length + r) * cols + std::size_t(b) * count + j] = basis[std::size_t(r) * count + j];
+  return w;
+}
+
 void combine_output_columns(const WeightFormat& f, const int64_t* col, unsigned outputs, int64_t input_sum,
                             int64_t* y) {
   const unsigned S = f.slices(), cb = f.cell_bits, per = f.cols_per_output();

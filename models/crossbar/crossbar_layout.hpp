@@ -88,6 +88,23 @@ struct CrossbarLayout {
   std::uint64_t cells_used() const { return std::uint64_t(groups) * kg * ng * format.cols_per_output(); }
 };
 
+// BasisN (imcvp/accel.h IMCVP_EXT_BASIS): a crossbar holding the global
+// basis, `copies` copies of the length x count basis matrix down its
+// diagonal, and the reads of a layer of kg weight rows on such crossbars.
+// Copies that fit a crossbar of `rows` rows and `outputs_per_xbar` outputs
+// (0: not even one).
+unsigned basis_copies(unsigned rows, unsigned outputs_per_xbar, unsigned length, unsigned count);
+// The geometry of the layer's reads: one pack of one group, row groups of
+// copies x length rows (read n drives segments [n copies, (n+1) copies)),
+// one column group of copies x count outputs (the basis outputs), index(0,
+// n, 0) = n. `layer` gives the format and crossbar size.
+CrossbarLayout basis_layout(const CrossbarLayout& layer, unsigned length, unsigned count, unsigned copies);
+// The signed weights of a basis crossbar, (copies x length) x (copies x
+// count), row-major, from B (length x count, row-major): what map_weights
+// takes.
+std::vector<std::int32_t> basis_crossbar_weights(const std::int32_t* basis, unsigned length, unsigned count,
+                                                 unsigned copies);
+
 // The digital combination of one crossbar read's columns into its outputs
 // (ShiftAdd's arithmetic; combine_columns() uses it too): for j < outputs,
 //   differential: y[j] += sum_s 2^(s cell_bits) (col[j per + s] - col[j per + S + s])

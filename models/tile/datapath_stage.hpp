@@ -3,7 +3,13 @@
 // tile as
 //
 //   crossbar reads (CrossbarBank) -> column stages -> combine (ShiftAdd)
-//     -> accumulate (Accumulator) -> output stages -> requantize (ActivationUnit)
+//     -> accumulate (Accumulator, or the layer's map stage)
+//     -> output stages -> requantize (ActivationUnit)
+//
+// A map stage (BasisScaler) changes what the crossbars hold: it gives the
+// layer the geometry of its reads (shape()) and adds each read's combined
+// values into the window's outputs itself (accumulate()), so the values a
+// read produces need not be the layer's outputs (basis outputs, say).
 //
 // and every block on that path is a stage: it configures itself from the
 // layer (descriptor, layout, the extension records of the types it
@@ -36,6 +42,8 @@ struct ExtRecord {
   uint16_t bytes = 0;
 };
 
+class DatapathStage;
+
 // What every stage configures from: one Conv/FC layer (or one pack of a
 // grouped one; the layout says).
 struct LayerContext {
@@ -50,6 +58,13 @@ struct LayerContext {
   double clock_ns = 1.0;                     // the tile's digital clock
   bool estimate = false;                     // performance estimation: no values flow
   std::vector<ExtRecord> records;            // every extension record of the layer
+  // Set by a map stage's shape(): the stage that maps the reads onto the
+  // window's outputs, and their number (the layer's output channels; the
+  // layout is then one pack of one group whose outputs are the reads').
+  DatapathStage* map = nullptr;
+  unsigned window_outputs = 0;
+  // Outputs of a window of pack `pk`: the layout's, or the map stage's.
+  unsigned outputs_of_pack(unsigned pk) const { return map ? window_outputs : layout.pack_outputs(pk); }
 };
 
 // One crossbar read of one window: the column outputs the ADCs produced
@@ -86,8 +101,10 @@ struct StageCost {
 class DatapathStage {
  public:
   virtual ~DatapathStage() = default;
-  // Where the stage sits on the path.
-  enum class Place { Column, Output };
+  // Where the stage sits on the path: after each crossbar read (Column), in
+  // place of the accumulator's direct add (Map: at most one takes a layer),
+  // or on each window's accumulated outputs (Output).
+  enum class Place { Column, Map, Output };
   virtual Place place() const { return Place::Output; }
   // The ledger block its energy is charged to (the module's hierarchical
   // name) and the report category of that energy.
@@ -103,6 +120,17 @@ class DatapathStage {
   // stage each window's accumulated outputs.
   virtual void columns(ColumnRead& read) {}
   virtual void outputs(OutputWindow& window) {}
+  // Map stages. shape(): called before any stage configures; a stage that
+  // takes the layer sets ctx.layout to the geometry of the layer's crossbar
+  // reads (its row groups start at row 0 of their crossbars; rows beyond
+  // layout.rows are not driven), ctx.map = this and ctx.window_outputs, and
+  // returns true (then configure() follows as for every stage). Throws
+  // StageError to refuse. accumulate(): functional mode, adds one read's
+  // combined values y[0 .. read.outputs) times `sign` into the window's
+  // outputs acc[0 .. window_outputs). It is called for different windows
+  // from several threads at once: it must not change the stage's state.
+  virtual bool shape(LayerContext& ctx) { return false; }
+  virtual void accumulate(const ColumnRead& read, const int64_t* y, int64_t sign, int64_t* acc) const {}
   // The cost of the configured layer, from its geometry only.
   virtual StageCost cost(const LayerContext& ctx) const = 0;
   // The layer's time has elapsed (called on every stage of the tile after

@@ -142,7 +142,11 @@ void Tile::add_block(TileBlock& b) {
 }
 
 void Tile::add_stage(DatapathStage& s) {
-  (s.place() == DatapathStage::Place::Column ? m_column_stages : m_output_stages).push_back(&s);
+  switch (s.place()) {
+    case DatapathStage::Place::Column: m_column_stages.push_back(&s); break;
+    case DatapathStage::Place::Map: m_map_stages.push_back(&s); break;
+    case DatapathStage::Place::Output: m_output_stages.push_back(&s); break;
+  }
 }
 
 TileStats Tile::stats() const {
@@ -286,7 +290,7 @@ void Tile::run() {
       m_error_msg = f.what;
     }
     wait(sc_time(ns, sc_core::SC_NS));
-    for (const auto* list : {&m_column_stages, &m_output_stages})
+    for (const auto* list : {&m_column_stages, &m_map_stages, &m_output_stages})
       for (DatapathStage* s : *list) s->layer_done();
     m_stats.busy_ns += ns;
     m_error = code;
@@ -373,7 +377,7 @@ std::vector<ExtRecord> Tile::read_records(const imcvp_layer_desc& d, uint32_t de
     bool known = false;
     for (const TileBlock* b : m_blocks)
       if (const auto* st = dynamic_cast<const DatapathStage*>(b)) known = known || st->declares(h.type);
-    for (const auto* list : {&m_column_stages, &m_output_stages})
+    for (const auto* list : {&m_column_stages, &m_map_stages, &m_output_stages})
       for (const DatapathStage* st : *list) known = known || st->declares(h.type);
     if (!known) {
       char hex[8];
@@ -468,11 +472,24 @@ double Tile::exec_mvm(const imcvp_layer_desc& d, const std::vector<ExtRecord>& r
   ctx.out_size = uint64_t(oc) * (fc ? 1 : uint64_t(oh) * ow);
   ctx.clock_ns = m_params.clock_ns;
   ctx.estimate = m_params.estimate;
+  // A map stage that takes the layer gives it the geometry of its reads.
+  for (DatapathStage* s : m_map_stages)
+    if (s->shape(ctx)) {
+      if (ctx.map != s || ctx.layout.packs != 1 || ctx.layout.rows > p.rows || ctx.window_outputs != oc)
+        throw Fail{IMCVP_TILE_ERR_EXT, s->stage_block() + ": a map stage's reads must be one pack of at most " +
+                                           std::to_string(p.rows) + " rows onto the layer's " + std::to_string(oc) +
+                                           " outputs"};
+      break;
+    }
 
-  // The stages taking part, in path order; the bank first (it checks the crossbars).
+  // The stages taking part, in path order; the bank first (it checks the
+  // crossbars). A map stage takes the accumulator's place.
   std::vector<DatapathStage*> active;
-  auto join = [&](DatapathStage* s) {
-    if (s->configure(ctx)) active.push_back(s);
+  ActiveStages stages;
+  auto join = [&](DatapathStage* s, std::vector<DatapathStage*>* list = nullptr) {
+    if (!s->configure(ctx)) return;
+    active.push_back(s);
+    if (list) list->push_back(s);
   };
   join(&m_xbank);
   const uint64_t out_size = ctx.out_size;
@@ -484,16 +501,19 @@ double Tile::exec_mvm(const imcvp_layer_desc& d, const std::vector<ExtRecord>& r
   for (const imcvp_requant& r : rq)
     if (r.shift < 1 || r.shift > 62)
       throw Fail{IMCVP_TILE_ERR_REQUANT, "requantization shift " + std::to_string(r.shift)};
-  for (DatapathStage* s : m_column_stages) join(s);
+  for (DatapathStage* s : m_column_stages) join(s, &stages.column);
   join(&m_shift_add);
-  join(&m_accumulator);
-  for (DatapathStage* s : m_output_stages) join(s);
+  if (ctx.map)
+    join(ctx.map);
+  else
+    join(&m_accumulator);
+  for (DatapathStage* s : m_output_stages) join(s, &stages.output);
   join(&m_act);
 
   if (!m_params.estimate) {
     std::vector<int32_t> in(in_size), out(out_size);
     for (uint64_t i = 0; i < in_size; ++i) in[i] = load(d.in_off, d.in_fmt, i);
-    mvm_windows(ctx, in, rq, out);
+    mvm_windows(ctx, stages, in, rq, out);
     for (uint64_t i = 0; i < out_size; ++i) store(d.out_off, d.out_fmt, i, out[i]);
   }
   m_stats.windows += ctx.positions;
@@ -541,18 +561,23 @@ double Tile::exec_mvm(const imcvp_layer_desc& d, const std::vector<ExtRecord>& r
 // own columns; shift-add and accumulation then run in read order. An error
 // is the one the serial loop would have met first, with the events of the
 // reads before it.
-void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, const std::vector<imcvp_requant>& rq,
-                       std::vector<int32_t>& out) {
+void Tile::mvm_windows(const LayerContext& ctx, const ActiveStages& stages, const std::vector<int32_t>& in,
+                       const std::vector<imcvp_requant>& rq, std::vector<int32_t>& out) {
   const imcvp_layer_desc& d = *ctx.desc;
   const CrossbarLayout& L = ctx.layout;
   const bool fc = d.op == IMCVP_OP_FC;
   const unsigned ih = d.in_h, iw = d.in_w;
   const unsigned kh = fc ? 1 : d.kernel_h, kw = fc ? 1 : d.kernel_w, sh = fc ? 1 : d.stride_h,
                  sw = fc ? 1 : d.stride_w, ph = fc ? 0 : d.pad_h, pw = fc ? 0 : d.pad_w, ow = d.out_w;
-  const unsigned R = L.rows, opx = L.outputs_per_xbar, per = L.format.cols_per_output();
+  // R: the layout's rows per row group; XR: a crossbar's rows. A row
+  // group's inputs drive its crossbar from row 0 (XR apart in xpos/xneg);
+  // they differ only for a map stage's reads (R < XR: rows not driven).
+  const unsigned R = L.rows, XR = ctx.crossbar->rows, opx = L.outputs_per_xbar, per = L.format.cols_per_output();
+  const bool strided = R != XR;
   const unsigned positions = ctx.positions, passes = ctx.passes;
   const unsigned threads = m_params.threads ? m_params.threads : WorkerPool::hardware_threads();
-  const bool parallel = threads > 1 && m_column_stages.empty() && m_output_stages.empty();
+  const bool parallel = threads > 1 && stages.column.empty() && stages.output.empty();
+  const DatapathStage* map = ctx.map;
 
   // One thread's buffers for the windows of one pack.
   struct Scratch {
@@ -562,7 +587,7 @@ void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, 
   };
   for (unsigned pk = 0; pk < L.packs; ++pk) {
     const unsigned c0 = L.first_group(pk) * ctx.in_channels, cin = L.pack_groups(pk) * ctx.in_channels;
-    const unsigned o0 = L.first_group(pk) * L.ng, n = L.pack_outputs(pk);
+    const unsigned o0 = map ? 0 : L.first_group(pk) * L.ng, n = ctx.outputs_of_pack(pk);
     unsigned rgs = 0, cgs = 0;
     while (rgs < L.row_groups && L.rows_in(pk, rgs)) ++rgs;
     while (cgs < L.col_groups && L.outputs_in(pk, cgs)) ++cgs;
@@ -571,8 +596,8 @@ void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, 
       w.col.assign(w_cols(), 0);
       w.y.assign(opx, 0);
       w.x.assign(size_t(rgs) * R, 0);
-      w.xpos.assign(w.x.size(), 0);
-      w.xneg.assign(w.x.size(), 0);
+      w.xpos.assign(size_t(rgs) * XR, 0);
+      w.xneg.assign(w.xpos.size(), 0);
       w.acc.assign(n, 0);
     };
     // A window's inputs (im2col) into w.x, w.xpos and w.xneg.
@@ -592,9 +617,18 @@ void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, 
                          : in[(size_t(c) * ih + size_t(iy)) * iw + size_t(ix)];
             }
       }
-      for (size_t k = 0; k < x.size(); ++k) {
-        w.xpos[k] = std::max(x[k], 0);
-        w.xneg[k] = std::max(-x[k], 0);
+      if (!strided) {
+        for (size_t k = 0; k < x.size(); ++k) {
+          w.xpos[k] = std::max(x[k], 0);
+          w.xneg[k] = std::max(-x[k], 0);
+        }
+      } else {
+        for (unsigned rg = 0; rg < rgs; ++rg)
+          for (unsigned r = 0; r < R; ++r) {
+            const int32_t v = x[size_t(rg) * R + r];
+            w.xpos[size_t(rg) * XR + r] = std::max(v, 0);
+            w.xneg[size_t(rg) * XR + r] = std::max(-v, 0);
+          }
       }
     };
     // A filled window through the datapath; xread(j, rg, cg, inputs, read)
@@ -607,7 +641,7 @@ void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, 
         const std::vector<int32_t>& xv = pass == 0 ? w.xpos : w.xneg;
         const int64_t sign = pass == 0 ? 1 : -1;
         for (unsigned rg = 0; rg < rgs; ++rg) {
-          const int32_t* xr = xv.data() + size_t(rg) * R;
+          const int32_t* xr = xv.data() + size_t(rg) * XR;
           int64_t xsum = 0;
           for (unsigned r = 0; r < R; ++r) xsum += xr[r];
           for (unsigned cg = 0; cg < cgs; ++cg, ++j) {
@@ -615,13 +649,16 @@ void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, 
             xread(j, rg, cg, xr, read);
             std::fill(w.y.begin(), w.y.begin() + read.outputs, 0);
             m_shift_add.combine(read, w.y.data());
-            Accumulator::add(w.y.data(), read.outputs, sign, w.acc.data() + size_t(cg) * opx);
+            if (map)
+              map->accumulate(read, w.y.data(), sign, w.acc.data());
+            else
+              Accumulator::add(w.y.data(), read.outputs, sign, w.acc.data() + size_t(cg) * opx);
           }
         }
       }
-      if (!m_output_stages.empty()) {
+      if (!stages.output.empty()) {
         OutputWindow ow_{pos, pk, o0, n, w.acc.data(), w.x.data(), L.pack_rows(pk)};
-        for (DatapathStage* s : m_output_stages) s->outputs(ow_);
+        for (DatapathStage* s : stages.output) s->outputs(ow_);
       }
       for (unsigned jj = 0; jj < n; ++jj) {
         const unsigned o = o0 + jj;
@@ -647,7 +684,7 @@ void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, 
       for (unsigned pos = 0; pos < positions; ++pos)
         window(pos, w, [&](unsigned, unsigned rg, unsigned cg, const int32_t* xr, ColumnRead& read) {
           m_xbank.read(L.index(pk, rg, cg), L.rows_in(pk, rg), xr, read.columns, read.outputs * per);
-          for (DatapathStage* s : m_column_stages) s->columns(read);
+          for (DatapathStage* s : stages.column) s->columns(read);
         });
       continue;
     }
@@ -697,7 +734,7 @@ void Tile::mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, 
             if (j > first_failed.load(std::memory_order_relaxed)) return;
             const Read& r = reads[j];
             const unsigned rg = j / cgs % rgs, cg = j % cgs, pass = j / (cgs * rgs);
-            const int32_t* xr = (pass == 0 ? w.xpos : w.xneg).data() + size_t(rg) * R;
+            const int32_t* xr = (pass == 0 ? w.xpos : w.xneg).data() + size_t(rg) * XR;
             try {
               stats[j] = m_xbank.read_keyed(*r.xbar, xr, cols[j].data(), L.outputs_in(pk, cg) * per,
                                             r.first + pos * r.per_window + r.ordinal, mvm[wk]);

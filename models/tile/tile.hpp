@@ -156,8 +156,9 @@ class Tile : public sc_core::sc_module {
 
   // Seams (before the simulation starts): a block's window joins the tile's
   // internal router at IMCVP_TILE_BLOCK(block.slot()); a stage joins the
-  // output path (Column stages after the crossbar reads, Output stages
-  // before the activation unit, each in the order added) and may declare
+  // output path (Column stages after the crossbar reads, Map stages in the
+  // accumulator's place for the layers they take, Output stages before the
+  // activation unit, each in the order added) and may declare
   // extension record types. A block that is also a stage is added with both.
   void add_block(TileBlock& block);
   void add_stage(DatapathStage& stage);
@@ -183,9 +184,13 @@ class Tile : public sc_core::sc_module {
   std::vector<ExtRecord> read_records(const imcvp_layer_desc& d, uint32_t desc_addr);
   double exec_program(const imcvp_layer_desc& d);
   double exec_mvm(const imcvp_layer_desc& d, const std::vector<ExtRecord>& records);
+  // The added stages that take part in a layer (the map stage is ctx.map).
+  struct ActiveStages {
+    std::vector<DatapathStage*> column, output;
+  };
   // The functional windows of a Conv/FC layer through the active stages.
-  void mvm_windows(const LayerContext& ctx, const std::vector<int32_t>& in, const std::vector<imcvp_requant>& rq,
-                   std::vector<int32_t>& out);
+  void mvm_windows(const LayerContext& ctx, const ActiveStages& stages, const std::vector<int32_t>& in,
+                   const std::vector<imcvp_requant>& rq, std::vector<int32_t>& out);
   double exec_pool(const imcvp_layer_desc& d);
   double exec_add(const imcvp_layer_desc& d);
   double exec_requant(const imcvp_layer_desc& d);
@@ -208,7 +213,7 @@ class Tile : public sc_core::sc_module {
   Accumulator m_accumulator;
   ActivationUnit m_act;
   std::vector<TileBlock*> m_blocks;
-  std::vector<DatapathStage*> m_column_stages, m_output_stages;
+  std::vector<DatapathStage*> m_column_stages, m_map_stages, m_output_stages;
   std::vector<std::unique_ptr<TileBlock>> m_owned_blocks;  // built by TileParams::block_factories
   // The local buffer's bytes, zero-filled by calloc: pages no layer touches
   // cost no host memory (64 tiles of an 8 MiB buffer).

@@ -167,6 +167,37 @@ typedef struct __attribute__((packed)) imcvp_ext_sram_comp {
   uint8_t reserved;
 } imcvp_ext_sram_comp;
 
+/* The layer runs on the tile's BasisScaler (BasisN, Eldebiky et al. 2024;
+ * models/basis_scaler/, docs/techniques/basisn.md): payload imcvp_ext_basis.
+ * The crossbars named by the layer (its IMCVP_EXT_XBAR_LIST, or desc.xbar
+ * on) hold the global basis, written once: `copies` copies of the
+ * length x count basis matrix B down the diagonal (copy b on rows
+ * [b length, (b+1) length) and outputs [b count, (b+1) count), every other
+ * cell at weight 0). The layer's weight rows (its fan-in, weight-row order)
+ * are cut into segments = ceil(rows / length) segments of `length` rows; read
+ * n of a window drives segments [n copies, (n+1) copies) on crossbar list
+ * entry n, and gives, after shift-add, u[b][j] = sum_r B[r][j] x[(n copies +
+ * b) length + r]. The scaler adds, for each of the slice's outputs o,
+ *   acc[o] += sum_b sum_j c[o][s][j] x u[b][j],   s = n copies + b,
+ * so acc[o] = sum_k W[o][k] x[k] with W[o][s length + r] = sum_j c[o][s][j] B[r][j]
+ * (the scaler's accumulator holds 40 bits; the compiler checks the bound).
+ * The coefficients sit in the scaler's coefficient memory at coef_off
+ * (written there once, before the first inference, from the program image's
+ * block data), coef_bytes in all: c[o][s][j] for o < desc.out_c, s <
+ * segments, j < count in that order, as coef_bits-bit two's complement fields
+ * of one LSB-first bit stream, zero padded to a multiple of 4 bytes. */
+#define IMCVP_EXT_BASIS 0x0004
+typedef struct __attribute__((packed)) imcvp_ext_basis {
+  uint32_t coef_off;   /* byte offset of the slice's coefficients in the coefficient memory */
+  uint32_t coef_bytes; /* their size */
+  uint32_t segments;   /* segments of `length` weight rows per output */
+  uint16_t length;     /* weight rows per segment: rows of one basis copy */
+  uint16_t count;      /* basis vectors */
+  uint16_t copies;     /* basis copies per crossbar: segments one read drives */
+  uint8_t coef_bits;   /* bits per coefficient, 2..8 */
+  uint8_t reserved;
+} imcvp_ext_basis;
+
 /* A grouped convolution on crossbars of `rows` rows and `max_outputs`
  * outputs: `pack` consecutive groups share one set of crossbars as a
  * block-diagonal matrix (group j of the pack on weight rows [j kg, (j+1) kg)

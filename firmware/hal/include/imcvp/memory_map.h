@@ -161,6 +161,7 @@
 #define IMCVP_BLOCK_SLOT_ACCUMULATOR 2 /* Accumulator */
 #define IMCVP_BLOCK_SLOT_ACTIVATION 3  /* ActivationUnit */
 #define IMCVP_BLOCK_SLOT_SRAM_COMP 4   /* SramCompensation (hybrid RRAM/SRAM), when the scenario has one */
+#define IMCVP_BLOCK_SLOT_BASIS_SCALER 5 /* BasisScaler (BasisN), when the scenario has one */
 #define IMCVP_BLOCK_SLOT_USER_FIRST 64 /* slots 64..126: free for blocks outside the tree, tests */
 /* Registers every block has (offsets in its window) */
 #define IMCVP_BLOCK_ID 0x00       /* read: four characters naming the block, first in the low byte */
@@ -186,5 +187,12 @@
 #define IMCVP_SRAM_COMP_MACS_HI (IMCVP_BLOCK_REGS + 0x10)
 #define IMCVP_SRAM_COMP_MEM 0x1000     /* the SRAM, in the block's window */
 #define IMCVP_SRAM_COMP_MEM_MAX 0xF000 /* bytes it can be at most */
+/* BasisScaler's own registers and its coefficient memory (imcvp/accel.h IMCVP_EXT_BASIS) */
+#define IMCVP_BASIS_COEF_BYTES (IMCVP_BLOCK_REGS + 0x00) /* read: bytes of the coefficient memory */
+#define IMCVP_BASIS_LANES (IMCVP_BLOCK_REGS + 0x04)      /* read: MAC lanes */
+#define IMCVP_BASIS_MACS_LO (IMCVP_BLOCK_REGS + 0x08)    /* read: MACs since reset (64-bit, low word first) */
+#define IMCVP_BASIS_MACS_HI (IMCVP_BLOCK_REGS + 0x0C)
+#define IMCVP_BASIS_COEF_MEM 0x1000     /* the coefficient memory, in the block's window */
+#define IMCVP_BASIS_COEF_MEM_MAX 0xF000 /* bytes it can be at most */
 
 #endif /* IMCVP_MEMORY_MAP_H */

@@ -1,0 +1,112 @@
+// End to end: BasisN (docs/techniques/basisn.md). The Fashion-MNIST CNN on
+// a PCA basis runs through the infer firmware on tiles with the BasisScaler
+// block: with an ideal device the platform's logits are the golden
+// reference's on every image; the crossbars are written once (no
+// reprogramming on a chip far smaller than the network) and more crossbars
+// make the same inference faster with the same logits; the report gives the
+// scaler's figures; bad input is one clear message.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "tests/e2e/e2e_util.hpp"
+
+using namespace e2e;
+
+namespace {
+
+bool have_data() { return fs::exists("/usr/share/datasets/fashion-mnist"); }
+
+struct BasisRun {
+  Result result;
+  std::string net;  // the report's network section
+  fs::path out;
+};
+BasisRun run_net(const std::string& name, const std::string& network, const std::string& accelerator) {
+  const fs::path dir = scratch("basisn_" + name);
+  const fs::path sc = make_scenario(dir, name, firmware("apps/infer.elf"),
+                                    "network:\n  onnx: " + (source_dir() / "networks/fmnist_cnn.onnx").string() +
+                                        "\n" + network + "accelerator:\n" + accelerator +
+                                        "trace:\n  vcd: run.vcd\n  signals: [accel]\n");
+  BasisRun r{run_imcvp(sc.string() + " --quiet"), "", dir / ("out-" + name)};
+  if (r.result.code == 0) {
+    const std::string report = read_file(r.out / "report.json");
+    const auto at = report.find("\"network\": {");
+    if (at != std::string::npos) r.net = report.substr(at);
+  }
+  return r;
+}
+double num(const std::string& json, const std::string& key) {
+  const std::string v = json_field(json, key);
+  if (v.empty()) ADD_FAILURE() << "no " << key << " in " << json.substr(0, 400);
+  return v.empty() ? NAN : std::stod(v);
+}
+std::string chip(unsigned tiles, unsigned xbars, const std::string& extra = "") {
+  return "  tiles: " + std::to_string(tiles) + "\n  tile:\n    crossbars: " + std::to_string(xbars) +
+         "\n    ideal_crossbar: true\n" + extra;
+}
+
+}  // namespace
+
+TEST(BasisN, IdealDeviceLogitsEqualTheGoldenReferenceWithoutReprogramming) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // 9 vectors of 9 (the full basis) with 4-bit coefficients on 2 tiles of 8 crossbars:
+  // the network's spatial mapping needs 70 crossbars
+  const BasisRun r = run_net("ideal", "  images: 200\n  basisn: {count: 9, coef_bits: 4}\n",
+                        chip(2, 8, "    basis_scaler: {}\n"));
+  ASSERT_EQ(r.result.code, 0) << r.result.output;
+  EXPECT_EQ(num(r.net, "logits_equal_golden"), 200);
+  EXPECT_EQ(num(r.net, "platform_percent"), num(r.net, "golden_percent"));
+  EXPECT_GT(num(r.net, "platform_percent"), 85.0);  // the float network: 91.78 % on all images
+  EXPECT_EQ(num(r.net, "groups"), 1);               // written once
+  const std::string b = r.net.substr(r.net.find("\"basisn\""));
+  EXPECT_EQ(num(b, "layers"), 4);
+  EXPECT_EQ(num(b, "count"), 9);
+  EXPECT_EQ(num(b, "copies_per_crossbar"), 1);  // 16 outputs of 8-bit weights / 9
+  EXPECT_GT(num(b, "macs_per_inference"), 0.0);
+  EXPECT_GT(num(b, "energy_percent"), 0.0);
+  EXPECT_GT(num(r.net, "basis_scaler"), 0.0);  // its own energy category
+  const std::string vcd = read_file(r.out / "run.vcd");
+  EXPECT_NE(vcd.find("$scope module basis_scaler $end"), std::string::npos);
+  EXPECT_NE(vcd.find(" active "), std::string::npos);
+  EXPECT_NE(vcd.find(" macs "), std::string::npos);
+}
+
+TEST(BasisN, MoreCrossbarsAreFasterWithTheSameLogits) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string net = "  images: 20\n  basisn: {count: 4, coef_bits: 6}\n";
+  const BasisRun one = run_net("x1", net, chip(1, 1, "    basis_scaler: {}\n"));
+  const BasisRun four = run_net("x4", net, chip(1, 4, "    basis_scaler: {}\n"));
+  ASSERT_EQ(one.result.code, 0) << one.result.output;
+  ASSERT_EQ(four.result.code, 0) << four.result.output;
+  EXPECT_EQ(num(one.net, "logits_equal_golden"), 20);
+  EXPECT_EQ(num(four.net, "logits_equal_golden"), 20);
+  EXPECT_EQ(num(one.net, "platform_correct"), num(four.net, "platform_correct"));
+  EXPECT_LT(num(four.net, "per_inference_ns"), 0.8 * num(one.net, "per_inference_ns"));
+}
+
+TEST(BasisN, BadInputIsOneClearMessage) {
+  // no scaler on the tiles
+  BasisRun r = run_net("noblock", "  images: 2\n  basisn: {count: 4}\n", chip(1, 4));
+  EXPECT_NE(r.result.code, 0);
+  EXPECT_NE(r.result.output.find("accelerator.tile: the network is a BasisN network, but the tiles have no "
+                                 "basis-coefficient scaler (accelerator.tile.basis_scaler)"),
+            std::string::npos)
+      << r.result.output;
+  // a basis count of zero
+  r = run_net("zero", "  images: 2\n  basisn: {count: 0}\n", chip(1, 4, "    basis_scaler: {}\n"));
+  EXPECT_NE(r.result.code, 0);
+  EXPECT_NE(r.result.output.find("network.basisn.count"), std::string::npos) << r.result.output;
+  // coefficients that do not fit the scaler's memory
+  r = run_net("small", "  images: 2\n  basisn: {count: 4}\n", chip(1, 4, "    basis_scaler: {coef_bytes: 1024}\n"));
+  EXPECT_NE(r.result.code, 0);
+  EXPECT_NE(r.result.output.find("do not fit the coefficient memories of 1 tiles x 1024 bytes "
+                                 "(accelerator.tile.basis_scaler.coef_bytes"),
+            std::string::npos)
+      << r.result.output;
+  // a basis longer than the crossbar
+  r = run_net("long", "  images: 2\n  basisn: {count: 4, length: 200}\n", chip(1, 4, "    basis_scaler: {}\n"));
+  EXPECT_NE(r.result.code, 0);
+  EXPECT_NE(r.result.output.find("does not fit a crossbar of 128 rows"), std::string::npos) << r.result.output;
+}
