@@ -10,6 +10,12 @@ namespace imcvp {
 namespace {
 // Interrupt bits that exist on this hart (software, timer, external).
 constexpr uint32_t kIrqMask = (1u << 3) | (1u << 7) | (1u << 11);
+// Blocks run whole (and chain) only below this many cycles, so that a
+// block's head cycles added to the count never overflow; past it (after
+// centuries of simulated time) every block takes the exact path. The
+// unchained successor's head cycles reach it from any count.
+constexpr uint64_t kFastCycleCeiling = uint64_t{1} << 62;
+constexpr uint64_t kUnchainedHeadCycles = kFastCycleCeiling;
 
 
 #if defined(__GNUC__)
@@ -52,6 +58,8 @@ Rv32Core::Rv32Core(const CpuParams& params, CpuBus& bus)
       // Default-initialised: the pools' pages are touched only when used.
       blocks_(new Block[kBlockPool]),
       insns_(new BlockInsn[kInsnPool]) {
+  unchained_.pc = 1;
+  unchained_.head_cycles = kUnchainedHeadCycles;
   min_insn_cycles_ = 255;
   for (uint32_t c : params_.cycles) min_insn_cycles_ = std::min(min_insn_cycles_, c);
   flush_decode_cache();
@@ -378,10 +386,33 @@ inline uint32_t aligned_index(uint32_t off) {
 bool is_branch(Op op) { return op >= Op::Beq && op <= Op::Bgeu; }
 // Label table indices past the operations': the end marker that follows a
 // block's instructions, then the conditional branches inside a superblock
-// (not taken: on to the next instruction; taken: a side exit).
+// (not taken: on to the next instruction; taken: a side exit), then the
+// backward branches inside an unrolled loop (taken: on to the next copy of
+// the body; not taken: a side exit).
 constexpr unsigned kEndLabel = static_cast<unsigned>(Op::Count);
 constexpr unsigned kInnerBranchLabel = kEndLabel + 1;
-constexpr unsigned kLabelCount = kInnerBranchLabel + 6;
+constexpr unsigned kLoopBranchLabel = kInnerBranchLabel + 6;
+constexpr unsigned kLabelCount = kLoopBranchLabel + 6;
+// A loop whose body is one block (it starts the block and its backward
+// branch ends it) is unrolled into copies of its body, up to this many
+// instructions: the branches between the copies cost no block end.
+constexpr uint32_t kUnrollInsns = 32;
+// Operand forwarding: every handler that writes a register also leaves the
+// value in a local of the run loop (`last`), and an instruction that reads
+// the register the one before it in the block wrote (an ALU result or a
+// loaded value; stores and branches in between write none) takes it from
+// there instead of the register file: a dependent chain then waits on no
+// store-to-load round trip through memory. The label table has a row of
+// handlers per source: rs1 from the register file or from `last`, or rs2
+// from `last`.
+constexpr unsigned kFwdNone = 0, kFwdRs1 = 1, kFwdRs2 = 2, kFwdRows = 3;
+constexpr uint8_t kNoFwd = 0xff;  // no register value in `last` (never an rs)
+// Operations whose handlers leave their result in `last`.
+bool writes_last(InsnClass c) {
+  return c == InsnClass::Alu || c == InsnClass::Mul || c == InsnClass::Div || c == InsnClass::Load;
+}
+// Operations that leave `last` (and the register it holds) as it was.
+bool keeps_last(InsnClass c) { return c == InsnClass::Store || c == InsnClass::Branch; }
 }  // namespace
 
 void Rv32Core::fill_insn(BlockInsn& bi, uint32_t pc, const DecodedInsn& d,
@@ -401,8 +432,8 @@ void Rv32Core::fill_insn(BlockInsn& bi, uint32_t pc, const DecodedInsn& d,
 }
 
 Rv32Core::Block* Rv32Core::find_block(uint32_t pc, const void* const* labels) {
+  if (Block* const b = cached_block(pc)) return b;
   Block*& slot = table_[(pc >> 1) & ((1u << kCacheBits) - 1)];
-  if (slot && slot->pc == pc) return slot;
 
   DecodedInsn d;
   bool in_ram = false;
@@ -417,9 +448,10 @@ Rv32Core::Block* Rv32Core::find_block(uint32_t pc, const void* const* labels) {
     b.n = 1;
     b.exec = 0;
     b.cycles = uncached_insns_[0].cycles;
+    b.taken_cycles = b.cycles + params_.branch_taken_penalty;
     b.head_cycles = 0;
     b.insns = uncached_insns_;
-    b.succ[0] = b.succ[1] = nullptr;
+    b.succ[0] = b.succ[1] = &unchained_;
     b.nclasses = 1;
     b.cls[0] = uncached_insns_[0].cls;
     b.cls_count[0] = 1;
@@ -431,21 +463,36 @@ Rv32Core::Block* Rv32Core::find_block(uint32_t pc, const void* const* labels) {
   Block& b = blocks_[nblocks_++];
   b.pc = pc;
   b.insns = &insns_[ninsns_];
-  b.succ[0] = b.succ[1] = nullptr;
+  b.succ[0] = b.succ[1] = &unchained_;
   uint32_t n = 0, cur = pc;
   uint64_t cycles = 0, last = 0;
   uint32_t counts[kInsnClassCount] = {};
+  uint8_t last_rd = kNoFwd;  // the register whose value `last` holds here
+  uint32_t body = 0;         // instructions of a loop's body when unrolled
   for (;;) {
     BlockInsn& bi = b.insns[n++];
     fill_insn(bi, cur, d, labels);
+    // Operand forwarding (see kFwdRows): a source the previous writer wrote.
+    const unsigned fwd_row = (bi.rs1 == last_rd ? kFwdRs1 : bi.rs2 == last_rd ? kFwdRs2 : kFwdNone) * kLabelCount;
+    bi.handler = labels[fwd_row + static_cast<unsigned>(d.op)];
+    last_rd = writes_last(d.cls) ? d.rd : keeps_last(d.cls) ? last_rd : kNoFwd;
     cycles += bi.cycles;
     last = bi.cycles;
     ++counts[bi.cls];
     cur += d.len;
     // A forward conditional branch (an if) does not end a superblock; a
-    // backward one (a loop) does, so that a loop's body is a block of its own.
+    // backward one (a loop) does, so that a loop's body is a block of its
+    // own. That body, when it starts the block, is unrolled: its backward
+    // branch, while another copy fits, goes on at the block's start.
     const bool inner_branch = is_branch(d.op) && d.imm > 0;
-    if ((ends_block(d.op) && !inner_branch) || n == kMaxBlockInsns) break;
+    const bool loop_branch = is_branch(d.op) && bi.pc + static_cast<uint32_t>(d.imm) == pc &&
+                             n + (body ? body : n) <= kUnrollInsns &&
+                             bi.cycles + params_.branch_taken_penalty <= 255;
+    if ((ends_block(d.op) && !inner_branch && !loop_branch) || n == kMaxBlockInsns) break;
+    if (loop_branch) {
+      if (!body) body = n;
+      cur = pc;
+    }
     // The next instruction joins the block only if it lies wholly in main
     // memory; anything else starts a block of its own (which may trap).
     const uint32_t off = cur - ram_base_;
@@ -459,26 +506,35 @@ Rv32Core::Block* Rv32Core::find_block(uint32_t pc, const void* const* labels) {
       std::memcpy(&hi, ram_ + off + 2, 2);
       raw |= uint32_t{hi} << 16;
     }
-    if (inner_branch) {
-      // Taken, the branch leaves through a side exit: a record of the
-      // instructions so far (their counts, its chained successor), found by
-      // its pool index.
+    if (inner_branch || loop_branch) {
+      // Taken (a loop's branch: not taken), the branch leaves through a side
+      // exit: a record of the instructions so far (their counts, its chained
+      // successor), found by its pool index.
       Block& e = blocks_[nblocks_];
       e.pc = pc;
       e.n = n;
       e.exec = 0;
       e.cycles = cycles;
+      e.taken_cycles = cycles + params_.branch_taken_penalty;
       e.head_cycles = cycles - last;
       e.insns = b.insns;
-      e.succ[0] = e.succ[1] = nullptr;
+      e.succ[0] = e.succ[1] = &unchained_;
       e.nclasses = 0;
       for (unsigned c = 0; c < kInsnClassCount; ++c)
         if (counts[c]) {
           e.cls[e.nclasses] = static_cast<uint8_t>(c);
           e.cls_count[e.nclasses++] = counts[c];
         }
-      bi.handler = labels[kInnerBranchLabel + (static_cast<unsigned>(d.op) - static_cast<unsigned>(Op::Beq))];
+      bi.handler = labels[fwd_row + (loop_branch ? kLoopBranchLabel : kInnerBranchLabel) +
+                          (static_cast<unsigned>(d.op) - static_cast<unsigned>(Op::Beq))];
       bi.raw = nblocks_++;
+      if (loop_branch) {
+        // Going on to the next copy, it was taken: its penalty counts from
+        // here on, in the block's totals and in the branch's own cycles
+        // (which the exact paths add up instruction by instruction).
+        bi.cycles = static_cast<uint8_t>(bi.cycles + params_.branch_taken_penalty);
+        cycles += params_.branch_taken_penalty;
+      }
     }
     d = decode(raw);
   }
@@ -488,6 +544,7 @@ Rv32Core::Block* Rv32Core::find_block(uint32_t pc, const void* const* labels) {
   b.n = n;
   b.exec = 0;
   b.cycles = cycles;
+  b.taken_cycles = cycles + params_.branch_taken_penalty;
   b.head_cycles = cycles - last;
   b.nclasses = 0;
   for (unsigned c = 0; c < kInsnClassCount; ++c)
@@ -509,17 +566,20 @@ StopReason Rv32Core::run(uint64_t cycle_limit, uint64_t instret_limit,
   return run_loop(cycle_limit, instret_limit, breakpoints);
 }
 
-// The operations in Op's order: the label table must follow it.
+// The operations in Op's order: the label table must follow it. F: the
+// operation has operand-forwarding handlers (see run_loop), P: it has not.
 #define IMCVP_OPS(X)                                                                      \
-  X(Illegal) X(Lui) X(Auipc) X(Jal) X(Jalr) X(Beq) X(Bne) X(Blt) X(Bge) X(Bltu) X(Bgeu)   \
-  X(Lb) X(Lh) X(Lw) X(Lbu) X(Lhu) X(Sb) X(Sh) X(Sw) X(Addi) X(Slti) X(Sltiu) X(Xori)      \
-  X(Ori) X(Andi) X(Slli) X(Srli) X(Srai) X(Add) X(Sub) X(Sll) X(Slt) X(Sltu) X(Xor)       \
-  X(Srl) X(Sra) X(Or) X(And) X(Mul) X(Mulh) X(Mulhsu) X(Mulhu) X(Div) X(Divu) X(Rem)      \
-  X(Remu) X(Fence) X(FenceI) X(Ecall) X(Ebreak) X(Mret) X(Wfi) X(Csrrw) X(Csrrs)          \
-  X(Csrrc) X(Csrrwi) X(Csrrsi) X(Csrrci)
+  X(Illegal, P) X(Lui, F) X(Auipc, F) X(Jal, P) X(Jalr, P) X(Beq, F) X(Bne, F) X(Blt, F)  \
+  X(Bge, F) X(Bltu, F) X(Bgeu, F) X(Lb, F) X(Lh, F) X(Lw, F) X(Lbu, F) X(Lhu, F) X(Sb, F) \
+  X(Sh, F) X(Sw, F) X(Addi, F) X(Slti, F) X(Sltiu, F) X(Xori, F) X(Ori, F) X(Andi, F)     \
+  X(Slli, F) X(Srli, F) X(Srai, F) X(Add, F) X(Sub, F) X(Sll, F) X(Slt, F) X(Sltu, F)     \
+  X(Xor, F) X(Srl, F) X(Sra, F) X(Or, F) X(And, F) X(Mul, F) X(Mulh, F) X(Mulhsu, F)      \
+  X(Mulhu, F) X(Div, F) X(Divu, F) X(Rem, F) X(Remu, F) X(Fence, P) X(FenceI, P)          \
+  X(Ecall, P) X(Ebreak, P) X(Mret, P) X(Wfi, P) X(Csrrw, P) X(Csrrs, P) X(Csrrc, P)       \
+  X(Csrrwi, P) X(Csrrsi, P) X(Csrrci, P)
 
 namespace {
-#define IMCVP_OP_VALUE(name) Op::name,
+#define IMCVP_OP_VALUE(name, kind) Op::name,
 constexpr Op kOpOrder[] = {IMCVP_OPS(IMCVP_OP_VALUE)};
 #undef IMCVP_OP_VALUE
 constexpr bool op_order_ok() {
@@ -538,19 +598,40 @@ static_assert(op_order_ok(), "IMCVP_OPS must list Op in declaration order");
 // before it one by one, then does what the per-instruction definition does.
 StopReason Rv32Core::run_loop(uint64_t cycle_limit, uint64_t instret_limit,
                               const BreakpointSet* bps) {
-#define IMCVP_LABEL_ADDR(name) &&L_##name,
-  static const void* const kLabels[] = {IMCVP_OPS(IMCVP_LABEL_ADDR) &&L_end,
-                                        &&L_inner_Beq, &&L_inner_Bne, &&L_inner_Blt,
-                                        &&L_inner_Bge, &&L_inner_Bltu, &&L_inner_Bgeu};
+  // One row of labels per operand source (kFwdNone, kFwdRs1, kFwdRs2): an
+  // operation without forwarding handlers has its plain one in every row.
+#define IMCVP_LABEL_ADDR(name, kind) &&L_##name,
+#define IMCVP_BRANCH_LABELS(prefix, suffix)                                       \
+  &&prefix##Beq##suffix, &&prefix##Bne##suffix, &&prefix##Blt##suffix, &&prefix##Bge##suffix, \
+      &&prefix##Bltu##suffix, &&prefix##Bgeu##suffix,
+#define IMCVP_LABEL_ADDR_F(name, kind) IMCVP_LABEL_ADDR_F_##kind(name)
+#define IMCVP_LABEL_ADDR_F_P(name) &&L_##name,
+#define IMCVP_LABEL_ADDR_F_F(name) &&L_##name##_f1,
+#define IMCVP_LABEL_ADDR_G(name, kind) IMCVP_LABEL_ADDR_G_##kind(name)
+#define IMCVP_LABEL_ADDR_G_P(name) &&L_##name,
+#define IMCVP_LABEL_ADDR_G_F(name) &&L_##name##_f2,
+  static const void* const kLabels[] = {
+      IMCVP_OPS(IMCVP_LABEL_ADDR) &&L_end,
+      IMCVP_BRANCH_LABELS(L_inner_, ) IMCVP_BRANCH_LABELS(L_loop_, )
+      IMCVP_OPS(IMCVP_LABEL_ADDR_F) &&L_end,
+      IMCVP_BRANCH_LABELS(L_inner_, _f1) IMCVP_BRANCH_LABELS(L_loop_, _f1)
+      IMCVP_OPS(IMCVP_LABEL_ADDR_G) &&L_end,
+      IMCVP_BRANCH_LABELS(L_inner_, _f2) IMCVP_BRANCH_LABELS(L_loop_, _f2)};
+#undef IMCVP_BRANCH_LABELS
 #undef IMCVP_LABEL_ADDR
-  static_assert(sizeof kLabels / sizeof kLabels[0] == kLabelCount, "label table");
+#undef IMCVP_LABEL_ADDR_F
+#undef IMCVP_LABEL_ADDR_F_P
+#undef IMCVP_LABEL_ADDR_F_F
+#undef IMCVP_LABEL_ADDR_G
+#undef IMCVP_LABEL_ADDR_G_P
+#undef IMCVP_LABEL_ADDR_G_F
+  static_assert(sizeof kLabels / sizeof kLabels[0] == kFwdRows * kLabelCount, "label table");
   Block* const pool = blocks_.get();
 
   uint32_t* const x = x_.data();
   uint8_t* const ram = ram_;
   const uint32_t ram_base = ram_base_;
   const uint32_t ram_size = ram_size_;
-  const uint32_t taken_penalty = params_.branch_taken_penalty;
   const bool has_tohost = has_tohost_;
   const uint32_t tohost = tohost_;
   const bool emulate_misaligned = params_.misaligned == MisalignedAccess::Emulate;
@@ -563,9 +644,10 @@ StopReason Rv32Core::run_loop(uint64_t cycle_limit, uint64_t instret_limit,
   // limit too. A debugger checks every pc: no block runs whole then.
   uint64_t fast_cycle_limit = 0;
   if (!bps && min_insn_cycles_ >= 1 && instret_ < instret_limit)
-    fast_cycle_limit = std::min(cycle_limit, instret_limit - instret_ > ~uint64_t{0} - cycles_
-                                                 ? ~uint64_t{0}
-                                                 : cycles_ + (instret_limit - instret_));
+    fast_cycle_limit = std::min({cycle_limit, kFastCycleCeiling,
+                                 instret_limit - instret_ > ~uint64_t{0} - cycles_
+                                     ? ~uint64_t{0}
+                                     : cycles_ + (instret_limit - instret_)});
   // Accesses that need no bounds check beyond off < ram_fast (aligned, so
   // wholly inside); anything else takes the exact path.
   const uint32_t ram_fast = (ram_size % 4 == 0 && ram_base % 4 == 0) ? ram_size : 0;
@@ -584,7 +666,15 @@ StopReason Rv32Core::run_loop(uint64_t cycle_limit, uint64_t instret_limit,
   BlockInsn step[kMaxBlockInsns];  // the head of a block run alone, then the end marker
   uint32_t next_pc = 0;
   unsigned k = 0;
+  uint32_t last = 0;  // the value the last register-writing handler wrote (kFwdRows)
+  uint32_t mem_addr = 0, mem_value = 0;  // a load or store on its exact path
 
+  // A handler H with register sources in its three forms (kFwdRows): both
+  // from the register file, rs1 from `last`, rs2 from `last`.
+#define IMCVP_FWD(H, label, ...)                \
+  H(label, x[ip->rs1], x[ip->rs2], __VA_ARGS__) \
+  H(label##_f1, last, x[ip->rs2], __VA_ARGS__)  \
+  H(label##_f2, x[ip->rs1], last, __VA_ARGS__)
 #define IMCVP_SAVE() (cycles_ = cycles, instret_ = instret)
 #define IMCVP_LOAD() (cycles = cycles_, instret = instret_)
 #define IMCVP_NEXT() goto* (++ip)->handler
@@ -625,18 +715,21 @@ dispatch:
       return StopReason::Breakpoint;
     }
   }
-  if (from && (blk = from->succ[from_k]) != nullptr && blk->pc == pc) {
+  if (from && (blk = from->succ[from_k]) != &unchained_ && blk->pc == pc) {
     // chained
   } else {
-    pc_ = pc;
-    IMCVP_SAVE();
-    blk = find_block(pc, kLabels);  // may fetch through the bus or trap
-    IMCVP_LOAD();
+    blk = cached_block(pc);
     if (!blk) {
-      if (!fatal_.empty()) return StopReason::Fatal;
-      pc = pc_;
-      from = nullptr;
-      goto dispatch;
+      pc_ = pc;
+      IMCVP_SAVE();
+      blk = find_block(pc, kLabels);  // decodes it; may fetch through the bus or trap
+      IMCVP_LOAD();
+      if (!blk) {
+        if (!fatal_.empty()) return StopReason::Fatal;
+        pc = pc_;
+        from = nullptr;
+        goto dispatch;
+      }
     }
     if (from && from_gen == generation_ && blk != &uncached_) from->succ[from_k] = blk;
   }
@@ -661,7 +754,7 @@ dispatch:
     }
     std::memcpy(static_cast<void*>(step), blk->insns, m * sizeof(BlockInsn));
     step[m].handler = kLabels[kEndLabel];
-    step[m].pc = step[m - 1].pc + step[m - 1].len;
+    step[m].pc = blk->insns[m].pc;  // where the block goes on
   }
   blk = nullptr;
   ip0 = ip = step;
@@ -671,26 +764,28 @@ dispatch:
   // A block ends: its totals are added, and its chained successor runs
   // straight on when it runs whole. Expanded in every control transfer (each
   // with its own indirect jump, which predicts better than one shared one).
-  // A successor of a fixed target needs no pc check; jalr's does.
-#define IMCVP_END_BLOCK(kk, target, check_pc)                                  \
+  // A successor of a fixed target needs no pc check; jalr's does. An
+  // unchained one (unchained_) fails the limit check. `block_cycles` is the
+  // Block field with the cycles to add (a taken branch's include its penalty).
+#define IMCVP_END_BLOCK(kk, block_cycles, target, check_pc)                    \
   do {                                                                         \
-    next_pc = (target);                                                        \
-    cycles += blk->cycles;                                                     \
+    cycles += blk->block_cycles;                                               \
     instret += blk->n;                                                         \
     ++blk->exec; /* class counts: folded in when read (fold_class_counts) */   \
     Block* const nb = blk->succ[kk];                                           \
-    if (IMCVP_LIKELY(nb != nullptr) && (!(check_pc) || nb->pc == next_pc) &&   \
+    if ((!(check_pc) || nb->pc == (target)) &&                                 \
         IMCVP_LIKELY(cycles + nb->head_cycles < fast_cycle_limit)) {           \
       blk = nb;                                                                \
       ip0 = ip = nb->insns;                                                    \
       goto* ip->handler;                                                       \
     }                                                                          \
+    next_pc = (target);                                                        \
     k = (kk);                                                                  \
     goto block_end;                                                            \
   } while (0)
 
 L_end:  // end marker: a block cut short, or one instruction run alone
-  if (blk) IMCVP_END_BLOCK(0, ip->pc, false);
+  if (blk) IMCVP_END_BLOCK(0, cycles, ip->pc, false);
   IMCVP_COUNT_BEFORE();
   pc = ip->pc;
   from = nullptr;
@@ -710,21 +805,44 @@ block_end:  // not chained yet, or the successor may cross a limit
   // ---- control transfers (always last in a block)
 L_Jal:
   x[ip->rd] = ip->pc + ip->len;
-  IMCVP_END_BLOCK(1, ip->pc + static_cast<uint32_t>(ip->imm), false);
+  IMCVP_END_BLOCK(1, cycles, ip->pc + static_cast<uint32_t>(ip->imm), false);
 L_Jalr: {
   const uint32_t t = (x[ip->rs1] + static_cast<uint32_t>(ip->imm)) & ~1u;
   x[ip->rd] = ip->pc + ip->len;
-  IMCVP_END_BLOCK(1, t, true);
+  IMCVP_END_BLOCK(1, cycles, t, true);
 }
-#define IMCVP_BRANCH(name, cond)                                          \
-  L_##name: {                                                             \
-    const uint32_t a = x[ip->rs1], b = x[ip->rs2];                        \
-    if (cond) {                                                           \
-      cycles += taken_penalty;                                            \
-      IMCVP_END_BLOCK(1, ip->pc + static_cast<uint32_t>(ip->imm), false); \
-    }                                                                     \
-    IMCVP_END_BLOCK(0, ip->pc + ip->len, false);                          \
+#define IMCVP_BRANCH_AS(label, src_a, src_b, cond)                        \
+  label: {                                                                \
+    const uint32_t a = (src_a), b = (src_b);                              \
+    if (cond)                                                             \
+      IMCVP_END_BLOCK(1, taken_cycles, ip->pc + static_cast<uint32_t>(ip->imm), false); \
+    IMCVP_END_BLOCK(0, cycles, ip->pc + ip->len, false);                  \
   }
+  // Branches inside a block leave through a side exit (its record holds the
+  // counts of the instructions up to here; BlockInsn::raw, its pool index)
+  // when `leaves`, and go on to the next instruction otherwise:
+  // - a forward branch (an if) leaves when taken;
+  // - a loop's backward branch in its unrolled body (find_block) leaves when
+  //   not taken; taken, it goes on to the next copy of the body (its
+  //   penalty is in its BlockInsn::cycles).
+#define IMCVP_SIDE_EXIT_AS(label, src_a, src_b, leaves, block_cycles, target) \
+  label: {                                                                \
+    const uint32_t a = (src_a), b = (src_b);                              \
+    if (leaves) {                                                         \
+      blk = &pool[ip->raw];                                               \
+      IMCVP_END_BLOCK(1, block_cycles, target, false);                    \
+    }                                                                     \
+    IMCVP_NEXT();                                                         \
+  }
+#define IMCVP_INNER_BRANCH_AS(label, src_a, src_b, cond) \
+  IMCVP_SIDE_EXIT_AS(label, src_a, src_b, cond, taken_cycles, ip->pc + static_cast<uint32_t>(ip->imm))
+#define IMCVP_LOOP_BRANCH_AS(label, src_a, src_b, cond) \
+  IMCVP_SIDE_EXIT_AS(label, src_a, src_b, !(cond), cycles, ip->pc + ip->len)
+  // The three kinds of conditional branch handlers, for each condition.
+#define IMCVP_BRANCH(name, cond)                                \
+  IMCVP_FWD(IMCVP_BRANCH_AS, L_##name, cond)                    \
+  IMCVP_FWD(IMCVP_INNER_BRANCH_AS, L_inner_##name, cond)        \
+  IMCVP_FWD(IMCVP_LOOP_BRANCH_AS, L_loop_##name, cond)
   IMCVP_BRANCH(Beq, a == b)
   IMCVP_BRANCH(Bne, a != b)
   IMCVP_BRANCH(Blt, static_cast<int32_t>(a) < static_cast<int32_t>(b))
@@ -732,39 +850,53 @@ L_Jalr: {
   IMCVP_BRANCH(Bltu, a < b)
   IMCVP_BRANCH(Bgeu, a >= b)
 #undef IMCVP_BRANCH
-  // Inside a superblock: taken, leave through the side exit (its record
-  // holds the counts of the instructions up to here).
-#define IMCVP_INNER_BRANCH(name, cond)                                    \
-  L_inner_##name: {                                                       \
-    const uint32_t a = x[ip->rs1], b = x[ip->rs2];                        \
-    if (cond) {                                                           \
-      cycles += taken_penalty;                                            \
-      blk = &pool[ip->raw];                                               \
-      IMCVP_END_BLOCK(1, ip->pc + static_cast<uint32_t>(ip->imm), false); \
-    }                                                                     \
-    IMCVP_NEXT();                                                         \
-  }
-  IMCVP_INNER_BRANCH(Beq, a == b)
-  IMCVP_INNER_BRANCH(Bne, a != b)
-  IMCVP_INNER_BRANCH(Blt, static_cast<int32_t>(a) < static_cast<int32_t>(b))
-  IMCVP_INNER_BRANCH(Bge, static_cast<int32_t>(a) >= static_cast<int32_t>(b))
-  IMCVP_INNER_BRANCH(Bltu, a < b)
-  IMCVP_INNER_BRANCH(Bgeu, a >= b)
-#undef IMCVP_INNER_BRANCH
+#undef IMCVP_BRANCH_AS
+#undef IMCVP_SIDE_EXIT_AS
+#undef IMCVP_INNER_BRANCH_AS
+#undef IMCVP_LOOP_BRANCH_AS
 #undef IMCVP_END_BLOCK
 
   // ---- loads and stores
+  // A load or store's fast path (an aligned access inside RAM, not over
+  // tohost), in each operand-source form; anything else goes on at its
+  // exact path (L_<op>_slow) with the address and the value to store in
+  // mem_addr and mem_value.
+#define IMCVP_LOAD_FAST(label, src_a, src_b, name, T, N)                         \
+  label: {                                                                         \
+    const uint32_t addr = (src_a) + static_cast<uint32_t>(ip->imm);                \
+    const uint32_t off = addr - ram_base;                                          \
+    /* aligned and in RAM, in one compare (see aligned_index) */                   \
+    if (IMCVP_LIKELY(aligned_index<N>(off) < (ram_fast / N))) {                    \
+      T v;                                                                         \
+      std::memcpy(&v, ram + off, N);                                               \
+      last = static_cast<uint32_t>(v);                                             \
+      x[ip->rd] = last;                                                            \
+      IMCVP_NEXT();                                                                \
+    }                                                                              \
+    mem_addr = addr;                                                               \
+    goto L_##name##_slow;                                                          \
+  }
+#define IMCVP_STORE_FAST(label, src_a, src_b, name, T, N)                        \
+  label: {                                                                         \
+    const uint32_t addr = (src_a) + static_cast<uint32_t>(ip->imm);                \
+    const uint32_t off = addr - ram_base;                                          \
+    const uint32_t value = (src_b);                                                \
+    if (IMCVP_LIKELY(aligned_index<N>(off) < (ram_fast / N)) &&                    \
+        IMCVP_LIKELY(addr - tohost_match >= 4)) {                                  \
+      const T v = static_cast<T>(value);                                           \
+      std::memcpy(ram + off, &v, N);                                               \
+      IMCVP_NEXT();                                                                \
+    }                                                                              \
+    mem_addr = addr;                                                               \
+    mem_value = value;                                                             \
+    goto L_##name##_slow;                                                          \
+  }
 #define IMCVP_LOAD_OP(name, T, N)                                                  \
-  L_##name: {                                                                        \
-    const uint32_t addr = x[ip->rs1] + static_cast<uint32_t>(ip->imm);               \
+  IMCVP_FWD(IMCVP_LOAD_FAST, L_##name, name, T, N)                                   \
+  L_##name##_slow: {                                                                 \
+    const uint32_t addr = mem_addr;                                                  \
     const uint32_t off = addr - ram_base;                                            \
     T v;                                                                             \
-    /* aligned and in RAM, in one compare (see aligned_index) */                     \
-    if (IMCVP_LIKELY(aligned_index<N>(off) < (ram_fast / N))) {                      \
-      std::memcpy(&v, ram + off, N);                                                 \
-      x[ip->rd] = static_cast<uint32_t>(v);                                          \
-      IMCVP_NEXT();                                                                  \
-    }                                                                                \
     if (IMCVP_UNLIKELY(addr & (N - 1))) {                                          \
       if (!emulate_misaligned) IMCVP_TRAP(Cause::LoadMisaligned, addr);              \
       IMCVP_COUNT_BEFORE();                                                          \
@@ -815,7 +947,8 @@ L_Jalr: {
       from = nullptr;                                                                \
       goto dispatch;                                                                 \
     }                                                                                \
-    x[ip->rd] = static_cast<uint32_t>(v);                                            \
+    last = static_cast<uint32_t>(v);                                                 \
+    x[ip->rd] = last;                                                                \
     IMCVP_NEXT();                                                                    \
   }
   IMCVP_LOAD_OP(Lb, int8_t, 1)
@@ -825,10 +958,11 @@ L_Jalr: {
   IMCVP_LOAD_OP(Lhu, uint16_t, 2)
 #undef IMCVP_LOAD_OP
 #define IMCVP_STORE_OP(name, T, N)                                                 \
-  L_##name: {                                                                        \
-    const uint32_t addr = x[ip->rs1] + static_cast<uint32_t>(ip->imm);               \
+  IMCVP_FWD(IMCVP_STORE_FAST, L_##name, name, T, N)                                  \
+  L_##name##_slow: {                                                                 \
+    const uint32_t addr = mem_addr;                                                  \
     const uint32_t off = addr - ram_base;                                            \
-    const T v = static_cast<T>(x[ip->rs2]);                                          \
+    const T v = static_cast<T>(mem_value);                                           \
     const bool fast = aligned_index<N>(off) < (ram_fast / N);                        \
     if (!fast && IMCVP_UNLIKELY(addr & (N - 1))) {                                 \
       if (!emulate_misaligned) IMCVP_TRAP(Cause::StoreMisaligned, addr);             \
@@ -896,16 +1030,20 @@ L_Jalr: {
   IMCVP_STORE_OP(Sh, uint16_t, 2)
   IMCVP_STORE_OP(Sw, uint32_t, 4)
 #undef IMCVP_STORE_OP
+#undef IMCVP_LOAD_FAST
+#undef IMCVP_STORE_FAST
 
   // ---- integer operations
-#define IMCVP_OP(name, expr)                                  \
-  L_##name: {                                                 \
-    const uint32_t a = x[ip->rs1], b = x[ip->rs2];            \
+#define IMCVP_OP_AS(label, src_a, src_b, expr)                \
+  label: {                                                    \
+    const uint32_t a = (src_a), b = (src_b);                  \
     const int32_t imm = ip->imm;                              \
     (void)a; (void)b; (void)imm;                              \
-    x[ip->rd] = (expr);                                       \
+    last = (expr);                                            \
+    x[ip->rd] = last;                                         \
     IMCVP_NEXT();                                             \
   }
+#define IMCVP_OP(name, expr) IMCVP_FWD(IMCVP_OP_AS, L_##name, expr)
   IMCVP_OP(Lui, static_cast<uint32_t>(imm))
   IMCVP_OP(Auipc, ip->pc + static_cast<uint32_t>(imm))
   IMCVP_OP(Addi, a + static_cast<uint32_t>(imm))
@@ -942,6 +1080,7 @@ L_Jalr: {
                     : static_cast<uint32_t>(static_cast<int32_t>(a) % static_cast<int32_t>(b)))
   IMCVP_OP(Remu, b == 0 ? a : a % b)
 #undef IMCVP_OP
+#undef IMCVP_OP_AS
 L_Fence:
   IMCVP_NEXT();
 
@@ -1016,6 +1155,7 @@ L_Csrrci: {
 }
 
 #undef IMCVP_SAVE
+#undef IMCVP_FWD
 #undef IMCVP_LOAD
 #undef IMCVP_NEXT
 #undef IMCVP_COUNT_BEFORE

@@ -7,15 +7,19 @@
 // keyed by the block's first pc. A block is straight-line code that ends at
 // a backward branch, a register jump (jalr), a system instruction or a jump;
 // a forward conditional branch inside it leaves, when taken, through a side
-// exit. A block runs with one lookup and one limit check, its instruction,
+// exit. A loop whose body is one block is unrolled in it (copies of the body
+// joined by its backward branch, which leaves through a side exit when not
+// taken). A block runs with one lookup and one limit check, its instruction,
 // cycle and class counts added once at its (side) exit, each instruction
 // dispatched to its handler through a label stored in its decoded entry
 // (threaded code, GNU computed goto), and chained to the blocks it went on
-// to. Main memory is reached through a host pointer (DMI). Everything else
-// (device access, CSRs, traps, emulated misaligned accesses) leaves the
-// fast path. The engine retires exactly the instructions the one-at-a-time
-// definition would: a block that could cross a limit runs only the
-// instructions before which it holds.
+// to. An instruction that reads the register its predecessor in the block
+// wrote takes the value from a local of the run loop instead of the register
+// file (operand forwarding). Main memory is reached through a host pointer
+// (DMI). Everything else (device access, CSRs, traps, emulated misaligned
+// accesses) leaves the fast path. The engine retires exactly the
+// instructions the one-at-a-time definition would: a block that could cross
+// a limit runs only the instructions before which it holds.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -170,10 +174,13 @@ class Rv32Core {
   struct Block {
     uint32_t pc;               // first instruction
     uint32_t n;                // instructions
-    uint64_t cycles;           // their cycles (a taken branch adds its penalty)
+    uint64_t cycles;           // their cycles (in an unrolled loop, with the taken
+                               // penalties of the backward branches between the copies)
+    uint64_t taken_cycles;     // the same when it ends in a taken branch (its penalty added)
     uint64_t head_cycles;      // cycles of all but the last one
     BlockInsn* insns;
-    Block* succ[2];            // chained successors: [0] fall-through, [1] taken/jump target
+    Block* succ[2];            // chained successors: [0] fall-through, [1] taken/jump target;
+                               // &unchained_ until chained
     uint64_t exec;             // runs to its end not yet added to class_counts_
     uint8_t nclasses;          // instruction classes present and their counts
     uint8_t cls[kInsnClassCount];
@@ -196,6 +203,11 @@ class Rv32Core {
   // fetch trapped. Code outside main memory gives an uncached one-
   // instruction block, rebuilt (and re-fetched through the bus) every time.
   Block* find_block(uint32_t pc, const void* const* labels);
+  // The cached block starting at pc, or nullptr.
+  Block* cached_block(uint32_t pc) const {
+    Block* const b = table_[(pc >> 1) & ((1u << kCacheBits) - 1)];
+    return b && b->pc == pc ? b : nullptr;
+  }
   void fill_insn(BlockInsn& bi, uint32_t pc, const DecodedInsn& d, const void* const* labels) const;
   // Takes an exception at pc_: returns false when it cannot be taken
   // (no usable trap vector) and the run must end (fatal_ set).
@@ -249,6 +261,10 @@ class Rv32Core {
   uint64_t generation_ = 0;
   uint32_t min_insn_cycles_ = 0;    // the cheapest instruction class's cycles
   mutable Block uncached_{};        // a block outside main memory
+  // The successor of a block not chained yet: its head cycles fail every
+  // limit check, and its pc no instruction has (pcs are even), so that a
+  // block end needs no separate test for a missing successor.
+  Block unchained_{};
   BlockInsn uncached_insns_[2]{};
 
   uint32_t tohost_ = 0;
