@@ -343,11 +343,11 @@ TEST(Network, CompareJoinsTheRunsIntoOneTable) {
                        (dir / "t.csv").string() + " --md " + (dir / "t.md").string());
   ASSERT_EQ(c.code, 0) << c.output;
   const std::string csv = read_file(dir / "t.csv"), md = read_file(dir / "t.md");
-  EXPECT_EQ(csv.rfind("scenario,network,mode,execution,groups,images,tiles,crossbars,crossbars_used,", 0), 0u) << csv;
-  EXPECT_NE(csv.find("\ncmp_a,fmnist_cnn.onnx,functional,latency,1,5,1,96,58,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find("\ncmp_b,fmnist_cnn.onnx,estimate,latency,1,5,1,96,58,,"), std::string::npos) << csv;  // no accuracy
-  EXPECT_NE(md.find("| cmp_a | fmnist_cnn.onnx | functional | latency |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| cmp_b | fmnist_cnn.onnx | estimate | latency | 1 | 5 | 1 | 96 | 58 | - |"), std::string::npos) << md;
+  EXPECT_EQ(csv.rfind("scenario,network,technique,mode,execution,groups,images,tiles,crossbars,crossbars_used,", 0), 0u) << csv;
+  EXPECT_NE(csv.find("\ncmp_a,fmnist_cnn.onnx,baseline,functional,latency,1,5,1,96,58,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\ncmp_b,fmnist_cnn.onnx,baseline,estimate,latency,1,5,1,96,58,,"), std::string::npos) << csv;  // no accuracy
+  EXPECT_NE(md.find("| cmp_a | fmnist_cnn.onnx | baseline | functional | latency |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| cmp_b | fmnist_cnn.onnx | baseline | estimate | latency | 1 | 5 | 1 | 96 | 58 | - |"), std::string::npos) << md;
   const Result bad = run(e2e::imcvp().string() + " compare " + a.out.string() + " " + dir.string());
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.output.find((dir / "summary.csv").string() + ": cannot read it"), std::string::npos) << bad.output;
