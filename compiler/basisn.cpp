@@ -250,9 +250,6 @@ void basisn_quantize(QuantizedNetwork& q, const BasisNConfig& cfg) {
     Layer& l = q.net.layers[i];
     if (!l.has_weights()) continue;
     const std::string where = "layer " + l.name;
-    if (l.kind == LayerKind::Conv && l.groups > 1)
-      throw CompileError(where + ": a grouped convolution (" + std::to_string(l.groups) +
-                         " groups) is not supported on the BasisN basis");
     QuantLayer& ql = q.layers[i];
     const ActFormat& in = q.formats[std::size_t(l.inputs[0])];
     const ActFormat& out = q.formats[std::size_t(l.output)];
@@ -317,7 +314,7 @@ void basisn_quantize(QuantizedNetwork& q, const BasisNConfig& cfg) {
     // golden: sum_s sum_j c[o][s][j] (sum_r B[r][j] x[s L + r]) = sum_k Weff[o][k] x[k], exactly
     l.attrs.golden = [w = std::shared_ptr<const std::vector<std::int32_t>>(weff)](const GoldenLayerCall& call) {
       std::vector<std::int64_t> acc(call.layer.out.size());
-      dense_accumulate(call.layer, w->data(), call.input.data(), acc.data());
+      layer_accumulate(call.layer, w->data(), call.input.data(), acc.data());
       requantize_outputs(call, acc.data());
     };
     l.attrs.technique = kTechnique;
@@ -388,7 +385,9 @@ Placement place_basisn(QuantizedNetwork& q, const ChipResources& chip) {
     }
     BasisNLayer* bl = l.attrs.data.count(kTechnique) ? std::any_cast<BasisNLayer>(&l.attrs.data[kTechnique]) : nullptr;
     if (!bl) throw CompileError("layer " + l.name + " is not on the BasisN basis (every Conv/FC layer must be)");
-    const unsigned S = bl->segments, reads = (S + copies - 1) / copies;
+    // a grouped layer's groups each in whole segments, one after the other, in one slice
+    const unsigned groups = l.kind == LayerKind::Conv && l.groups > 1 ? unsigned(l.groups) : 1u;
+    const unsigned S = bl->segments, reads = unsigned((std::uint64_t(groups) * S + copies - 1) / copies);
     bl->reads = reads;
     lp.row_groups = std::min(reads, cpt);  // the distinct crossbars its reads use (crossbars())
     lp.col_groups = 1;
@@ -401,7 +400,13 @@ Placement place_basisn(QuantizedNetwork& q, const ChipResources& chip) {
       unsigned n = 0;
       while (c0 + n < oc && used + basis_coef_bytes(n + 1, S, K, cb) <= mem) ++n;
       if (c0 + n < oc) n -= n % 4;  // a slice that is not the last: whole words of 8-bit outputs (the gather copies words)
+      if (groups > 1 && n < oc) n = 0;  // a grouped layer is not split
       if (n == 0) {
+        if (groups > 1 && used == 0)
+          throw CompileError("layer " + l.name + " (a grouped convolution, not split over tiles) has " +
+                             std::to_string(basis_coef_bytes(oc, S, K, cb)) +
+                             " bytes of coefficients, more than a tile's coefficient memory of " + std::to_string(mem) +
+                             " bytes (accelerator.tile.basis_scaler.coef_bytes)");
         if (++tile >= chip.tiles)
           throw CompileError("the BasisN coefficients (" + std::to_string(total) + " bytes of " + std::to_string(cb) +
                              "-bit coefficients) do not fit the coefficient memories of " + std::to_string(chip.tiles) +

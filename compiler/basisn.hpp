@@ -91,7 +91,7 @@ struct BasisNLayer {
   std::vector<std::int8_t> coef;   // c[o][s][j], out.c x segments x count
   std::vector<double> coef_scale;  // s_c[o]
   double rel_error = 0.0;          // ||W_basis - W|| / ||W|| over the layer (float weights)
-  // place_basisn: reads per window (ceil(segments / copies))
+  // place_basisn: reads per window (ceil(groups x segments / copies))
   unsigned reads = 0;
 };
 

@@ -305,7 +305,7 @@ const std::vector<float>& FloatModel::run(const std::uint8_t* image) {
   return t_[std::size_t(net_.output)];
 }
 
-void dense_accumulate(const Layer& l, const std::int32_t* w, const std::int32_t* in, std::int64_t* acc) {
+void layer_accumulate(const Layer& l, const std::int32_t* w, const std::int32_t* in, std::int64_t* acc) {
   if (l.kind == LayerKind::FullyConnected) {
     const std::size_t k = l.in.size();
     for (int o = 0; o < l.out.c; ++o) {
@@ -316,38 +316,8 @@ void dense_accumulate(const Layer& l, const std::int32_t* w, const std::int32_t*
     }
     return;
   }
-  const int ic = l.in.c, ih = l.in.h, iw = l.in.w, oh = l.out.h, ow = l.out.w;
-  const int kh = l.kernel_h, kw = l.kernel_w, sh = l.stride_h, sw = l.stride_w;
-  const std::size_t plane = std::size_t(oh) * std::size_t(ow);
-  std::fill(acc, acc + plane * std::size_t(l.out.c), std::int64_t(0));
-  std::vector<int> lo(static_cast<std::size_t>(kw)), hi(static_cast<std::size_t>(kw));
-  for (int kx = 0; kx < kw; ++kx) {  // output columns whose input column is inside the plane
-    const int a = l.pad_w - kx;
-    lo[std::size_t(kx)] = a <= 0 ? 0 : (a + sw - 1) / sw;
-    const int b = iw - 1 + l.pad_w - kx;
-    hi[std::size_t(kx)] = b < 0 ? -1 : std::min(ow - 1, b / sw);
-  }
-  for (int o = 0; o < l.out.c; ++o) {
-    std::int64_t* ap = acc + std::size_t(o) * plane;
-    for (int c = 0; c < ic; ++c) {
-      const std::int32_t* ip = in + std::size_t(c) * std::size_t(ih) * std::size_t(iw);
-      for (int ky = 0; ky < kh; ++ky)
-        for (int kx = 0; kx < kw; ++kx) {
-          const std::int64_t wv =
-              w[((std::size_t(o) * std::size_t(ic) + std::size_t(c)) * std::size_t(kh) + std::size_t(ky)) * std::size_t(kw) +
-                std::size_t(kx)];
-          const int x0 = lo[std::size_t(kx)], x1 = hi[std::size_t(kx)];
-          if (wv == 0 || x0 > x1) continue;
-          for (int oy = 0; oy < oh; ++oy) {
-            const int iy = oy * sh - l.pad_h + ky;
-            if (iy < 0 || iy >= ih) continue;
-            std::int64_t* arow = ap + std::size_t(oy) * std::size_t(ow);
-            const std::int32_t* irow = ip + std::size_t(iy) * std::size_t(iw);
-            for (int ox = x0; ox <= x1; ++ox) arow[ox] += wv * irow[ox * sw - l.pad_w + kx];
-          }
-        }
-    }
-  }
+  std::fill(acc, acc + l.out.size(), std::int64_t(0));
+  conv_accumulate(l, in, w, acc);
 }
 
 void requantize_outputs(const GoldenLayerCall& c, const std::int64_t* acc) {

@@ -53,10 +53,10 @@ class FloatModel {
 };
 
 // Helpers for techniques' golden hooks (layer_attrs.hpp GoldenHook).
-// A dense (groups 1) Conv/FC layer's dot products, CHW, zero padding:
+// A Conv/FC layer's dot products (channel groups too), CHW, zero padding:
 // acc[o][window] = sum_k w[o][k] x in[k] in 64 bits, w in the layer's
 // weight layout (out.c x fan_in).
-void dense_accumulate(const Layer& layer, const std::int32_t* w, const std::int32_t* in, std::int64_t* acc);
+void layer_accumulate(const Layer& layer, const std::int32_t* w, const std::int32_t* in, std::int64_t* acc);
 // The call's output: acc (out.c x positions) + bias, requantized and clamped
 // with the layer's constants.
 void requantize_outputs(const GoldenLayerCall& call, const std::int64_t* acc);

@@ -388,7 +388,7 @@ void hybrid_quantize(QuantizedNetwork& q, unsigned chip_tiles, std::uint32_t sra
     l.attrs.golden = [w = std::shared_ptr<const std::vector<std::int32_t>>(combined)](const GoldenLayerCall& c) {
       const Layer& layer = c.layer;
       std::vector<std::int64_t> acc(layer.out.size());
-      dense_accumulate(layer, w->data(), c.input.data(), acc.data());
+      layer_accumulate(layer, w->data(), c.input.data(), acc.data());
       requantize_outputs(c, acc.data());
     };
 

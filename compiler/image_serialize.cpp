@@ -123,6 +123,30 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
                          std::to_string(IMCVP_EXT_MAX_BYTES));
     total += l.ext.size();
   }
+  // the programs' extension records after the layers', once per distinct content
+  std::map<std::vector<std::uint8_t>, std::uint64_t> prog_ext_at;
+  std::vector<const std::vector<std::uint8_t>*> prog_ext;  // in image order
+  std::vector<std::array<std::uint64_t, 2>> prog_ext_off(img.programs.size(), {0, 0});
+  for (std::size_t i = 0; i < img.programs.size(); ++i) {
+    const ImageProgram& pr = img.programs[i];
+    const std::string where = "program image: PROGRAM record " + std::to_string(i) + " (tile " +
+                              std::to_string(pr.tile) + ", crossbar " + std::to_string(pr.desc.xbar) + ")";
+    if (pr.ext[0].size() != pr.ext[1].size())
+      throw CompileError(where + ": extension records of " + std::to_string(pr.ext[0].size()) + " and " +
+                         std::to_string(pr.ext[1].size()) + " bytes (first and later issues must be of one size)");
+    if (pr.ext[0].size() > IMCVP_EXT_MAX_BYTES)
+      throw CompileError(where + ": " + std::to_string(pr.ext[0].size()) + " bytes of extension records, at most " +
+                         std::to_string(IMCVP_EXT_MAX_BYTES));
+    for (int k = 0; k < 2 && !pr.ext[0].empty(); ++k) {
+      parse_ext_records(pr.ext[k], where);
+      const auto ins = prog_ext_at.emplace(pr.ext[k], total);
+      if (ins.second) {
+        prog_ext.push_back(&ins.first->first);
+        total += pr.ext[k].size();
+      }
+      prog_ext_off[i][std::size_t(k)] = ins.first->second;
+    }
+  }
   // the block data's bytes after the extension records, once per distinct content
   std::map<std::vector<std::uint8_t>, std::uint64_t> block_bytes_at;
   std::vector<const std::vector<std::uint8_t>*> block_bytes;  // in image order
@@ -155,7 +179,10 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
     rec.tile = pr.tile;
     rec.group = pr.group;
     rec.levels_off = img.levels ? std::uint32_t(h.levels_off + i * cells) : 0u;
+    rec.ext_off[0] = std::uint32_t(prog_ext_off[i][0]);
+    rec.ext_off[1] = std::uint32_t(prog_ext_off[i][1]);
     rec.desc = pr.desc;
+    rec.desc.ext_bytes = std::uint16_t(pr.ext[0].size());
     w.put(&rec, sizeof rec);
   }
   for (const auto& l : img.layers) {
@@ -191,6 +218,7 @@ std::vector<std::uint8_t> serialize_program_image(const ProgramImage& img) {
   for (const auto& pr : img.programs) w.put(pr.levels.data(), level_bytes);
   for (const auto& l : img.layers) w.put(l.params.data(), l.params.size() * sizeof(RequantEntry));
   for (const auto& l : img.layers) w.put(l.ext.data(), l.ext.size());
+  for (const auto* e : prog_ext) w.put(e->data(), e->size());
   if (!img.block_data.empty()) w.pad4();
   for (const auto* d : block_bytes) w.put(d->data(), d->size());
   if (w.b.size() != total) throw std::logic_error("program image size mismatch");
@@ -276,6 +304,21 @@ ProgramImage read_program_image(const std::uint8_t* data, std::size_t size) {
     pr.desc = rec.desc;
     check_desc(pr.desc, "PROGRAM");
     if (pr.tile >= c.tiles || pr.desc.xbar >= c.crossbars_per_tile) fail("PROGRAM of a crossbar the chip lacks");
+    const std::uint32_t en = pr.desc.ext_bytes;
+    const std::string where = "program image: PROGRAM of tile " + std::to_string(pr.tile) + ", crossbar " +
+                              std::to_string(pr.desc.xbar);
+    for (int k = 0; k < 2; ++k) {
+      const std::uint32_t eo = rec.ext_off[k];
+      if (en && (eo < h.levels_off || eo % 4 || std::uint64_t(eo) + en > std::uint64_t(h.levels_off) + h.levels_bytes))
+        fail("PROGRAM of tile " + std::to_string(pr.tile) + ", crossbar " + std::to_string(pr.desc.xbar) + ": " +
+             std::to_string(en) + " bytes of extension records at " + std::to_string(eo) +
+             " lie outside the levels section or are not word aligned");
+      if (!en && eo)
+        fail("PROGRAM of tile " + std::to_string(pr.tile) + ", crossbar " + std::to_string(pr.desc.xbar) +
+             ": extension records at " + std::to_string(eo) + " but desc.ext_bytes is 0");
+      pr.ext[k].assign(data + (en ? eo : 0), data + (en ? eo + en : 0));
+      parse_ext_records(pr.ext[k], where);
+    }
     if (!img.levels) continue;
     const std::uint32_t lo = rec.levels_off;
     if (lo < h.levels_off || std::uint64_t(lo) + cells > std::uint64_t(h.levels_off) + h.levels_bytes)

@@ -74,7 +74,11 @@ MemoryPlan plan_memory(const QuantizedNetwork& q, const Placement& pl, std::vect
 
   // Per tile: the PROGRAM slot, one slot per record (descriptor + extension
   // records), parameters, levels staging, then tensors, each 4-byte aligned.
-  std::vector<std::uint64_t> desc_bytes(chip.tiles, sizeof(LayerDesc)), param_bytes(chip.tiles, 0);
+  // The PROGRAM slot holds, in an image without levels, the descriptor's
+  // IMCVP_EXT_PROGRAM_CHANGES record too (its size depends on cell_bits alone).
+  const std::uint32_t program_slot =
+      std::uint32_t(sizeof(LayerDesc)) + (opts.levels ? 0u : program_changes_record_bytes(p.cell_bits));
+  std::vector<std::uint64_t> desc_bytes(chip.tiles, program_slot), param_bytes(chip.tiles, 0);
   std::vector<std::uint32_t> records_on(chip.tiles, 0);
   for (const LoweredLayer& ll : lowered)
     for (const LoweredRecord& r : ll.records) {
@@ -86,7 +90,7 @@ MemoryPlan plan_memory(const QuantizedNetwork& q, const Placement& pl, std::vect
   std::vector<std::uint32_t> next_desc(chip.tiles), next_param(chip.tiles);
   std::vector<TensorArena> arena;
   for (unsigned t = 0; t < chip.tiles; ++t) {
-    next_desc[t] = IMCVP_IMAGE_PROGRAM_DESC_OFF + sizeof(LayerDesc);  // slot 0: the PROGRAM descriptor
+    next_desc[t] = IMCVP_IMAGE_PROGRAM_DESC_OFF + program_slot;  // slot 0: the PROGRAM descriptor
     next_param[t] = align4(desc_bytes[t]);
     plan.tiles[t].levels_stage_off = align4(next_param[t] + param_bytes[t]);
     const std::uint64_t tensors = pl.used_per_tile[t] && opts.levels

@@ -1,5 +1,6 @@
 // Memory planning: every tile buffer's layout. Per tile, 4-byte aligned: the
-// PROGRAM descriptor slot at IMCVP_IMAGE_PROGRAM_DESC_OFF, one slot per
+// PROGRAM descriptor slot at IMCVP_IMAGE_PROGRAM_DESC_OFF (with room for
+// an IMCVP_EXT_PROGRAM_CHANGES record in an image without levels), one slot per
 // record (the 72-byte descriptor and its extension records), the records'
 // requantization parameters, the levels staging area (tiles with crossbars,
 // images with levels), then tensors, whose bytes a first-fit allocator gives

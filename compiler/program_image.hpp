@@ -48,11 +48,32 @@ inline unsigned format_bytes(std::uint8_t fmt) { return fmt & 0x07u; }
 using ImageTile = imcvp_image_tile;
 using ImageIo = imcvp_image_io;
 
+// The cells one PROGRAM changes (IMCVP_EXT_PROGRAM_CHANGES, imcvp/accel.h):
+// what the tile charges in performance estimation.
+struct ProgramChanges {
+  std::vector<std::uint32_t> cells;  // per target level (2^cell_bits): cells whose level changes to it
+  std::uint32_t write_groups = 0;    // sum over rows of ceil(changed cells of the row / write_parallel)
+  std::uint16_t write_parallel = 1;  // the crossbars' write_parallel_cells
+  std::uint64_t total() const;       // cells written
+};
+// The whole extension record (header and payload) and back; the parser
+// throws CompileError on a malformed record.
+std::vector<std::uint8_t> program_changes_record(const ProgramChanges& c);
+ProgramChanges parse_program_changes(const std::vector<std::uint8_t>& record);
+// Bytes of one such record for crossbars of `cell_bits`-bit cells.
+std::uint32_t program_changes_record_bytes(unsigned cell_bits);
+
 struct ImageProgram {
   std::uint16_t tile = 0;
   std::uint16_t group = 0;
   LayerDesc desc{};                  // op PROGRAM, xbar, param_off = the tile's levels_stage_off
   std::vector<std::uint8_t> levels;  // rows x cols, row-major
+  // Extension records the firmware writes after the descriptor: ext[0] the
+  // first time it issues the record after loading, ext[1] every later time
+  // (imcvp_image_program.ext_off). An image without levels: each an
+  // IMCVP_EXT_PROGRAM_CHANGES record (layout_weights); both empty: the
+  // firmware takes the crossbar as programmed. Of equal size.
+  std::vector<std::uint8_t> ext[2];
 };
 
 struct ImageLayer {
@@ -86,7 +107,8 @@ struct ProgramImage {
   std::uint16_t version = kImageVersion;
   ChipResources chip;
   // false: no cell levels (IMCVP_IMAGE_FLAG_NO_LEVELS); the programs keep
-  // their crossbar and group but carry empty `levels`.
+  // their crossbar and group but carry empty `levels`, and the cells they
+  // change in `ext` (the tile charges programming from them).
   bool levels = true;
   unsigned groups = 1;                 // > 1: the firmware reprograms between groups
   std::vector<ImageTile> tiles;
@@ -100,7 +122,8 @@ struct ProgramImage {
 
 struct ImageOptions {
   // Map every crossbar's weights to cell levels (false: an image for
-  // performance estimation only, without levels: IMCVP_IMAGE_FLAG_NO_LEVELS).
+  // performance estimation only, without levels: IMCVP_IMAGE_FLAG_NO_LEVELS;
+  // each PROGRAM carries instead the counts of the cells it changes).
   bool levels = true;
   // Give a tensor's buffer bytes back after its last reader (false: every
   // tensor keeps its own bytes). A pipeline needs false: at a step boundary

@@ -77,7 +77,6 @@ bool BasisScaler::shape(LayerContext& ctx) {
          std::to_string(sizeof(imcvp_ext_basis)) + " expected");
   std::memcpy(&m_rec, r->payload, sizeof m_rec);
   const CrossbarLayout& l = ctx.layout;
-  if (l.groups > 1) fail("a grouped convolution on the basis is not supported");
   if (m_rec.length == 0 || m_rec.count == 0 || m_rec.copies == 0)
     fail("basis length " + std::to_string(m_rec.length) + ", count " + std::to_string(m_rec.count) + ", copies " +
          std::to_string(m_rec.copies) + ": none may be 0");
@@ -92,6 +91,11 @@ bool BasisScaler::shape(LayerContext& ctx) {
   if (uint64_t(m_rec.coef_off) + m_rec.coef_bytes > m_mem.size() || m_rec.coef_off % 4 != 0)
     fail("coefficients at offset " + std::to_string(m_rec.coef_off) + " (" + std::to_string(m_rec.coef_bytes) +
          " bytes) are misaligned or beyond the " + std::to_string(m_mem.size()) + "-byte coefficient memory");
+  m_groups = l.groups;
+  m_group_outputs = l.ng;
+  if (l.groups > 1 && ctx.desc->out_c != uint64_t(l.groups) * l.ng)
+    fail("a grouped layer runs on the basis as one slice of all its " + std::to_string(uint64_t(l.groups) * l.ng) +
+         " outputs, not " + std::to_string(ctx.desc->out_c));
   ctx.layout = basis_layout(l, m_rec.length, m_rec.count, m_rec.copies);
   ctx.map = this;
   ctx.window_outputs = ctx.desc->out_c;
@@ -131,11 +135,13 @@ void BasisScaler::accumulate(const ColumnRead& read, const int64_t* y, int64_t s
   const unsigned K = m_rec.count, copies = m_rec.copies;
   const uint32_t S = m_rec.segments;
   const int8_t* c = m_coefs->data();
+  // segment q of the read sequence: segment q % S of group q / S (a dense layer: one group of every output)
+  const unsigned group_outputs = m_groups > 1 ? m_group_outputs : m_outputs;
   for (unsigned b = 0; b < copies; ++b) {
-    const uint64_t s = uint64_t(read.row_group) * copies + b;
-    if (s >= S) break;
+    const uint64_t q = uint64_t(read.row_group) * copies + b, g = q / S, s = q % S;
+    if (g >= m_groups) break;
     const int64_t* u = y + size_t(b) * K;
-    for (unsigned o = 0; o < m_outputs; ++o) {
+    for (unsigned o = unsigned(g) * group_outputs, end = o + group_outputs; o < end; ++o) {
       const int8_t* co = c + (size_t(o) * S + s) * K;
       int64_t v = 0;
       for (unsigned j = 0; j < K; ++j) v += int64_t(co[j]) * u[j];

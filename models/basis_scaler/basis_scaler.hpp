@@ -70,6 +70,7 @@ class BasisScaler : public TileBlock, public DatapathStage {
   // the configured layer
   imcvp_ext_basis m_rec{};
   unsigned m_outputs = 0;
+  unsigned m_groups = 1, m_group_outputs = 0;  // the layer's channel groups and outputs per group
   std::shared_ptr<const std::vector<int8_t>> m_coefs;  // outputs x segments x count
   uint64_t m_cached_generation = 0;
   imcvp_ext_basis m_cached_rec{};

@@ -296,6 +296,88 @@ ProgramStats CrossbarArray::program(const uint8_t* levels) {
   return st;
 }
 
+// ---------------------------------------------------------------------------
+// Expected programming (performance estimation)
+
+ProgramPulseTable CrossbarArray::pulse_table(const CrossbarParams& params, unsigned samples) {
+  validate_crossbar_params(params);
+  const unsigned levels = params.max_level() + 1;
+  // default: 2^16 writes in all, at least 4096 per level
+  if (samples == 0) samples = std::max(4096u, 65536u / levels);
+  constexpr uint64_t kTableSeed = 0x7072676d74626c31ull;  // fixed: the table is a property of the params
+  CrossbarArray a(params, kTableSeed);
+  const size_t n = a.u_.size();
+  ProgramPulseTable t;
+  t.samples = samples;
+  t.cdf.resize(levels);
+  t.mean_pulses.assign(levels, 0.0);
+  t.fail_rate.assign(levels, 0.0);
+  size_t i = 0;
+  for (unsigned l = 0; l < levels; ++l) {
+    std::vector<uint64_t> hist;
+    uint64_t pulses = 0, failed = 0;
+    for (unsigned k = 0; k < samples; ++k, i = (i + 1) % n) {
+      bool ok = true;
+      unsigned np = 1;
+      if (params.write_verify) {
+        np = a.write_verify(i, static_cast<uint8_t>(l), ok);
+      } else {
+        a.write_once(i, static_cast<uint8_t>(l));
+      }
+      if (hist.size() <= np) hist.resize(np + 1, 0);
+      ++hist[np];
+      pulses += np;
+      failed += !ok;
+    }
+    std::vector<double>& c = t.cdf[l];
+    c.resize(hist.size());
+    uint64_t acc = 0;
+    for (size_t m = 0; m < hist.size(); ++m) {
+      acc += hist[m];
+      c[m] = static_cast<double>(acc) / samples;
+    }
+    c.back() = 1.0;
+    t.mean_pulses[l] = static_cast<double>(pulses) / samples;
+    t.fail_rate[l] = static_cast<double>(failed) / samples;
+  }
+  return t;
+}
+
+ProgramStats expected_program_stats(const CrossbarParams& p, const ProgramPulseTable& t, const uint32_t* counts,
+                                    uint64_t write_groups) {
+  ProgramStats st;
+  const unsigned levels = p.max_level() + 1;
+  if (t.cdf.size() != levels) bad("expected_program_stats: a pulse table of another cell size");
+  double pulses = 0.0, failed = 0.0;
+  size_t len = 0;
+  for (unsigned l = 0; l < levels; ++l) {
+    st.cells_written += counts[l];
+    pulses += counts[l] * t.mean_pulses[l];
+    failed += counts[l] * t.fail_rate[l];
+    if (counts[l]) len = std::max(len, t.cdf[l].size());
+  }
+  if (st.cells_written == 0) return st;
+  if (write_groups == 0) write_groups = (st.cells_written + p.write_parallel_cells - 1) / p.write_parallel_cells;
+  const double cells = static_cast<double>(st.cells_written);
+  const double k = cells / static_cast<double>(write_groups);  // cells per write group, on average
+  double e_max = 0.0;  // E[max pulses of k cells] = sum_n P(max > n)
+  for (size_t m = 0; m + 1 < len; ++m) {
+    double f = 0.0;
+    for (unsigned l = 0; l < levels; ++l)
+      if (counts[l]) f += counts[l] / cells * (m < t.cdf[l].size() ? t.cdf[l][m] : 1.0);
+    e_max += 1.0 - std::pow(std::min(f, 1.0), k);
+  }
+  const bool verify = p.write_verify;
+  const double per_pulse_ns = verify ? p.pulse_latency_ns + p.verify_latency_ns : p.pulse_latency_ns;
+  st.pulses = static_cast<uint64_t>(std::llround(pulses));
+  st.verify_reads = verify ? st.pulses : 0;
+  st.cells_failed = verify ? static_cast<uint64_t>(std::llround(failed)) : 0;
+  st.latency_ns = static_cast<double>(write_groups) * e_max * per_pulse_ns;
+  st.pulse_energy_pj = static_cast<double>(st.pulses) * p.pulse_energy_pj;
+  st.verify_energy_pj = static_cast<double>(st.verify_reads) * p.verify_energy_pj;
+  return st;
+}
+
 void CrossbarArray::refresh_caches() {
   const size_t n = u_.size();
   const double max_level = p_.max_level();

@@ -67,8 +67,49 @@ unsigned mvm_steps(const CrossbarParams& p, unsigned input_bits);
 // adc_count = ceil(cols / cols_per_adc), column c on ADC c mod adc_count.
 double mvm_latency_ns(const CrossbarParams& p, unsigned input_bits, unsigned columns = 0);
 
+// What write-and-verify costs per written cell, by target level, for one
+// CrossbarParams: the distribution of pulses a cell takes (and how often it
+// fails), measured once by CrossbarArray's own write loop on a fixed, seeded
+// sample of cells (CrossbarArray::pulse_table). Performance estimation
+// charges a PROGRAM from it and the counts of the cells it changes
+// (expected_program_stats).
+struct ProgramPulseTable {
+  unsigned samples = 0;  // cells sampled per level
+  // cdf[L][n]: the fraction of level-L writes done in at most n pulses
+  // (n = 0 .. the largest sampled; 1 beyond)
+  std::vector<std::vector<double>> cdf;
+  std::vector<double> mean_pulses;  // per level: pulses per written cell
+  std::vector<double> fail_rate;    // per level: cells left outside tolerance (0 without write_verify)
+};
+
+// The expected ProgramStats of a program() that writes counts[L] cells to
+// level L (L < 2^cell_bits), `write_groups` groups of at most
+// write_parallel_cells of them in one row (program()'s latency structure):
+//   pulses = sum_L counts[L] mean_pulses[L] (rounded), verify reads = pulses
+//   (write_verify), failed cells = sum_L counts[L] fail_rate[L] (rounded),
+//   latency = write_groups x E[max pulses over a group of k cells] x
+//   (pulse + verify latency), k = cells / write_groups, the group's cells
+//   drawn from the counts' mix of levels: E[max] = sum_n (1 - F(n)^k),
+//   F(n) = sum_L counts[L] / cells x cdf[L][n],
+//   energies from pulses and verify reads as program() charges them.
+// The approximation: the cells of one write group are independent draws of
+// the crossbar's level mix (program() takes the actual cells of each row),
+// and every group holds the average count k. With write_parallel_cells 1
+// (k = 1) the latency is exactly the expected pulses x (pulse + verify).
+ProgramStats expected_program_stats(const CrossbarParams& p, const ProgramPulseTable& t, const uint32_t* counts,
+                                    uint64_t write_groups);
+
 class CrossbarArray {
  public:
+  // The pulse table of `params`: `samples` writes per target level by this
+  // class's write-and-verify loop (write_verify) or single pulse, on a
+  // rows x cols array of `params` (stuck-at faults drawn at its rates) made
+  // with a fixed seed, cells in row-major order, round after round. A cell's
+  // pulses do not depend on the level it held (a first pulse lands around
+  // the target wherever the cell was; a stuck cell stays where it is stuck),
+  // so one table serves every change. Deterministic.
+  static ProgramPulseTable pulse_table(const CrossbarParams& params, unsigned samples = 0);
+
   // Throws std::invalid_argument on bad parameters. The stuck-at map is drawn
   // here; every cell starts at level 0 (reset state, g_off exactly).
   CrossbarArray(const CrossbarParams& params, uint64_t seed);

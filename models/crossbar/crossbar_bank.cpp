@@ -76,6 +76,41 @@ ProgramStats CrossbarBank::program(unsigned i, const uint8_t* lv) {
   return ps;
 }
 
+const ProgramPulseTable& CrossbarBank::pulse_table() {
+  if (!m_pulse_table) m_pulse_table = std::make_unique<ProgramPulseTable>(CrossbarArray::pulse_table(m_params.crossbar));
+  return *m_pulse_table;
+}
+
+ProgramStats CrossbarBank::program_expected(unsigned i, const ExtRecord& r) {
+  const CrossbarParams& p = m_params.crossbar;
+  if (i >= m_params.crossbars)
+    throw StageError{IMCVP_TILE_ERR_XBARS, "crossbar " + std::to_string(i) + " of " + std::to_string(m_params.crossbars)};
+  imcvp_ext_program_changes h;
+  if (r.bytes < sizeof h) throw StageError{IMCVP_TILE_ERR_EXT, "program changes record of " + std::to_string(r.bytes) + " bytes"};
+  std::memcpy(&h, r.payload, sizeof h);
+  const unsigned levels = p.max_level() + 1;
+  if (h.levels != levels || r.bytes != sizeof h + 4u * levels)
+    throw StageError{IMCVP_TILE_ERR_EXT, "program changes record of " + std::to_string(h.levels) + " levels in " +
+                                             std::to_string(r.bytes) + " bytes: the crossbars' cells have " +
+                                             std::to_string(levels) + " levels"};
+  if (h.write_parallel != p.write_parallel_cells)
+    throw StageError{IMCVP_TILE_ERR_EXT, "program changes counted for " + std::to_string(h.write_parallel) +
+                                             " cells written in parallel, the crossbars write " +
+                                             std::to_string(p.write_parallel_cells)};
+  std::vector<uint32_t> counts(levels);
+  std::memcpy(counts.data(), r.payload + sizeof h, 4u * levels);
+  uint64_t cells = 0;
+  for (uint32_t c : counts) cells += c;
+  const uint64_t n = uint64_t(p.rows) * p.cols;
+  if (cells > n || h.write_groups > cells || (cells && h.write_groups * uint64_t(p.write_parallel_cells) < cells))
+    throw StageError{IMCVP_TILE_ERR_EXT, "program changes of " + std::to_string(cells) + " cells in " +
+                                             std::to_string(h.write_groups) + " write groups on a crossbar of " +
+                                             std::to_string(n) + " cells"};
+  const ProgramStats ps = expected_program_stats(p, pulse_table(), counts.data(), h.write_groups);
+  m_program += ps;
+  return ps;
+}
+
 WeightFormat CrossbarBank::layer_format(const std::vector<ExtRecord>& records) const {
   const CrossbarParams& p = m_params.crossbar;
   WeightFormat f = weight_format(p);

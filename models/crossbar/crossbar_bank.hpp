@@ -40,6 +40,13 @@ class CrossbarBank : public TileBlock, public DatapathStage {
 
   // PROGRAM: rows x cols levels into crossbar i. Throws StageError.
   ProgramStats program(unsigned i, const uint8_t* levels);
+  // PROGRAM in estimation: the expected cost of writing the cells an
+  // IMCVP_EXT_PROGRAM_CHANGES record counts into crossbar i
+  // (expected_program_stats with the crossbars' pulse table, computed on
+  // first use); the crossbar is not made. Adds to program_totals() as
+  // program() does. Throws StageError on a bad crossbar or record.
+  ProgramStats program_expected(unsigned i, const ExtRecord& changes);
+  const ProgramPulseTable& pulse_table();
   // The layer's weight format: the tile's, or the record's (checked).
   WeightFormat layer_format(const std::vector<ExtRecord>& records) const;
 
@@ -62,7 +69,7 @@ class CrossbarBank : public TileBlock, public DatapathStage {
   std::string stage_block() const override { return name(); }
   const char* energy_category() const override { return "cell_array"; }
   bool declares(uint16_t type) const override {
-    return type == IMCVP_EXT_XBAR_LIST || type == IMCVP_EXT_WEIGHT_FORMAT;
+    return type == IMCVP_EXT_XBAR_LIST || type == IMCVP_EXT_WEIGHT_FORMAT || type == IMCVP_EXT_PROGRAM_CHANGES;
   }
   bool configure(const LayerContext& ctx) override;
   StageCost cost(const LayerContext& ctx) const override;
@@ -82,6 +89,7 @@ class CrossbarBank : public TileBlock, public DatapathStage {
   std::vector<unsigned> m_layer_xbars;                  // the layer's crossbars in layout order
   MvmStats m_layer, m_last, m_mvm;
   ProgramStats m_program;
+  std::unique_ptr<ProgramPulseTable> m_pulse_table;  // estimation: made on first use
   uint64_t m_mvms = 0, m_digit_slots = 0;
   unsigned m_sel = 0, m_row = 0, m_col = 0;
   unsigned m_dac_bits = 1;

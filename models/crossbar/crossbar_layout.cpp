@@ -86,9 +86,12 @@ unsigned basis_copies(unsigned rows, unsigned outputs_per_xbar, unsigned length,
 CrossbarLayout basis_layout(const CrossbarLayout& layer, unsigned length, unsigned count, unsigned copies) {
   CrossbarLayout b = layer;
   b.rows = copies * length;
-  b.groups = b.pack = b.packs = 1;
+  // one pack of every group; a grouped layer's groups each padded to whole segments
+  b.pack = b.groups;
+  b.packs = 1;
+  if (b.groups > 1 && length) b.kg = (layer.kg + length - 1) / length * length;
   b.ng = b.outputs_per_xbar = copies * count;
-  b.row_groups = b.rows ? ceil_div(b.kg, b.rows) : 0;
+  b.row_groups = b.rows ? ceil_div(b.kg * b.groups, b.rows) : 0;
   b.col_groups = 1;
   return b;
 }

@@ -94,10 +94,13 @@ struct CrossbarLayout {
 // Copies that fit a crossbar of `rows` rows and `outputs_per_xbar` outputs
 // (0: not even one).
 unsigned basis_copies(unsigned rows, unsigned outputs_per_xbar, unsigned length, unsigned count);
-// The geometry of the layer's reads: one pack of one group, row groups of
-// copies x length rows (read n drives segments [n copies, (n+1) copies)),
-// one column group of copies x count outputs (the basis outputs), index(0,
-// n, 0) = n. `layer` gives the format and crossbar size.
+// The geometry of the layer's reads: one pack of all its groups, each
+// group's kg weight rows padded to whole segments of `length` when there
+// are several (kg = segments x length; the pack's rows are the segments of
+// group 0, then group 1 ...), row groups of copies x length rows (read n
+// drives segments [n copies, (n+1) copies) of that sequence), one column
+// group of copies x count outputs (the basis outputs; ng is that too),
+// index(0, n, 0) = n. `layer` gives the format, crossbar size and groups.
 CrossbarLayout basis_layout(const CrossbarLayout& layer, unsigned length, unsigned count, unsigned copies);
 // The signed weights of a basis crossbar, (copies x length) x (copies x
 // count), row-major, from B (length x count, row-major): what map_weights

@@ -414,8 +414,25 @@ double Tile::exec_program(const imcvp_layer_desc& d) {
                                          std::to_string(m_params.crossbars)};
   const CrossbarParams& p = m_params.crossbar;
   const uint64_t n = uint64_t(p.rows) * p.cols;
-  check_range(d.param_off, n, "cell levels");
-  const ProgramStats ps = m_xbank.program(d.xbar, m_buf.data() + d.param_off);
+  // An image without levels (estimation) gives instead the cells the PROGRAM
+  // changes per target level, and the crossbar bank charges write-and-
+  // verify's expected cost (CrossbarBank::program_expected). The time and
+  // energy below are the same either way: the tile reads a crossbar of
+  // levels from its buffer.
+  const ExtRecord* changes = nullptr;
+  const std::vector<ExtRecord> records = read_records(d, m_desc_addr);  // as run() read them
+  for (const ExtRecord& r : records)
+    if (r.type == IMCVP_EXT_PROGRAM_CHANGES) changes = &r;
+  ProgramStats ps;
+  if (changes) {
+    if (!m_params.estimate)
+      throw Fail{IMCVP_TILE_ERR_EXT, "a PROGRAM with the cells it changes and no levels (an image for performance "
+                                     "estimation) needs accelerator.tile.mode: estimate"};
+    ps = m_xbank.program_expected(d.xbar, *changes);
+  } else {
+    check_range(d.param_off, n, "cell levels");
+    ps = m_xbank.program(d.xbar, m_buf.data() + d.param_off);
+  }
   m_xbank.count_layer();
   const double read_ns = cycles_ns(n, m_params.buffer_bytes_per_cycle);
   const std::string b = m_xbank.name();
@@ -573,7 +590,9 @@ void Tile::mvm_windows(const LayerContext& ctx, const ActiveStages& stages, cons
   // group's inputs drive its crossbar from row 0 (XR apart in xpos/xneg);
   // they differ only for a map stage's reads (R < XR: rows not driven).
   const unsigned R = L.rows, XR = ctx.crossbar->rows, opx = L.outputs_per_xbar, per = L.format.cols_per_output();
-  const bool strided = R != XR;
+  // the weight rows of one group: the layout's, or fewer when a map stage pads them
+  const uint64_t kreal = fc ? uint64_t(d.in_c) * d.in_h * d.in_w : uint64_t(ctx.in_channels) * kh * kw;
+  const bool strided = R != XR || L.kg != kreal;
   const unsigned positions = ctx.positions, passes = ctx.passes;
   const unsigned threads = m_params.threads ? m_params.threads : WorkerPool::hardware_threads();
   const bool parallel = threads > 1 && stages.column.empty() && stages.output.empty();
@@ -623,12 +642,15 @@ void Tile::mvm_windows(const LayerContext& ctx, const ActiveStages& stages, cons
           w.xneg[k] = std::max(-x[k], 0);
         }
       } else {
-        for (unsigned rg = 0; rg < rgs; ++rg)
-          for (unsigned r = 0; r < R; ++r) {
-            const int32_t v = x[size_t(rg) * R + r];
-            w.xpos[size_t(rg) * XR + r] = std::max(v, 0);
-            w.xneg[size_t(rg) * XR + r] = std::max(-v, 0);
-          }
+        // row k of the pack is row p of the layout (a map stage's grouped
+        // layout pads each group's kreal rows to L.kg), on crossbar row p % R
+        // of row group p / R
+        const size_t groups = L.pack_groups(pk), rows = groups * kreal;
+        for (size_t k = 0; k < rows; ++k) {
+          const size_t p = groups > 1 ? k / kreal * L.kg + k % kreal : k, at = p / R * XR + p % R;
+          w.xpos[at] = std::max(x[k], 0);
+          w.xneg[at] = std::max(-x[k], 0);
+        }
       }
     };
     // A filled window through the datapath; xread(j, rg, cg, inputs, read)

@@ -110,3 +110,25 @@ TEST(BasisN, BadInputIsOneClearMessage) {
   EXPECT_NE(r.result.code, 0);
   EXPECT_NE(r.result.output.find("does not fit a crossbar of 128 rows"), std::string::npos) << r.result.output;
 }
+
+// A grouped layer on the basis: MobileNet-v2's depthwise convolutions, each
+// group's rows in their own segments (and DenseNet's unfolded BatchNorms,
+// depthwise 1 x 1, the same way). On an ideal device the logits equal the
+// golden reference's.
+TEST(BasisN, DepthwiseConvolutionsOnTheBasisEqualTheGoldenReference) {
+  const fs::path dir = scratch("basisn_mnv2");
+  const fs::path onnx = build_dir() / "networks" / "mobilenet_v2_r32_c10.onnx";
+  const fs::path sc = make_scenario(dir, "mnv2", firmware("apps/infer.elf"),
+                                    "network:\n  onnx: " + onnx.string() +
+                                        "\n  dataset: synthetic\n  images: 2\n  calibration_images: 2\n"
+                                        "  basisn: {count: 4, coef_bits: 4}\n"
+                                        "accelerator:\n  tiles: 64\n  tile:\n    crossbars: 2\n"
+                                        "    buffer_size: 1 MiB\n    ideal_crossbar: true\n    basis_scaler: {}\n"
+                                        "  noc: {width: 9, height: 8}\nlimits:\n  max_time: 100 s\n");
+  const Result r = run_imcvp(sc.string() + " --quiet");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string report = read_file(dir / "out-mnv2" / "report.json");
+  const std::string net = report.substr(report.find("\"network\": {"));
+  EXPECT_EQ(num(net, "logits_equal_golden"), 2);
+  EXPECT_EQ(num(net.substr(net.find("\"basisn\"")), "count"), 4);
+}

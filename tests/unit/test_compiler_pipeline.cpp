@@ -256,7 +256,7 @@ TEST(ImageExt, XbarListRecordRoundTrips) {
                                          }});
   const CompileState s = run_pipeline(o, passes);
   const ProgramImage img = read_program_image(s.image_bytes);
-  EXPECT_EQ(img.version, 4);
+  EXPECT_EQ(img.version, kImageVersion);
   EXPECT_EQ(serialize_program_image(img), s.image_bytes);  // byte for byte
   ASSERT_EQ(img.layers.size(), plain.image.layers.size());
   int with_ext = 0;
@@ -354,11 +354,11 @@ TEST(ImageExt, MalformedRecordsAreRejected) {
 
 TEST(ImageExt, OlderVersionSaysRecompile) {
   std::vector<std::uint8_t> b = run_pipeline(cnn_options()).image_bytes;
-  for (std::uint8_t v : {2, 3}) {
+  for (std::uint8_t v : {2, 3, 4}) {
     b[4] = v;
     b[5] = 0;
-    EXPECT_NE(read_error(b).find("program image: version " + std::to_string(v) +
-                                 ", this reader knows version 4; recompile the network"),
+    EXPECT_NE(read_error(b).find("program image: version " + std::to_string(v) + ", this reader knows version " +
+                                 std::to_string(kImageVersion) + "; recompile the network"),
               std::string::npos)
         << read_error(b);
   }

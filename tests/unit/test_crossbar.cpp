@@ -1249,3 +1249,122 @@ TEST(Program, WithoutWriteVerifyCellsLandWhereTheFirstPulseOfTheLoopLands) {
 
 // gtest_main provides main(); the SystemC library still wants an sc_main.
 int sc_main(int, char*[]) { return 0; }
+
+// ---- Expected programming (performance estimation) -------------------------
+
+namespace {
+
+// Cells per target level and write groups (program()'s rows in groups of
+// write_parallel_cells changed cells) of writing `to` over `from`.
+struct Changes {
+  std::vector<uint32_t> counts;
+  uint64_t groups = 0;
+};
+Changes count_changes(const CrossbarParams& p, const std::vector<uint8_t>& from, const std::vector<uint8_t>& to) {
+  Changes c;
+  c.counts.assign(p.max_level() + 1, 0);
+  for (unsigned r = 0; r < p.rows; ++r) {
+    unsigned n = 0;
+    for (unsigned col = 0; col < p.cols; ++col) {
+      const size_t i = size_t(r) * p.cols + col;
+      if (from[i] == to[i]) continue;
+      ++c.counts[to[i]];
+      ++n;
+    }
+    c.groups += (n + p.write_parallel_cells - 1) / p.write_parallel_cells;
+  }
+  return c;
+}
+
+}  // namespace
+
+// The table comes from the array's own write loop on a seeded sample: the
+// same every time; an ideal device takes one pulse per cell; a noisy one
+// more, and its distribution ends at 1.
+TEST(ExpectedProgram, PulseTableIsDeterministicAndFromTheWriteLoop) {
+  CrossbarParams p;
+  p.read_noise_sigma = 0.01;
+  const ProgramPulseTable a = CrossbarArray::pulse_table(p), b = CrossbarArray::pulse_table(p);
+  ASSERT_EQ(a.cdf.size(), p.max_level() + 1);
+  EXPECT_EQ(a.samples, 16384u);  // 2^16 writes over 4 levels
+  EXPECT_EQ(a.cdf, b.cdf);
+  EXPECT_EQ(a.mean_pulses, b.mean_pulses);
+  double mean = 0.0;
+  for (unsigned l = 0; l <= p.max_level(); ++l) {
+    EXPECT_GE(a.mean_pulses[l], 1.0) << l;
+    EXPECT_LE(a.mean_pulses[l], double(p.max_pulses)) << l;
+    EXPECT_EQ(a.cdf[l].front(), 0.0) << l;  // every write takes a pulse
+    EXPECT_EQ(a.cdf[l].back(), 1.0) << l;
+    for (size_t n = 1; n < a.cdf[l].size(); ++n) EXPECT_GE(a.cdf[l][n], a.cdf[l][n - 1]);
+    mean += a.mean_pulses[l];
+  }
+  EXPECT_GT(mean, double(p.max_level() + 1));  // the default variation needs corrective pulses
+  const ProgramPulseTable i = CrossbarArray::pulse_table(ideal_crossbar(p));
+  for (unsigned l = 0; l <= p.max_level(); ++l) {
+    EXPECT_EQ(i.mean_pulses[l], 1.0);
+    EXPECT_EQ(i.fail_rate[l], 0.0);
+    EXPECT_EQ(i.cdf[l], (std::vector<double>{0.0, 1.0}));
+  }
+  // Stuck cells fail at max_pulses: the table sees them at their rate.
+  CrossbarParams s = p;
+  s.stuck_at_0_rate = 0.05;
+  const ProgramPulseTable st = CrossbarArray::pulse_table(s, 20000);
+  EXPECT_EQ(st.samples, 20000u);
+  EXPECT_NEAR(st.fail_rate[p.max_level()], 0.05, 0.01);
+  EXPECT_EQ(st.fail_rate[0], 0.0);  // stuck at g_off is level 0 exactly
+}
+
+// Charged on the cells a real program() changes, the expectation gives
+// its cells, and its pulses, verify reads, energy and latency within 3 %,
+// one cell written at a time and eight in parallel, from the reset state
+// and over other levels.
+TEST(ExpectedProgram, PredictsWhatProgramCharges) {
+  for (unsigned par : {1u, 8u}) {
+    CrossbarParams p;
+    p.read_noise_sigma = 0.01;
+    p.write_parallel_cells = par;
+    const ProgramPulseTable t = CrossbarArray::pulse_table(p);
+    CrossbarArray xb(p, 33);
+    TestRng rng(par);
+    std::vector<uint8_t> held(size_t(p.rows) * p.cols, 0), next(held.size());
+    for (int round = 0; round < 2; ++round) {
+      for (auto& l : next) l = static_cast<uint8_t>(rng.range(0, int64_t(p.max_level())));
+      const Changes c = count_changes(p, held, next);
+      const ProgramStats real = xb.program(next);
+      const ProgramStats est = expected_program_stats(p, t, c.counts.data(), c.groups);
+      EXPECT_EQ(est.cells_written, real.cells_written);
+      EXPECT_NEAR(double(est.pulses), double(real.pulses), 0.03 * real.pulses) << par;
+      EXPECT_EQ(est.verify_reads, est.pulses);
+      EXPECT_NEAR(est.energy_pj(), real.energy_pj(), 0.03 * real.energy_pj()) << par;
+      EXPECT_NEAR(est.latency_ns, real.latency_ns, 0.03 * real.latency_ns) << par;
+      EXPECT_DOUBLE_EQ(est.pulse_energy_pj, double(est.pulses) * p.pulse_energy_pj);
+      if (par == 1) {  // one cell at a time: latency is the pulses' time
+        EXPECT_NEAR(est.latency_ns, double(est.pulses) * (p.pulse_latency_ns + p.verify_latency_ns),
+                    (p.pulse_latency_ns + p.verify_latency_ns));
+      }
+      held = next;
+    }
+  }
+}
+
+// Nothing to change costs nothing; an ideal device costs one pulse and one
+// verify per cell; parallel writes share their time by group.
+TEST(ExpectedProgram, IdealAndEmptyChangesAreExact) {
+  CrossbarParams p = ideal_crossbar(CrossbarParams{});
+  p.write_parallel_cells = 8;
+  const ProgramPulseTable t = CrossbarArray::pulse_table(p);
+  std::vector<uint32_t> counts(p.max_level() + 1, 0);
+  ProgramStats st = expected_program_stats(p, t, counts.data(), 0);
+  EXPECT_EQ(st.cells_written, 0u);
+  EXPECT_EQ(st.pulses, 0u);
+  EXPECT_EQ(st.latency_ns, 0.0);
+  EXPECT_EQ(st.energy_pj(), 0.0);
+  counts = {0, 20, 8, 1};  // as Program.ParallelCellsOfARowShareTheirTime: 5 groups
+  st = expected_program_stats(p, t, counts.data(), 5);
+  EXPECT_EQ(st.cells_written, 29u);
+  EXPECT_EQ(st.pulses, 29u);
+  EXPECT_EQ(st.verify_reads, 29u);
+  EXPECT_EQ(st.cells_failed, 0u);
+  EXPECT_DOUBLE_EQ(st.latency_ns, 5 * (p.pulse_latency_ns + p.verify_latency_ns));
+  EXPECT_DOUBLE_EQ(st.energy_pj(), 29 * (p.pulse_energy_pj + p.verify_energy_pj));
+}

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -18,9 +19,11 @@
 
 #include "compiler/compile.hpp"
 #include "compiler/ext_records.hpp"
+#include "compiler/image_lowering.hpp"
 #include "compiler/golden.hpp"
 #include "compiler/placement.hpp"
 #include "compiler/program_image.hpp"
+#include "compiler/weight_layout.hpp"
 #include "imcvp/accel.h"
 #include "imcvp/memory_map.h"
 #include "models/tile/tile.hpp"
@@ -364,12 +367,136 @@ void fix_crc(std::vector<std::uint8_t>& b) {
 
 }  // namespace
 
-TEST(ProgramImage, HeaderIsVersion4With80Bytes) {
-  EXPECT_EQ(kImageVersion, 4);
+TEST(ProgramImage, HeaderIsVersion5With80Bytes) {
+  EXPECT_EQ(kImageVersion, 5);
   EXPECT_EQ(kImageHeaderBytes, 80u);
   EXPECT_EQ(sizeof(imcvp_image_block_data), 16u);
   EXPECT_EQ(offsetof(imcvp_image_header, block_data_count), 72u);
   EXPECT_EQ(offsetof(imcvp_image_header, block_data_off), 76u);
+  // 5: the PROGRAM record's extension records
+  EXPECT_EQ(sizeof(imcvp_image_program), 88u);
+  EXPECT_EQ(offsetof(imcvp_image_program, ext_off), 8u);
+  EXPECT_EQ(offsetof(imcvp_image_program, desc), 16u);
+}
+
+// program_changes: per target level, the cells whose level differs from
+// what the crossbar held (the reset state: 0), and the write groups of
+// write_parallel_cells changed cells per row.
+TEST(ProgramChanges, CountsChangedCellsPerLevelAndWriteGroups) {
+  CrossbarParams p;
+  p.rows = 3;
+  p.cols = 8;
+  p.cell_bits = 2;
+  p.write_parallel_cells = 3;
+  const std::vector<std::uint8_t> from = {0, 1, 2, 3, 0, 1, 2, 3,   //
+                                          3, 3, 3, 3, 3, 3, 3, 3,   //
+                                          0, 0, 0, 0, 0, 0, 0, 0};
+  const std::vector<std::uint8_t> to = {0, 1, 2, 3, 1, 1, 2, 0,     // 2 changed: 1 group
+                                        0, 1, 2, 0, 1, 2, 0, 3,     // 7 changed: 3 groups
+                                        0, 0, 0, 0, 0, 0, 0, 0};    // none
+  ProgramChanges c = program_changes(p, from.data(), to.data());
+  EXPECT_EQ(c.cells, (std::vector<std::uint32_t>{4, 3, 2, 0}));
+  EXPECT_EQ(c.write_groups, 4u);
+  EXPECT_EQ(c.write_parallel, 3u);
+  EXPECT_EQ(c.total(), 9u);
+  // from the reset state: every nonzero cell
+  c = program_changes(p, nullptr, from.data());
+  EXPECT_EQ(c.cells, (std::vector<std::uint32_t>{0, 2, 2, 10}));
+  EXPECT_EQ(c.write_groups, 2u + 3u);
+  // the record round-trips
+  const std::vector<std::uint8_t> rec = program_changes_record(c);
+  EXPECT_EQ(rec.size(), program_changes_record_bytes(2));
+  const ProgramChanges back = parse_program_changes(rec);
+  EXPECT_EQ(back.cells, c.cells);
+  EXPECT_EQ(back.write_groups, c.write_groups);
+  EXPECT_EQ(back.write_parallel, c.write_parallel);
+}
+
+// An estimation image (no levels) of the reprogramming baseline: every
+// PROGRAM carries the cells it changes, counted from what its crossbar holds
+// when the firmware issues it. Replaying the firmware's order (group 0 at
+// load, then every group in order, image after image, ext[0] at a group's
+// first issue and ext[1] later) over the functional image's levels gives
+// exactly those counts. The PROGRAM slot holds the record; the image
+// round-trips; a functional image carries none.
+TEST(ProgramImage, EstimationImageCarriesTheCellsEachProgramChanges) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TileParams t;
+  t.crossbars = 16;
+  PlacementOptions o;
+  o.reprogram = true;
+  const Placement pl = place(cnn(), chip_resources(t, 1), o);
+  ASSERT_GT(pl.groups, 1u);
+  const CrossbarParams& p = pl.chip.crossbar;
+  const ProgramImage f = build_program_image(cnn(), pl);
+  ImageOptions est;
+  est.levels = false;
+  const std::vector<std::uint8_t> bytes = serialize_program_image(build_program_image(cnn(), pl, est));
+  const ProgramImage e = read_program_image(bytes);
+  EXPECT_FALSE(e.levels);
+  EXPECT_EQ(serialize_program_image(e), bytes);
+  ASSERT_EQ(e.programs.size(), f.programs.size());
+  for (const ImageProgram& pr : f.programs) EXPECT_TRUE(pr.ext[0].empty() && pr.ext[1].empty());
+  // the first layer record's slot follows the PROGRAM descriptor and its record
+  EXPECT_EQ(e.layers.front().desc_off, sizeof(LayerDesc) + program_changes_record_bytes(p.cell_bits));
+  EXPECT_EQ(f.layers.front().desc_off, sizeof(LayerDesc));
+
+  std::map<std::uint32_t, std::vector<std::uint8_t>> held;  // (tile, crossbar) -> levels
+  std::vector<bool> issued(pl.groups, false);
+  std::uint64_t first_cells = 0, later_cells = 0;
+  auto issue = [&](unsigned g) {
+    const bool again = issued[g];
+    for (std::size_t i = 0; i < e.programs.size(); ++i) {
+      const ImageProgram& pr = e.programs[i];
+      if (pr.group != g) continue;
+      ASSERT_EQ(pr.tile, f.programs[i].tile);
+      ASSERT_EQ(pr.desc.xbar, f.programs[i].desc.xbar);
+      ASSERT_EQ(pr.desc.ext_bytes, program_changes_record_bytes(p.cell_bits));
+      std::vector<std::uint8_t>& h = held[(std::uint32_t(pr.tile) << 16) | pr.desc.xbar];
+      if (h.empty()) h.assign(std::size_t(p.rows) * p.cols, 0);
+      const ProgramChanges want = program_changes(p, h.data(), f.programs[i].levels.data());
+      const ProgramChanges got = parse_program_changes(pr.ext[again ? 1 : 0]);
+      EXPECT_EQ(got.cells, want.cells) << "record " << i << (again ? ", a later issue" : ", the first issue");
+      EXPECT_EQ(got.write_groups, want.write_groups) << "record " << i;
+      (again ? later_cells : first_cells) += got.total();
+      h = f.programs[i].levels;
+    }
+    issued[g] = true;
+  };
+  issue(0);  // the load
+  unsigned resident = 0;
+  for (int image = 0; image < 3; ++image)
+    for (unsigned g = 0; g < pl.groups; ++g)
+      if (g != resident) {
+        issue(g);
+        resident = g;
+      }
+  EXPECT_GT(first_cells, 0u);
+  EXPECT_GT(later_cells, 0u);
+}
+
+// An image of an older version is refused with the advice to recompile.
+TEST(ProgramImage, AnOlderVersionAsksToRecompile) {
+  std::vector<std::uint8_t> b;
+  {
+    TileParams t;
+    t.crossbars = 4;
+    ProgramImage img;
+    img.chip = chip_resources(t, 1);
+    img.tiles.resize(1);
+    img.layers.resize(1);
+    img.layers[0].desc = blank_desc(desc::MaxPool);
+    b = serialize_program_image(img);
+  }
+  const std::uint16_t v4 = 4;
+  std::memcpy(b.data() + offsetof(imcvp_image_header, version), &v4, sizeof v4);
+  fix_crc(b);
+  try {
+    read_program_image(b);
+    FAIL() << "a version 4 image was read";
+  } catch (const CompileError& e) {
+    EXPECT_NE(std::string(e.what()).find("recompile the network"), std::string::npos) << e.what();
+  }
 }
 
 // Block data of a convolution (tile 0) and of FC1 (tile 1, 56 crossbars per
@@ -407,7 +534,7 @@ TEST(ProgramImage, BlockDataRoundTripsAndDedupes) {
   EXPECT_EQ(bytes.size(), plain.size() + 3 * sizeof(imcvp_image_block_data) + a.size() + b.size());
   imcvp_image_header h;
   std::memcpy(&h, bytes.data(), sizeof h);
-  EXPECT_EQ(h.version, 4);
+  EXPECT_EQ(h.version, kImageVersion);
   EXPECT_EQ(h.header_bytes, 80);
   EXPECT_EQ(h.block_data_count, 3u);
   EXPECT_EQ(h.block_data_off, h.lut_off + IMCVP_IMAGE_LUT_ENTRIES * 4);

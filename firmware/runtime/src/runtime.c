@@ -129,6 +129,16 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
             (p.levels_off < h->levels_off || (p.levels_off & 3u) ||
              (uint64_t)p.levels_off + cells > (uint64_t)h->levels_off + h->levels_bytes))
             FAIL("program record %" PRIu32 ": levels outside the levels section", i);
+        /* extension records (the cells it changes, without levels): copied
+         * after the descriptor, never read here */
+        for (int k = 0; k < 2 && p.desc.ext_bytes; ++k)
+            if ((p.desc.ext_bytes & 3u) || (p.ext_off[k] & 3u) || p.ext_off[k] < h->levels_off ||
+                (uint64_t)p.ext_off[k] + p.desc.ext_bytes > (uint64_t)h->levels_off + h->levels_bytes)
+                FAIL("program record %" PRIu32 ": %u bytes of extension records at 0x%" PRIx32 " lie outside the "
+                     "image's data or are not word aligned", i, p.desc.ext_bytes, p.ext_off[k]);
+        if (!inside(IMCVP_IMAGE_PROGRAM_DESC_OFF, (uint64_t)IMCVP_LAYER_DESC_SIZE + p.desc.ext_bytes, h->buffer_bytes))
+            FAIL("program record %" PRIu32 ": descriptor and %u bytes of extension records outside the buffer", i,
+                 p.desc.ext_bytes);
     }
     rt->layers = h->layer_count;
     for (uint32_t i = 0; i < h->layer_count; ++i) {
@@ -218,18 +228,21 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
     return 0;
 }
 
-/* Writes the levels of every crossbar of `group` (write-and-verify). */
+/* Writes the levels of every crossbar of `group` (write-and-verify). An
+ * image without levels: issues the same PROGRAM records with, instead of
+ * levels, their extension records (the cells each changes, which the tile
+ * charges in estimation): ext_off[0] the first time a group is issued after
+ * the load, ext_off[1] later (the compiler counted the changes for the order
+ * this runs them in: group 0 at load, then every group in order, image after
+ * image; imcvp/program_image.h). A record without extension records is taken
+ * as programmed already. */
 static int program_group(imcvp_rt *rt, uint32_t group)
 {
     const imcvp_image_header *h = &rt->h;
     const uint32_t image = (uint32_t)(uintptr_t)rt->image;
     const uint32_t cells = (uint32_t)h->rows * h->cols;
-    if (h->flags & IMCVP_IMAGE_FLAG_NO_LEVELS) {
-        if (rt->resident_group != group && h->group_count > 1)
-            FAIL("the image carries no cell levels, so it cannot rewrite crossbars for group %" PRIu32, group);
-        rt->resident_group = group; /* taken as programmed already */
-        return 0;
-    }
+    const int no_levels = (h->flags & IMCVP_IMAGE_FLAG_NO_LEVELS) != 0;
+    const int again = group < rt->groups_issued; /* issued before since the load */
     for (uint32_t t = 0; t < h->tiles; ++t) {
         imcvp_image_tile it;
         memcpy(&it, rt->image + h->tiles_off + t * sizeof it, sizeof it);
@@ -241,15 +254,27 @@ static int program_group(imcvp_rt *rt, uint32_t group)
                 FAIL("program record %" PRIu32 " is listed under tile %" PRIu32 " but names tile %u", i, t, p.tile);
             if (p.group != group)
                 continue;
-            if (imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(t, it.levels_stage_off), image + p.levels_off, cells) ||
+            if (no_levels && !p.desc.ext_bytes) {
+                if (h->group_count > 1)
+                    FAIL("program record %" PRIu32 " carries neither cell levels nor the cells it changes, so it "
+                         "cannot rewrite crossbar %u for group %" PRIu32, i, p.desc.xbar, group);
+                continue; /* taken as programmed already */
+            }
+            if ((!no_levels &&
+                 imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(t, it.levels_stage_off), image + p.levels_off, cells)) ||
                 imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(t, IMCVP_IMAGE_PROGRAM_DESC_OFF),
                                image + rec + (uint32_t)offsetof(imcvp_image_program, desc), IMCVP_LAYER_DESC_SIZE) ||
+                (p.desc.ext_bytes &&
+                 imcvp_dma_copy(IMCVP_TILE_BUF_ADDR(t, IMCVP_IMAGE_PROGRAM_DESC_OFF + IMCVP_LAYER_DESC_SIZE),
+                                image + p.ext_off[again], p.desc.ext_bytes)) ||
                 imcvp_tile_run(IMCVP_TILE_ADDR(t), IMCVP_IMAGE_PROGRAM_DESC_OFF, "PROGRAM of crossbar", p.desc.xbar))
                 return -1;
             rt->crossbars_programmed++;
         }
     }
     rt->resident_group = group;
+    if (group >= rt->groups_issued)
+        rt->groups_issued = group + 1;
     return 0;
 }
 
@@ -258,6 +283,7 @@ int imcvp_rt_load(imcvp_rt *rt)
     const imcvp_image_header *h = &rt->h;
     const uint32_t image = (uint32_t)(uintptr_t)rt->image;
     imcvp_accel_init(h->tiles);
+    rt->groups_issued = 0;
     if (program_group(rt, 0))
         return -1;
     /* the blocks' memory images, once per load (checked by imcvp_rt_open) */

@@ -87,7 +87,9 @@ typedef struct __attribute__((packed)) imcvp_layer_desc {
   uint32_t in_off;    /* input tensor */
   uint32_t in2_off;   /* Add: second input tensor */
   uint32_t out_off;   /* output tensor */
-  uint32_t param_off; /* Conv/FC: out_c imcvp_requant; AvgPool: 1; PROGRAM: rows x cols levels (bytes) */
+  /* Conv/FC: out_c imcvp_requant; AvgPool: 1; PROGRAM: rows x cols levels
+   * (bytes), unread with an IMCVP_EXT_PROGRAM_CHANGES record */
+  uint32_t param_off;
   int32_t out_min, out_max; /* output clamp (out_min = 0 with a fused ReLU) */
   int32_t add_mult_a, add_mult_b; /* Add: q = (a Ma + b Mb + 2^(S-1)) >> S */
   int32_t add_shift;
@@ -198,6 +200,28 @@ typedef struct __attribute__((packed)) imcvp_ext_basis {
   uint8_t reserved;
 } imcvp_ext_basis;
 
+/* The cells a PROGRAM changes, for performance estimation (an image without
+ * cell levels, IMCVP_IMAGE_FLAG_NO_LEVELS): the PROGRAM descriptor carries
+ * this record instead of levels at param_off (which it does not read), and
+ * the tile, in estimation (accelerator.tile.mode: estimate), charges the
+ * expected cost of write-and-verify on those cells: counts[L] cells whose
+ * level changes to L (the cells already at their level cost nothing, as in
+ * a functional PROGRAM). Payload imcvp_ext_program_changes, then `levels`
+ * uint32 counts[] (counts[0]: cells rewritten to level 0). A functional tile
+ * refuses the record (it needs the levels themselves). The compiler counts
+ * the change from what the crossbar holds when the firmware issues the
+ * PROGRAM (program_image.h imcvp_image_program.ext_off). docs/accelerator.md
+ * "Programming in estimation". */
+#define IMCVP_EXT_PROGRAM_CHANGES 0x0005
+typedef struct __attribute__((packed)) imcvp_ext_program_changes {
+  uint16_t levels;         /* entries of counts[]: 2^cell_bits */
+  uint16_t write_parallel; /* the crossbars' write_parallel_cells write_groups was counted for */
+  /* write groups: the sum over the crossbar's rows of ceil(changed cells
+   * of the row / write_parallel) (cells written together in one row) */
+  uint32_t write_groups;
+  /* uint32_t counts[levels] follow */
+} imcvp_ext_program_changes;
+
 /* A grouped convolution on crossbars of `rows` rows and `max_outputs`
  * outputs: `pack` consecutive groups share one set of crossbars as a
  * block-diagonal matrix (group j of the pack on weight rows [j kg, (j+1) kg)
@@ -224,12 +248,14 @@ static_assert(sizeof(imcvp_requant) == 12, "requant layout");
 static_assert(sizeof(imcvp_ext_record) == 4, "extension record layout");
 static_assert(sizeof(imcvp_ext_weight_format) == 4, "weight format record layout");
 static_assert(sizeof(imcvp_ext_sram_comp) == 24, "sram compensation record layout");
+static_assert(sizeof(imcvp_ext_program_changes) == 8, "program changes record layout");
 #else
 _Static_assert(sizeof(imcvp_layer_desc) == IMCVP_LAYER_DESC_SIZE, "descriptor layout");
 _Static_assert(sizeof(imcvp_requant) == 12, "requant layout");
 _Static_assert(sizeof(imcvp_ext_record) == 4, "extension record layout");
 _Static_assert(sizeof(imcvp_ext_weight_format) == 4, "weight format record layout");
 _Static_assert(sizeof(imcvp_ext_sram_comp) == 24, "sram compensation record layout");
+_Static_assert(sizeof(imcvp_ext_program_changes) == 8, "program changes record layout");
 #endif
 
 #endif /* IMCVP_ACCEL_H */

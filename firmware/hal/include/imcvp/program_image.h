@@ -21,9 +21,11 @@
  *   lut_off:      256 x       int32 (pixel value -> input code)
  *   block_data_off: block_data_count x imcvp_image_block_data (0 when
  *                 the count is 0)
- *   levels_off:   programs x rows x cols uint8 cell levels, then every
- *                 layer's imcvp_requant entries, then every layer's
- *                 extension records, then the block data's bytes (each
+ *   levels_off:   programs x rows x cols uint8 cell levels (none with
+ *                 IMCVP_IMAGE_FLAG_NO_LEVELS), then every layer's
+ *                 imcvp_requant entries, then every layer's extension
+ *                 records, then the programs' extension records (equal
+ *                 ones shared), then the block data's bytes (each
  *                 entry's a multiple of 4; entries of equal bytes may share
  *                 them); 4-byte aligned, levels_bytes in all
  */
@@ -35,11 +37,14 @@
 #include "imcvp/accel.h"
 
 #define IMCVP_IMAGE_MAGIC 0x50434D49u /* "IMCP" in memory order */
-#define IMCVP_IMAGE_VERSION 4 /* 2: reprogramming groups; 3: extension records; 4: block data */
+#define IMCVP_IMAGE_VERSION 5 /* 2: reprogramming groups; 3: extension records; 4: block data;
+                                 5: PROGRAM extension records (cell changes for estimation) */
 #define IMCVP_IMAGE_NO_TILE 0xFFFF /* imcvp_image_layer.src_tile: input is local */
 #define IMCVP_IMAGE_LUT_ENTRIES 256
 /* Buffer offset every PROGRAM descriptor is written to (DESC_ADDR): the first
- * descriptor slot of each tile, which the compiler keeps free for it. */
+ * descriptor slot of each tile, which the compiler keeps free for it and
+ * its extension records (the largest desc.ext_bytes of the tile's
+ * PROGRAM records after the 72-byte descriptor). */
 #define IMCVP_IMAGE_PROGRAM_DESC_OFF 0
 /* imcvp_image_layer.desc.op of a record that is no tile command: the
  * firmware only makes its input copy (src_tile[0], src_off[0] -> in_off on
@@ -47,9 +52,13 @@
  * gathers the output-channel slices of a layer split over tiles with it. */
 #define IMCVP_IMAGE_OP_COPY 0x80
 /* imcvp_image_header.flags */
-/* The image carries no cell levels (programs' levels_off = 0): the crossbars
- * are taken as already programmed and the firmware writes none. For
- * performance estimation of networks whose levels are hundreds of MB. */
+/* The image carries no cell levels (programs' levels_off = 0). For
+ * performance estimation of networks whose levels are hundreds of MB: each
+ * PROGRAM record carries instead an IMCVP_EXT_PROGRAM_CHANGES record (accel.h,
+ * the cells it changes per target level) that the firmware hands to the
+ * tile with the descriptor, and the tile charges write-and-verify's expected
+ * cost; a PROGRAM record without extension records (desc.ext_bytes 0) is
+ * taken as programmed already and not issued. */
 #define IMCVP_IMAGE_FLAG_NO_LEVELS 0x01
 /* imcvp_image_header.signed_mode, as IMCVP_TILE_XBAR_FORMAT_OFFSET */
 #define IMCVP_IMAGE_SIGNED_DIFFERENTIAL 0
@@ -83,7 +92,22 @@ typedef struct __attribute__((packed)) imcvp_image_tile {
 
 typedef struct __attribute__((packed)) imcvp_image_program {
   uint16_t tile, group; /* group: which layers' crossbars this PROGRAM writes */
-  uint32_t levels_off;   /* image offset of rows x cols levels, row-major */
+  uint32_t levels_off;   /* image offset of rows x cols levels, row-major; 0 with NO_LEVELS */
+  /* Image offsets of desc.ext_bytes bytes of extension records (0 when
+   * desc.ext_bytes is 0), copied to IMCVP_IMAGE_PROGRAM_DESC_OFF +
+   * IMCVP_LAYER_DESC_SIZE with the descriptor: ext_off[0] the first time the
+   * firmware issues this record after loading the image, ext_off[1] every
+   * later time. With NO_LEVELS: an IMCVP_EXT_PROGRAM_CHANGES record counting
+   * the cells whose level differs from what the crossbar holds at that
+   * moment. The firmware issues group 0's records at load, then, image after
+   * image, each group's records when the layer loop enters the group; the
+   * layer records' groups rise from 0 in execution order, so the firmware
+   * issues every group in order, once per image: the first issue of a
+   * record follows the previous record of its tile and crossbar in the
+   * table (or the reset state, level 0 everywhere), a later issue follows
+   * the previous record of its tile and crossbar cyclically (the last one
+   * for the first: the previous image left it there). */
+  uint32_t ext_off[2];
   imcvp_layer_desc desc; /* op PROGRAM; param_off = the tile's levels_stage_off */
 } imcvp_image_program;
 
@@ -131,7 +155,7 @@ typedef struct __attribute__((packed)) imcvp_image_block_data {
 #endif
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_header) == 80, "image header layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_tile) == 16, "image tile layout");
-IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_program) == 8 + IMCVP_LAYER_DESC_SIZE, "image program layout");
+IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_program) == 16 + IMCVP_LAYER_DESC_SIZE, "image program layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_layer) == 36 + IMCVP_LAYER_DESC_SIZE, "image layer layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_io) == 16, "image io layout");
 IMCVP_IMAGE_ASSERT_(sizeof(imcvp_image_block_data) == 16, "image block data layout");

@@ -67,6 +67,7 @@ typedef struct imcvp_rt {
     uint32_t stages;
     uint32_t stage_first[IMCVP_TILE_MAX_TILES], stage_end[IMCVP_TILE_MAX_TILES];
     uint32_t resident_group; /* whose levels the crossbars hold */
+    uint32_t groups_issued;  /* groups 0 .. groups_issued - 1 were programmed since the load */
     /* counters */
     uint32_t crossbars_programmed;
     uint32_t reprogrammings; /* group changes after the load */
