@@ -72,6 +72,9 @@ ProgramImage assemble_program_image(const QuantizedNetwork& q, const Placement& 
   for (unsigned t = 0; t < pl.chip.tiles; ++t) {
     img.tiles[t].first_program = std::uint32_t(img.programs.size());
     img.tiles[t].program_count = std::uint32_t(progs.at(t).size());
+    for (std::size_t i = 1; i < progs[t].size(); ++i)
+      if (progs[t][i].group < progs[t][i - 1].group)  // the firmware bisects a tile's records by group
+        throw CompileError("program image: tile " + std::to_string(t) + "'s crossbar writes are not in group order");
     for (ImageProgram& pr : progs[t]) {
       pr.desc.param_off = img.tiles[t].levels_stage_off;  // the levels are staged there
       img.programs.push_back(std::move(pr));

@@ -122,6 +122,15 @@ int imcvp_rt_open(imcvp_rt *rt, const void *image, uint32_t bytes)
     for (uint32_t i = 0; i < h->program_count; ++i) {
         imcvp_image_program p;
         memcpy(&p, img + h->programs_off + i * sizeof p, sizeof p);
+        /* a tile's records in rising group order: program_group finds a
+         * group's records by bisection */
+        if (i > 0) {
+            uint16_t prev[2];
+            memcpy(prev, img + h->programs_off + (i - 1) * sizeof p, sizeof prev);
+            if (prev[0] == p.tile && prev[1] > p.group)
+                FAIL("program record %" PRIu32 " of tile %u: group %u after group %u (a tile's records must be in "
+                     "rising group order)", i, p.tile, p.group, prev[1]);
+        }
         if (p.tile >= h->tiles || p.group >= h->group_count || p.desc.magic != IMCVP_DESC_MAGIC ||
             p.desc.op != IMCVP_OP_PROGRAM || p.desc.xbar >= h->crossbars_per_tile)
             FAIL("program record %" PRIu32 " is not a PROGRAM of a crossbar of the chip", i);
@@ -246,14 +255,27 @@ static int program_group(imcvp_rt *rt, uint32_t group)
     for (uint32_t t = 0; t < h->tiles; ++t) {
         imcvp_image_tile it;
         memcpy(&it, rt->image + h->tiles_off + t * sizeof it, sizeof it);
-        for (uint32_t i = it.first_program; i < it.first_program + it.program_count; ++i) {
+        /* the tile's records rise in group (imcvp_rt_open checked it): the
+         * first of this group by bisection, then the run of them */
+        uint32_t lo = it.first_program, hi = it.first_program + it.program_count;
+        while (lo < hi) {
+            const uint32_t mid = lo + (hi - lo) / 2;
+            uint16_t g;
+            memcpy(&g, rt->image + h->programs_off + mid * (uint32_t)sizeof(imcvp_image_program) +
+                           offsetof(imcvp_image_program, group), sizeof g);
+            if (g < group)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (uint32_t i = lo; i < it.first_program + it.program_count; ++i) {
             const uint32_t rec = h->programs_off + i * (uint32_t)sizeof(imcvp_image_program);
             imcvp_image_program p;
             memcpy(&p, rt->image + rec, sizeof p);
             if (p.tile != t)
                 FAIL("program record %" PRIu32 " is listed under tile %" PRIu32 " but names tile %u", i, t, p.tile);
             if (p.group != group)
-                continue;
+                break;
             if (no_levels && !p.desc.ext_bytes) {
                 if (h->group_count > 1)
                     FAIL("program record %" PRIu32 " carries neither cell levels nor the cells it changes, so it "
