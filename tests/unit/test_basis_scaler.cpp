@@ -153,11 +153,12 @@ std::vector<uint8_t> setup(Harness& h, const Case& cs, unsigned copies, unsigned
   h.cpu.put(kIn, xb.data(), xb.size());
   h.cpu.put(kParam, cs.rq.data(), cs.rq.size() * sizeof cs.rq[0]);
   const unsigned reads = (cs.S + copies - 1) / copies;
-  std::vector<uint16_t> list(1 + reads);
+  // The record's payload is padded to 4 bytes: the vector holds the padding.
+  std::vector<uint16_t> list((1 + reads + 1) / 2 * 2, 0);
   list[0] = uint16_t(reads);
   for (unsigned r = 0; r < reads; ++r) list[1 + r] = uint16_t(r % xbars_used);
   std::vector<uint8_t> ext;
-  append_record(ext, IMCVP_EXT_XBAR_LIST, list.data(), uint16_t(((list.size() * 2) + 3) / 4 * 4));
+  append_record(ext, IMCVP_EXT_XBAR_LIST, list.data(), uint16_t(list.size() * 2));
   imcvp_ext_basis rec{};
   rec.coef_off = off;
   rec.coef_bytes = uint32_t(data.size());
