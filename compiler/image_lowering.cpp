@@ -114,7 +114,7 @@ std::vector<LoweredLayer> lower_network(const QuantizedNetwork& q, const Placeme
       const WeightFormat f = layer_format(l, pl.chip.crossbar);
       if (f != weight_format(pl.chip.crossbar)) {
         const imcvp_ext_weight_format wf{std::uint8_t(f.weight_bits), std::uint8_t(f.cell_bits),
-                                         std::uint8_t(f.signed_mode == SignedMode::Offset ? 1 : 0), 0};
+                                         std::uint8_t(f.signed_mode), 0};  // accel.h's 0, 1, 2
         append_ext_record(ext, IMCVP_EXT_WEIGHT_FORMAT, &wf, sizeof wf);
       }
     }

@@ -70,9 +70,9 @@ struct LayerAttributes {
   // record carries an IMCVP_EXT_WEIGHT_FORMAT record. 0: the network's
   // weight_bits, held in the crossbars' own format.
   int weight_bits = 0;
-  // Conv/FC: the layer reads crossbars its technique programs for several
-  // layers at once (BasisN's basis crossbars): the weight layout writes no
-  // crossbar for it.
+  // Conv/FC: the layer reads crossbars its technique programs itself, for
+  // several layers at once (BasisN's basis crossbars) or in its own form
+  // (SME's bit planes): the weight layout writes no crossbar for it.
   bool shared_crossbars = false;
   // Technique data, by the technique's name: whatever its passes hand to one
   // another (a basis, epitome tables, per-layer precision ...).

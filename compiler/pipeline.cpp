@@ -45,6 +45,7 @@ void evaluate_pass(CompileState& s) {
 
 void place_pass(CompileState& s) {
   s.placement = is_basisn(s.network()) ? place_basisn(s.network(), s.options.chip)
+                : is_sme(s.network())  ? place_sme(s.network(), s.options.chip, s.options.sme)
                                        : place(s.network(), s.options.chip, s.options.placement);
 }
 
@@ -53,6 +54,7 @@ void lower_pass(CompileState& s) { s.lowered = lower_network(s.network(), s.plac
 void layout_weights_pass(CompileState& s) {
   s.programs = layout_weights(s.network(), s.placement, s.options.image.levels, s.options.compile.stop);
   basisn_programs(s);
+  sme_programs(s);
 }
 
 void plan_memory_pass(CompileState& s) {
@@ -73,7 +75,8 @@ std::vector<Pass> default_passes(const PipelineOptions& o) {
                       {"hybrid-fuse", hybrid_fuse_pass},
                       {"quantize", quantize_pass},
                       {"hybrid-quantize", hybrid_quantize_pass},
-                      {"basisn", basisn_pass}};
+                      {"basisn", basisn_pass},
+                      {"sme", sme_pass}};
   if (o.compile.eval_images > 0) p.push_back({"evaluate", evaluate_pass});
   if (o.chip.tiles > 0) {
     p.push_back({"place", place_pass});

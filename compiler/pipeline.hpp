@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "compiler/basisn.hpp"
+#include "compiler/sme.hpp"
 #include "compiler/compile.hpp"
 #include "compiler/image_lowering.hpp"
 #include "compiler/memory_plan.hpp"
@@ -37,6 +38,8 @@ struct PipelineOptions {
   // network.basisn: any network on a PCA basis (a trained BasisN network
   // brings its own basis in its metadata)
   BasisNOptions basisn;
+  // network.sme: bit-sparse quantization and bit-plane crossbars (SME)
+  SmeNetworkOptions sme;
 };
 
 // What the passes read and write, in pass order.

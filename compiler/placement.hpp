@@ -29,6 +29,9 @@ struct ChipResources {
   // Each tile's BasisScaler coefficient memory (BasisN, accelerator.tile.
   // basis_scaler); 0: the tiles have no such block.
   std::uint32_t basis_coef_bytes = 0;
+  // Each tile's SpliceUnit index-table memory (SME, accelerator.tile.splice);
+  // 0: the tiles have no such block.
+  std::uint32_t splice_table_bytes = 0;
   unsigned total_crossbars() const { return tiles * crossbars_per_tile; }
 };
 

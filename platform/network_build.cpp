@@ -36,6 +36,7 @@ NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chi
   po.placement.reprogram = cfg.reprogram;
   po.placement.spread = cfg.pipelined;
   po.basisn = cfg.basisn;
+  po.sme = cfg.sme;
   // Performance estimation computes no values: an image without cell
   // levels, whose PROGRAM records carry the cells they change instead.
   po.image.levels = !s.accelerator.estimate;
@@ -59,8 +60,10 @@ NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chi
       throw fail(block ? "accelerator.tile" : "network.onnx", e.what());
     }
     if (e.pass == "basisn") throw fail(cfg.basisn.count ? "network.basisn" : "network.onnx", e.what());
-    if (std::string(e.what()).find("(accelerator.tile.basis_scaler") != std::string::npos)
+    if (std::string(e.what()).find("(accelerator.tile.basis_scaler") != std::string::npos ||
+        std::string(e.what()).find("(accelerator.tile.splice") != std::string::npos)
       throw fail("accelerator.tile", e.what());
+    if (e.pass == "sme" || std::string(e.what()).rfind("network.sme", 0) == 0) throw fail("network.sme", e.what());
     throw fail("network", std::string(e.what()) + " (accelerator.tiles and accelerator.tile set the chip" +
                               (cfg.reprogram ? ")" : "; network.reprogram: true rewrites the crossbars between layer groups)"));
   }
@@ -160,6 +163,7 @@ NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chi
   for (size_t i = 0; i < q.net.layers.size(); ++i)
     cells_used += compiler::cells_used(q.net.layers[i], chip.crossbar);
   cells_used += compiler::basisn_summary(q, chip.crossbar).basis_cells;  // BasisN: the basis, once
+  cells_used += compiler::sme_summary(q).nonzero_cells;                  // SME: the ones it stores
 
   // In performance estimation the tiles compute no values: no accuracy to
   // compare with, so no references either.

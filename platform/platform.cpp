@@ -38,6 +38,7 @@
 #include "compiler/placement.hpp"
 #include "models/trace/vcd_file.hpp"
 #include "models/basis_scaler/basis_scaler.hpp"
+#include "models/splice/splice_unit.hpp"
 #include "models/sram_comp/sram_compensation.hpp"
 
 namespace imcvp {
@@ -195,6 +196,15 @@ struct Platform::Impl {
         return b;
       });
     }
+    if (a.splice) {
+      const SpliceParams sp = *a.splice;
+      t.block_factories.push_back([sp](Tile& tile) -> std::unique_ptr<TileBlock> {
+        auto b = std::make_unique<SpliceUnit>("splice", sp);
+        tile.add_block(*b);
+        tile.add_stage(*b);
+        return b;
+      });
+    }
     return t;
   }
   // The chip as the compiler sees it.
@@ -203,6 +213,7 @@ struct Platform::Impl {
     compiler::ChipResources c = compiler::chip_resources(t, s.accelerator.tiles);
     if (s.accelerator.sram_comp) c.sram_comp_bytes = uint32_t(s.accelerator.sram_comp->sram_bytes(t.crossbars));
     if (s.accelerator.basis_scaler) c.basis_coef_bytes = s.accelerator.basis_scaler->coef_bytes;
+    if (s.accelerator.splice) c.splice_table_bytes = s.accelerator.splice->table_bytes;
     return c;
   }
   std::unique_ptr<NetworkRun> make_network(const Scenario& s) {

@@ -376,6 +376,10 @@ void read_accelerator(YamlMap m, AcceleratorConfig& a) {
     a.basis_scaler = BasisScalerParams{};
     read_param_table(tile.section("basis_scaler"), basis_scaler_param_table(), *a.basis_scaler);
   }
+  if (tile.get("splice")) {
+    a.splice = SpliceParams{};
+    read_param_table(tile.section("splice"), splice_param_table(), *a.splice);
+  }
   tile.finish();
   YamlMap dma = m.section("dma");
   if (auto v = dma.get("burst_bytes")) {
@@ -495,6 +499,17 @@ NetworkFields read_network(const std::optional<YamlValue>& section, const fs::pa
     n.basisn.count = count->as_uint32(1, 4096);
     if (auto v = b.get("length")) n.basisn.length = v->as_uint32(1, 4096);
     if (auto v = b.get("coef_bits")) n.basisn.coef_bits = v->as_uint32(2, 8);
+    b.finish();
+  }
+  if (m.get("sme")) {
+    YamlMap b = m.section("sme");
+    n.sme.enabled = true;
+    if (auto v = b.get("nonzero_bits")) n.sme.nonzero_bits = v->as_uint32(1, 15);
+    if (auto v = b.get("squeeze_threshold")) {
+      n.sme.squeeze_threshold = v->as_double();
+      if (!(n.sme.squeeze_threshold >= 0.0 && n.sme.squeeze_threshold <= 1.0))
+        v->fail("must be in [0, 1], got " + in_quotes(v->as_string()));
+    }
     b.finish();
   }
   f.program_image = m.get("program_image");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compiler/basisn.hpp"
+#include "compiler/sme.hpp"
 #include "compiler/compile.hpp"  // compiler::CompileOptions: one definition of the compile defaults
 #include "models/cpu/cpu_params.hpp"
 #include "models/crossbar/crossbar_params.hpp"
@@ -18,6 +19,7 @@
 #include "models/peripherals/activation_unit_params.hpp"
 #include "models/peripherals/shift_add_params.hpp"
 #include "models/basis_scaler/basis_scaler_params.hpp"
+#include "models/splice/splice_params.hpp"
 #include "models/sram_comp/sram_comp_params.hpp"
 
 namespace imcvp {
@@ -87,6 +89,9 @@ struct AcceleratorConfig {
   // accelerator.tile.basis_scaler present: every tile has a BasisScaler
   // block (BasisN) with these parameters (`basis_scaler: {}`: the defaults).
   std::optional<BasisScalerParams> basis_scaler;
+  // accelerator.tile.splice present: every tile has a SpliceUnit block (SME)
+  // with these parameters (`splice: {}`: the defaults).
+  std::optional<SpliceParams> splice;
   // accelerator.noc present: the tiles and the memory interface sit on a
   // mesh NoC and DMA bursts between them cross it (docs/noc.md). `noc_mesh`
   // is MeshParams{} with the fields set there; tile n is node n, the memory
@@ -132,6 +137,9 @@ struct NetworkConfig {
   // network.basisn: {count, length, coef_bits}: the network on a PCA basis
   // (BasisN; count 0: not asked for; a trained BasisN network needs none).
   compiler::BasisNOptions basisn;
+  // network.sme: {nonzero_bits, squeeze_threshold}: bit-sparse weights on
+  // bit-plane crossbars (docs/techniques/sme.md); needs accelerator.tile.splice
+  compiler::SmeNetworkOptions sme;
 };
 
 struct Scenario {

@@ -24,41 +24,11 @@ BasisScaler::BasisScaler(const sc_core::sc_module_name& name, const BasisScalerP
 }
 
 bool BasisScaler::memory_access(tlm::tlm_generic_payload& trans, const sc_core::sc_time&) {
-  const uint64_t addr = trans.get_address();
-  if (addr < IMCVP_BASIS_COEF_MEM) return false;  // the registers
-  const uint64_t off = addr - IMCVP_BASIS_COEF_MEM;
-  const unsigned len = trans.get_data_length();
-  if (off + len > m_mem.size()) {
-    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return true;
-  }
-  if (trans.get_byte_enable_ptr()) {
-    trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return true;
-  }
-  if (trans.is_write()) {
-    std::memcpy(m_mem.data() + off, trans.get_data_ptr(), len);
-    ++m_generation;
-  } else if (trans.is_read()) {
-    std::memcpy(trans.get_data_ptr(), m_mem.data() + off, len);
-  }
-  trans.set_response_status(tlm::TLM_OK_RESPONSE);
-  return true;
+  return plain_memory_access(trans, IMCVP_BASIS_COEF_MEM, m_mem, m_generation);
 }
 
 int BasisScaler::memory_debug(tlm::tlm_generic_payload& trans) {
-  const uint64_t addr = trans.get_address();
-  if (addr < IMCVP_BASIS_COEF_MEM) return -1;
-  const uint64_t off = addr - IMCVP_BASIS_COEF_MEM;
-  if (off >= m_mem.size()) return 0;
-  const unsigned len = unsigned(std::min<uint64_t>(trans.get_data_length(), m_mem.size() - off));
-  if (trans.is_write()) {
-    std::memcpy(m_mem.data() + off, trans.get_data_ptr(), len);
-    ++m_generation;
-  } else {
-    std::memcpy(trans.get_data_ptr(), m_mem.data() + off, len);
-  }
-  return int(len);
+  return plain_memory_debug(trans, IMCVP_BASIS_COEF_MEM, m_mem, m_generation);
 }
 
 bool BasisScaler::shape(LayerContext& ctx) {

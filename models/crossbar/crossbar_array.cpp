@@ -595,7 +595,17 @@ WeightMapping map_weights(const CrossbarParams& p, const std::vector<int32_t>& w
 
 WeightMapping map_weights(const CrossbarParams& p, const int32_t* weights, unsigned in_rows,
                           unsigned out_cols) {
-  validate_crossbar_params(p);
+  const bool plain = p.signed_mode == SignedMode::Unsigned;
+  {
+    // A layer's unsigned format (1-bit planes, say) is checked as the offset
+    // format of the same columns: the crossbars' own checks, the sign aside.
+    CrossbarParams chip = p;
+    if (plain) {
+      chip.signed_mode = SignedMode::Offset;
+      chip.weight_bits = std::max(2u, p.weight_bits);
+    }
+    validate_crossbar_params(chip);
+  }
   if (!weights && in_rows && out_cols) bad("map_weights: no weights given");
   if (in_rows > p.rows) {
     bad("map_weights: " + std::to_string(in_rows) + " input rows do not fit the crossbar's " +
@@ -615,19 +625,21 @@ WeightMapping map_weights(const CrossbarParams& p, const int32_t* weights, unsig
   }
   m.levels.assign(static_cast<size_t>(p.rows) * p.cols, 0);
   const int64_t half = int64_t{1} << (p.weight_bits - 1);
+  const int64_t lo = plain ? 0 : -half, hi = plain ? 2 * half - 1 : half - 1;
   const uint32_t cell_mask = p.max_level();
   const unsigned S = m.slices;
   for (unsigned r = 0; r < in_rows; ++r) {
     for (unsigned j = 0; j < out_cols; ++j) {
       const int64_t w = weights[static_cast<size_t>(r) * out_cols + j];
-      if (w < -half || w > half - 1) {
+      if (w < lo || w > hi) {
         bad("map_weights: weight [" + std::to_string(r) + "][" + std::to_string(j) +
-            "] = " + std::to_string(w) + " is outside " + std::to_string(-half) + ".." +
-            std::to_string(half - 1) + " (weight_bits " + std::to_string(p.weight_bits) + ")");
+            "] = " + std::to_string(w) + " is outside " + std::to_string(lo) + ".." +
+            std::to_string(hi) + " (weight_bits " + std::to_string(p.weight_bits) +
+            (plain ? ", unsigned" : "") + ")");
       }
       uint8_t* row = &m.levels[static_cast<size_t>(r) * p.cols];
-      if (p.signed_mode == SignedMode::Offset) {
-        const uint32_t v = static_cast<uint32_t>(w + half);
+      if (p.signed_mode != SignedMode::Differential) {
+        const uint32_t v = static_cast<uint32_t>(plain ? w : w + half);
         for (unsigned s = 0; s < S; ++s)
           row[j * S + s] = static_cast<uint8_t>((v >> (s * p.cell_bits)) & cell_mask);
       } else {

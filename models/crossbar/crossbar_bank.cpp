@@ -119,12 +119,15 @@ WeightFormat CrossbarBank::layer_format(const std::vector<ExtRecord>& records) c
     imcvp_ext_weight_format w;
     if (r.bytes != sizeof w) throw StageError{IMCVP_TILE_ERR_EXT, "weight format record of " + std::to_string(r.bytes) + " bytes"};
     std::memcpy(&w, r.payload, sizeof w);
-    if (w.cell_bits != p.cell_bits || w.weight_bits < 1 || w.weight_bits > 16 || w.signed_mode > 1)
+    if (w.cell_bits != p.cell_bits || w.weight_bits < 1 || w.weight_bits > 16 || w.signed_mode > 2)
       throw StageError{IMCVP_TILE_ERR_EXT, "weight format " + std::to_string(w.weight_bits) + "-bit weights in " +
                                                std::to_string(w.cell_bits) + "-bit cells (mode " +
                                                std::to_string(w.signed_mode) + "): the crossbars hold " +
                                                std::to_string(p.cell_bits) + "-bit cells"};
-    f = {w.weight_bits, w.cell_bits, w.signed_mode ? SignedMode::Offset : SignedMode::Differential};
+    static_assert(uint8_t(SignedMode::Differential) == 0 && uint8_t(SignedMode::Offset) == 1 &&
+                      uint8_t(SignedMode::Unsigned) == 2,
+                  "imcvp_ext_weight_format.signed_mode numbers the modes as SignedMode does");
+    f = {w.weight_bits, w.cell_bits, SignedMode(w.signed_mode)};
   }
   return f;
 }
@@ -175,9 +178,9 @@ bool CrossbarBank::configure(const LayerContext& ctx) {
     uint64_t reads = 0;
     for (unsigned pk = 0; pk < l.packs; ++pk)
       for (unsigned rg = 0; rg < l.row_groups && l.rows_in(pk, rg); ++rg) {
-        const uint64_t rows = l.rows_in(pk, rg);
+        const uint64_t rows = ctx.rows_of_read(pk, rg);
         for (unsigned cg = 0; cg < l.col_groups && l.outputs_in(pk, cg); ++cg) {
-          const unsigned cols = l.outputs_in(pk, cg) * per;
+          const unsigned cols = ctx.outputs_of_read(pk, rg, cg) * per;
           const double a = m_params.estimate_input_density * double(rows) * steps * double(windows);
           active += a;
           m_layer.cell_reads += uint64_t(std::llround(a * cols));
@@ -235,7 +238,7 @@ StageCost CrossbarBank::cost(const LayerContext& ctx) const {
     for (unsigned rg = 0; rg < l.row_groups && l.rows_in(pk, rg); ++rg)
       for (unsigned cg = 0; cg < l.col_groups && l.outputs_in(pk, cg); ++cg) {
         double& b = busy[m_layer_xbars[l.index(pk, rg, cg)]];
-        b += mvm_latency_ns(p, ctx.dac_bits, l.outputs_in(pk, cg) * per);
+        b += mvm_latency_ns(p, ctx.dac_bits, ctx.outputs_of_read(pk, rg, cg) * per);
         xbar_ns = std::max(xbar_ns, b);
       }
   StageCost c;

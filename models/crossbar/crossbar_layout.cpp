@@ -96,6 +96,23 @@ CrossbarLayout basis_layout(const CrossbarLayout& layer, unsigned length, unsign
   return b;
 }
 
+CrossbarLayout gathered_layout(const CrossbarLayout& layer, unsigned rows, unsigned cols, unsigned cell_bits,
+                               unsigned reads) {
+  CrossbarLayout g = layer;
+  g.format = {1, cell_bits, SignedMode::Unsigned};
+  g.rows = rows;
+  g.cols = cols;
+  g.pack = g.groups;
+  g.packs = 1;
+  g.ng = g.outputs_per_xbar = cols;
+  // enough weight rows that every read has its row group (the word lines
+  // themselves come from the gather, not from these rows)
+  g.kg = g.groups ? ceil_div(std::uint64_t(reads) * rows, g.groups) : 0;
+  g.row_groups = reads;
+  g.col_groups = 1;
+  return g;
+}
+
 std::vector<std::int32_t> basis_crossbar_weights(const std::int32_t* basis, unsigned length, unsigned count,
                                                  unsigned copies) {
   const std::size_t cols = std::size_t(copies) * count;
@@ -111,7 +128,7 @@ void combine_output_columns(const WeightFormat& f, const int64_t* col, unsigned 
                             int64_t* y) {
   const unsigned S = f.slices(), cb = f.cell_bits, per = f.cols_per_output();
   const bool differential = f.signed_mode == SignedMode::Differential;
-  const int64_t bias = differential ? 0 : (int64_t(1) << (f.weight_bits - 1)) * input_sum;
+  const int64_t bias = f.signed_mode == SignedMode::Offset ? (int64_t(1) << (f.weight_bits - 1)) * input_sum : 0;
   for (unsigned j = 0; j < outputs; ++j) {
     const int64_t* c = col + size_t(j) * per;
     int64_t v = 0;

@@ -108,10 +108,19 @@ CrossbarLayout basis_layout(const CrossbarLayout& layer, unsigned length, unsign
 std::vector<std::int32_t> basis_crossbar_weights(const std::int32_t* basis, unsigned length, unsigned count,
                                                  unsigned copies);
 
+// SME (imcvp/accel.h IMCVP_EXT_SPLICE): the reads of a layer on bit-plane
+// crossbars whose word lines a map stage gathers (LayerContext::gather): one
+// pack of all groups, `reads` row groups of `rows` word lines, one column
+// group of the crossbar's `cols` columns, each its own output of one bit in
+// unsigned form (cells 0 or 1 on `cell_bits`-bit cells); index(0, n, 0) = n.
+CrossbarLayout gathered_layout(const CrossbarLayout& layer, unsigned rows, unsigned cols, unsigned cell_bits,
+                               unsigned reads);
+
 // The digital combination of one crossbar read's columns into its outputs
 // (ShiftAdd's arithmetic; combine_columns() uses it too): for j < outputs,
 //   differential: y[j] += sum_s 2^(s cell_bits) (col[j per + s] - col[j per + S + s])
 //   offset:       y[j] += sum_s 2^(s cell_bits) col[j per + s] - 2^(weight_bits-1) input_sum
+//   unsigned:     y[j] += sum_s 2^(s cell_bits) col[j per + s]
 // with per = cols_per_output, S = slices.
 void combine_output_columns(const WeightFormat& f, const int64_t* col, unsigned outputs, int64_t input_sum,
                             int64_t* y);

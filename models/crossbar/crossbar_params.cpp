@@ -66,7 +66,7 @@ std::optional<CrossbarParamError> check_crossbar_params(const CrossbarParams& p)
   if (p.weight_bits < 2 || p.weight_bits > 16)
     return err("weight_bits", must_be("2..16", p.weight_bits));
   if (p.signed_mode != SignedMode::Differential && p.signed_mode != SignedMode::Offset)
-    return err("signed_mode", "must be differential or offset");
+    return err("signed_mode", "must be differential or offset (unsigned is a layer's own format, not the crossbars')");
   if (p.cols < p.cols_per_output())
     return err("cols", must_be("at least the columns of one weight (" +
                                std::to_string(p.cols_per_output()) + ")",

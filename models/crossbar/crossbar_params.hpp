@@ -37,8 +37,10 @@ namespace imcvp {
 enum class SignedMode : uint8_t {
   Differential,  // w = w+ - w-: a positive and a negative column group
   Offset,        // w + 2^(weight_bits-1) stored; the offset removed digitally
+  Unsigned,      // 0 <= w < 2^weight_bits stored as it is: a layer's own format
+                 // only (SME's bit planes, IMCVP_EXT_WEIGHT_FORMAT mode 2), never a chip's
 };
-constexpr std::array<const char*, 2> kSignedModeNames = {"differential", "offset"};
+constexpr std::array<const char*, 3> kSignedModeNames = {"differential", "offset", "unsigned"};
 
 // Distribution of the conductance a programming pulse lands on.
 enum class VariationDist : uint8_t {

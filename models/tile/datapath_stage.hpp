@@ -65,6 +65,20 @@ struct LayerContext {
   unsigned window_outputs = 0;
   // Outputs of a window of pack `pk`: the layout's, or the map stage's.
   unsigned outputs_of_pack(unsigned pk) const { return map ? window_outputs : layout.pack_outputs(pk); }
+  // Also set by a map stage whose crossbars drive chosen weight rows and
+  // convert chosen columns (SME's SpliceUnit; the layout is then one pack,
+  // one column group): word line r of read rg's crossbar is driven by the
+  // pack's weight row gather[rg x layout.rows + r] (kNotDriven: it is not),
+  // read rg drives read_rows[rg] word lines and converts the columns of
+  // read_outputs[rg] outputs. Empty: the layout's rows and outputs.
+  static constexpr uint32_t kNotDriven = 0xFFFFFFFFu;
+  std::vector<uint32_t> gather, read_rows, read_outputs;
+  unsigned rows_of_read(unsigned pk, unsigned rg) const {
+    return read_rows.empty() ? layout.rows_in(pk, rg) : read_rows[rg];
+  }
+  unsigned outputs_of_read(unsigned pk, unsigned rg, unsigned cg) const {
+    return read_outputs.empty() ? layout.outputs_in(pk, cg) : read_outputs[rg];
+  }
 };
 
 // One crossbar read of one window: the column outputs the ADCs produced
@@ -139,20 +153,21 @@ class DatapathStage {
   virtual void layer_done() {}
 };
 
-// Counts of one pass of one window over the layout: crossbars read, columns
-// converted and combined, and the largest crossbar's columns.
+// Counts of one pass of one window over the layer's reads: crossbars read
+// and columns converted and combined.
 struct ReadCounts {
   uint64_t crossbars = 0;
   uint64_t columns = 0;
 };
-inline ReadCounts read_counts(const CrossbarLayout& l) {
+inline ReadCounts read_counts(const LayerContext& ctx) {
   ReadCounts c;
+  const CrossbarLayout& l = ctx.layout;
   const unsigned per = l.format.cols_per_output();
   for (unsigned pk = 0; pk < l.packs; ++pk)
     for (unsigned rg = 0; rg < l.row_groups && l.rows_in(pk, rg); ++rg)
       for (unsigned cg = 0; cg < l.col_groups && l.outputs_in(pk, cg); ++cg) {
         ++c.crossbars;
-        c.columns += uint64_t(l.outputs_in(pk, cg)) * per;
+        c.columns += uint64_t(ctx.outputs_of_read(pk, rg, cg)) * per;
       }
   return c;
 }

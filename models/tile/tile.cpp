@@ -496,6 +496,12 @@ double Tile::exec_mvm(const imcvp_layer_desc& d, const std::vector<ExtRecord>& r
         throw Fail{IMCVP_TILE_ERR_EXT, s->stage_block() + ": a map stage's reads must be one pack of at most " +
                                            std::to_string(p.rows) + " rows onto the layer's " + std::to_string(oc) +
                                            " outputs"};
+      const size_t reads = ctx.layout.row_groups;
+      if ((!ctx.gather.empty() && (ctx.layout.col_groups != 1 || ctx.gather.size() != reads * ctx.layout.rows)) ||
+          (!ctx.read_rows.empty() && ctx.read_rows.size() != reads) ||
+          (!ctx.read_outputs.empty() && ctx.read_outputs.size() != reads))
+        throw Fail{IMCVP_TILE_ERR_EXT, s->stage_block() + ": a map stage's gathered reads must be one column group, "
+                                                          "a word line each of every read's rows"};
       break;
     }
 
@@ -593,6 +599,7 @@ void Tile::mvm_windows(const LayerContext& ctx, const ActiveStages& stages, cons
   // the weight rows of one group: the layout's, or fewer when a map stage pads them
   const uint64_t kreal = fc ? uint64_t(d.in_c) * d.in_h * d.in_w : uint64_t(ctx.in_channels) * kh * kw;
   const bool strided = R != XR || L.kg != kreal;
+  const std::vector<uint32_t>& gather = ctx.gather;  // a map stage's chosen rows
   const unsigned positions = ctx.positions, passes = ctx.passes;
   const unsigned threads = m_params.threads ? m_params.threads : WorkerPool::hardware_threads();
   const bool parallel = threads > 1 && stages.column.empty() && stages.output.empty();
@@ -614,7 +621,7 @@ void Tile::mvm_windows(const LayerContext& ctx, const ActiveStages& stages, cons
     auto prepare = [&](Scratch& w) {
       w.col.assign(w_cols(), 0);
       w.y.assign(opx, 0);
-      w.x.assign(size_t(rgs) * R, 0);
+      w.x.assign(std::max<size_t>(size_t(rgs) * R, L.pack_groups(pk) * kreal), 0);  // a gather may read fewer rows
       w.xpos.assign(size_t(rgs) * XR, 0);
       w.xneg.assign(w.xpos.size(), 0);
       w.acc.assign(n, 0);
@@ -636,7 +643,15 @@ void Tile::mvm_windows(const LayerContext& ctx, const ActiveStages& stages, cons
                          : in[(size_t(c) * ih + size_t(iy)) * iw + size_t(ix)];
             }
       }
-      if (!strided) {
+      if (!gather.empty()) {
+        // word line r of read rg: the weight row the map stage chose, or none
+        for (size_t at = 0, i = 0; i < gather.size(); ++i, ++at) {
+          if (i % R == 0) at = i / R * XR;
+          const int32_t v = gather[i] == LayerContext::kNotDriven ? 0 : x[gather[i]];
+          w.xpos[at] = std::max(v, 0);
+          w.xneg[at] = std::max(-v, 0);
+        }
+      } else if (!strided) {
         for (size_t k = 0; k < x.size(); ++k) {
           w.xpos[k] = std::max(x[k], 0);
           w.xneg[k] = std::max(-x[k], 0);
@@ -667,7 +682,7 @@ void Tile::mvm_windows(const LayerContext& ctx, const ActiveStages& stages, cons
           int64_t xsum = 0;
           for (unsigned r = 0; r < R; ++r) xsum += xr[r];
           for (unsigned cg = 0; cg < cgs; ++cg, ++j) {
-            ColumnRead read{pass, pk, rg, cg, L.outputs_in(pk, cg), w.col.data(), xsum};
+            ColumnRead read{pass, pk, rg, cg, ctx.outputs_of_read(pk, rg, cg), w.col.data(), xsum};
             xread(j, rg, cg, xr, read);
             std::fill(w.y.begin(), w.y.begin() + read.outputs, 0);
             m_shift_add.combine(read, w.y.data());
@@ -705,7 +720,7 @@ void Tile::mvm_windows(const LayerContext& ctx, const ActiveStages& stages, cons
       prepare(w);
       for (unsigned pos = 0; pos < positions; ++pos)
         window(pos, w, [&](unsigned, unsigned rg, unsigned cg, const int32_t* xr, ColumnRead& read) {
-          m_xbank.read(L.index(pk, rg, cg), L.rows_in(pk, rg), xr, read.columns, read.outputs * per);
+          m_xbank.read(L.index(pk, rg, cg), ctx.rows_of_read(pk, rg), xr, read.columns, read.outputs * per);
           for (DatapathStage* s : stages.column) s->columns(read);
         });
       continue;
@@ -725,7 +740,7 @@ void Tile::mvm_windows(const LayerContext& ctx, const ActiveStages& stages, cons
         for (unsigned cg = 0; cg < cgs; ++cg, ++j) {
           CrossbarArray* xb = &m_xbank.layer_crossbar(L.index(pk, rg, cg));
           Read& r = reads[j];
-          r = {xb, L.rows_in(pk, rg), xb->reads(), 0, 0};
+          r = {xb, ctx.rows_of_read(pk, rg), xb->reads(), 0, 0};
           for (unsigned i = 0; i < nreads && i < j; ++i)
             if (reads[i].xbar == xb) ++r.ordinal;
         }
@@ -758,7 +773,7 @@ void Tile::mvm_windows(const LayerContext& ctx, const ActiveStages& stages, cons
             const unsigned rg = j / cgs % rgs, cg = j % cgs, pass = j / (cgs * rgs);
             const int32_t* xr = (pass == 0 ? w.xpos : w.xneg).data() + size_t(rg) * XR;
             try {
-              stats[j] = m_xbank.read_keyed(*r.xbar, xr, cols[j].data(), L.outputs_in(pk, cg) * per,
+              stats[j] = m_xbank.read_keyed(*r.xbar, xr, cols[j].data(), ctx.outputs_of_read(pk, rg, cg) * per,
                                             r.first + pos * r.per_window + r.ordinal, mvm[wk]);
             } catch (...) {
               failed[j] = std::current_exception();

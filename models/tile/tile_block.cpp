@@ -1,5 +1,7 @@
 #include "models/tile/tile_block.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace imcvp {
@@ -22,6 +24,46 @@ TileBlock::TileBlock(const sc_core::sc_module_name& name, const char id[4], unsi
   m_regs.add("layers", IMCVP_BLOCK_LAYERS, [this](const sc_core::sc_time&) { return uint32_t(m_layers); }, nullptr);
   socket.register_b_transport(this, &TileBlock::b_transport);
   socket.register_transport_dbg(this, &TileBlock::transport_dbg);
+}
+
+bool TileBlock::plain_memory_access(tlm::tlm_generic_payload& trans, uint64_t base, std::vector<uint8_t>& mem,
+                                    uint64_t& generation) {
+  const uint64_t addr = trans.get_address();
+  if (addr < base) return false;  // the registers
+  const uint64_t off = addr - base;
+  const unsigned len = trans.get_data_length();
+  if (off + len > mem.size()) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return true;
+  }
+  if (trans.get_byte_enable_ptr()) {
+    trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return true;
+  }
+  if (trans.is_write()) {
+    std::memcpy(mem.data() + off, trans.get_data_ptr(), len);
+    ++generation;
+  } else if (trans.is_read()) {
+    std::memcpy(trans.get_data_ptr(), mem.data() + off, len);
+  }
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  return true;
+}
+
+int TileBlock::plain_memory_debug(tlm::tlm_generic_payload& trans, uint64_t base, std::vector<uint8_t>& mem,
+                                  uint64_t& generation) {
+  const uint64_t addr = trans.get_address();
+  if (addr < base) return -1;
+  const uint64_t off = addr - base;
+  if (off >= mem.size()) return 0;
+  const unsigned len = unsigned(std::min<uint64_t>(trans.get_data_length(), mem.size() - off));
+  if (trans.is_write()) {
+    std::memcpy(mem.data() + off, trans.get_data_ptr(), len);
+    ++generation;
+  } else {
+    std::memcpy(trans.get_data_ptr(), mem.data() + off, len);
+  }
+  return int(len);
 }
 
 std::vector<std::pair<std::string, double>> TileBlock::stats() const {

@@ -47,6 +47,13 @@ class TileBlock : public sc_core::sc_module {
   // The same memory for the debugger (GDB stub, loaders): bytes moved, or
   // -1 when the address is not in a memory of the block (then registers).
   virtual int memory_debug(tlm::tlm_generic_payload& trans) { return -1; }
+  // The two for a plain memory `mem` at offset `base` of the window (a
+  // coefficient or index-table SRAM): what memory_access/memory_debug
+  // return; a write bumps `generation` (what the block decoded is stale).
+  static bool plain_memory_access(tlm::tlm_generic_payload& trans, uint64_t base, std::vector<uint8_t>& mem,
+                                  uint64_t& generation);
+  static int plain_memory_debug(tlm::tlm_generic_payload& trans, uint64_t base, std::vector<uint8_t>& mem,
+                                uint64_t& generation);
   RegisterBank m_regs;
 
  private:

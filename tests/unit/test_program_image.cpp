@@ -227,9 +227,11 @@ TEST(Placement, ReprogrammingSplitsAndGroupsLayers) {
   EXPECT_GT(img.layers.size(), cnn().net.layers.size());  // split layers: one record per slice
   // Each tile's crossbar writes rise in group: the firmware finds a group's
   // writes by bisection (and refuses an image where they do not).
-  for (std::size_t i = 1; i < img.programs.size(); ++i)
-    if (img.programs[i].tile == img.programs[i - 1].tile)
+  for (std::size_t i = 1; i < img.programs.size(); ++i) {
+    if (img.programs[i].tile == img.programs[i - 1].tile) {
       EXPECT_GE(img.programs[i].group, img.programs[i - 1].group) << "program record " << i;
+    }
+  }
   // A network that fits is placed spatially whatever the option says.
   t.crossbars = 64;
   const Placement spatial = place(cnn(), chip_resources(t, 1), o);

@@ -47,7 +47,7 @@ class NegateColumns : public DatapathStage {
   StageCost cost(const LayerContext& ctx) const override {
     StageCost c;
     c.ns_per_window = ctx.clock_ns;
-    c.charges.push_back({"negate", read_counts(ctx.layout).columns * ctx.positions * ctx.passes, 0.5});
+    c.charges.push_back({"negate", read_counts(ctx).columns * ctx.positions * ctx.passes, 0.5});
     return c;
   }
   void set_per(unsigned per) { per_ = per; }

@@ -133,7 +133,8 @@ typedef struct __attribute__((packed)) imcvp_ext_record {
 typedef struct __attribute__((packed)) imcvp_ext_weight_format {
   uint8_t weight_bits; /* bits per weight, 1..16 */
   uint8_t cell_bits;   /* bits per cell: the crossbars' */
-  uint8_t signed_mode; /* 0: differential column pairs, 1: offset (IMCVP_TILE_XBAR_FORMAT_OFFSET) */
+  uint8_t signed_mode; /* 0: differential column pairs, 1: offset (IMCVP_TILE_XBAR_FORMAT_OFFSET),
+                          2: unsigned, 0 <= w < 2^weight_bits (IMCVP_TILE_XBAR_FORMAT_UNSIGNED) */
   uint8_t reserved;    /* 0 */
 } imcvp_ext_weight_format;
 #define IMCVP_EXT_MAX_BYTES 0xFFFC /* desc.ext_bytes at most */
@@ -222,6 +223,35 @@ typedef struct __attribute__((packed)) imcvp_ext_program_changes {
   /* uint32_t counts[levels] follow */
 } imcvp_ext_program_changes;
 
+/* SME bit-plane mapping of a Conv/FC layer slice (SpliceUnit, models/splice/;
+ * docs/techniques/sme.md). The slice's crossbars (IMCVP_EXT_XBAR_LIST: one
+ * entry per read, in table order) hold single bits of the weights'
+ * magnitudes as 0/1 cells. Read n drives word line r of its crossbar with
+ * the window's input at weight row rows_n[r] (rows of the whole layer, all
+ * groups, in weight-row order: input channel, ky, kx) and converts its first
+ * cols_n columns; column c holds bit `bit` of output `output`'s weights
+ * (an output of the slice, 0 = channel desc.out_c's first), negated when
+ * `negative`, so the splice unit adds +-(column << bit) into acc[output]:
+ *   acc[o] = sum_n sum_{c: output o} (-1)^neg 2^bit sum_r cell[r][c] x[rows_n[r]].
+ * The index tables sit in the splice unit's table memory at table_off,
+ * table_bytes in all, written there once before the first inference from
+ * the program image's block data: for each read n < reads, uint16 rows_n,
+ * uint16 cols_n, rows_n uint16 weight rows, then (at the next 4-byte
+ * boundary) cols_n uint32 column entries IMCVP_SPLICE_COLUMN(output, bit,
+ * negative); each read's table starts at a 4-byte boundary. */
+#define IMCVP_EXT_SPLICE 0x0006
+typedef struct __attribute__((packed)) imcvp_ext_splice {
+  uint32_t table_off;   /* byte offset of the slice's tables in the table memory */
+  uint32_t table_bytes; /* their size */
+  uint16_t reads;       /* crossbars read per window (and per pass) */
+  uint16_t reserved;    /* 0 */
+} imcvp_ext_splice;
+#define IMCVP_SPLICE_COLUMN(output, bit, negative) \
+  ((uint32_t)(output) | ((uint32_t)(bit) << 16) | ((negative) ? 0x80000000u : 0u))
+#define IMCVP_SPLICE_COLUMN_OUTPUT(e) ((e) & 0xFFFFu)
+#define IMCVP_SPLICE_COLUMN_BIT(e) (((e) >> 16) & 0x1Fu)
+#define IMCVP_SPLICE_COLUMN_NEGATIVE(e) (((e) >> 31) & 1u)
+
 /* A grouped convolution on crossbars of `rows` rows and `max_outputs`
  * outputs: `pack` consecutive groups share one set of crossbars as a
  * block-diagonal matrix (group j of the pack on weight rows [j kg, (j+1) kg)
@@ -249,6 +279,7 @@ static_assert(sizeof(imcvp_ext_record) == 4, "extension record layout");
 static_assert(sizeof(imcvp_ext_weight_format) == 4, "weight format record layout");
 static_assert(sizeof(imcvp_ext_sram_comp) == 24, "sram compensation record layout");
 static_assert(sizeof(imcvp_ext_program_changes) == 8, "program changes record layout");
+static_assert(sizeof(imcvp_ext_splice) == 12, "splice record layout");
 #else
 _Static_assert(sizeof(imcvp_layer_desc) == IMCVP_LAYER_DESC_SIZE, "descriptor layout");
 _Static_assert(sizeof(imcvp_requant) == 12, "requant layout");
@@ -256,6 +287,7 @@ _Static_assert(sizeof(imcvp_ext_record) == 4, "extension record layout");
 _Static_assert(sizeof(imcvp_ext_weight_format) == 4, "weight format record layout");
 _Static_assert(sizeof(imcvp_ext_sram_comp) == 24, "sram compensation record layout");
 _Static_assert(sizeof(imcvp_ext_program_changes) == 8, "program changes record layout");
+_Static_assert(sizeof(imcvp_ext_splice) == 12, "splice record layout");
 #endif
 
 #endif /* IMCVP_ACCEL_H */

@@ -126,6 +126,7 @@
 #define IMCVP_TILE_XBAR_FORMAT_WEIGHT_BITS(v) ((v) & 0xFF)       /* bits per weight */
 #define IMCVP_TILE_XBAR_FORMAT_CELL_BITS(v) (((v) >> 8) & 0xFF)  /* bits per cell */
 #define IMCVP_TILE_XBAR_FORMAT_OFFSET 0x10000 /* set: offset signs; clear: differential */
+#define IMCVP_TILE_XBAR_FORMAT_UNSIGNED 0x20000 /* set: unsigned weights (a layer's own format, ShiftAdd's FORMAT) */
 #define IMCVP_TILE_CTRL_START 0x1
 #define IMCVP_TILE_CTRL_RESET 0x2   /* clears STATUS, IRQ_STATUS, ERROR, counters */
 #define IMCVP_TILE_STATUS_BUSY 0x1
@@ -162,6 +163,7 @@
 #define IMCVP_BLOCK_SLOT_ACTIVATION 3  /* ActivationUnit */
 #define IMCVP_BLOCK_SLOT_SRAM_COMP 4   /* SramCompensation (hybrid RRAM/SRAM), when the scenario has one */
 #define IMCVP_BLOCK_SLOT_BASIS_SCALER 5 /* BasisScaler (BasisN), when the scenario has one */
+#define IMCVP_BLOCK_SLOT_SPLICE 6      /* SpliceUnit (SME), when the scenario has one */
 #define IMCVP_BLOCK_SLOT_USER_FIRST 64 /* slots 64..126: free for blocks outside the tree, tests */
 /* Registers every block has (offsets in its window) */
 #define IMCVP_BLOCK_ID 0x00       /* read: four characters naming the block, first in the low byte */
@@ -194,5 +196,12 @@
 #define IMCVP_BASIS_MACS_HI (IMCVP_BLOCK_REGS + 0x0C)
 #define IMCVP_BASIS_COEF_MEM 0x1000     /* the coefficient memory, in the block's window */
 #define IMCVP_BASIS_COEF_MEM_MAX 0xF000 /* bytes it can be at most */
+/* SpliceUnit's own registers and its index-table memory (imcvp/accel.h IMCVP_EXT_SPLICE) */
+#define IMCVP_SPLICE_TABLE_BYTES (IMCVP_BLOCK_REGS + 0x00) /* read: bytes of the table memory */
+#define IMCVP_SPLICE_LANES (IMCVP_BLOCK_REGS + 0x04)       /* read: shift-add lanes */
+#define IMCVP_SPLICE_ADDS_LO (IMCVP_BLOCK_REGS + 0x08)     /* read: column shift-adds since reset (64-bit, low word first) */
+#define IMCVP_SPLICE_ADDS_HI (IMCVP_BLOCK_REGS + 0x0C)
+#define IMCVP_SPLICE_TABLE_MEM 0x1000     /* the index-table memory, in the block's window */
+#define IMCVP_SPLICE_TABLE_MEM_MAX 0xF000 /* bytes it can be at most */
 
 #endif /* IMCVP_MEMORY_MAP_H */

@@ -1,0 +1,76 @@
+// SME (Liu et al., "SME: ReRAM-based Sparse-Multiplication-Engine to
+// Squeeze-Out Bit Sparsity of Neural Network", ICCD 2021, arXiv
+// 2103.01705): the compiler side. Passes of the default pipeline, each a
+// no-op unless the scenario's network.sme (or `imcvp compile --sme`) asks:
+//   sme     (after quantize): bit-sparse quantization of every Conv/FC
+//           layer's integer weights (each magnitude keeps at most
+//           nonzero_bits ones, compiler/sme_mapping.hpp); the golden
+//           reference then computes exactly what the splice unit does (the
+//           standard integer arithmetic on those weights), so evaluate
+//           measures the accuracy cost;
+//   place   an SME network's own placement (place_sme): every layer's
+//           weights on bit-plane crossbars of 0/1 cells, compacted and
+//           squeezed (sme_map_layer), per slice of output channels on one
+//           tile as many crossbars and table bytes as the tile has left;
+//           the slice's IMCVP_EXT_XBAR_LIST and IMCVP_EXT_SPLICE records and
+//           its index tables as the SpliceUnit's block data;
+//   layout-weights  adds the bit-plane crossbars' PROGRAM records (written
+//           once, before the first image).
+// docs/techniques/sme.md, docs/compiler.md "SME".
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "compiler/network.hpp"
+#include "compiler/placement.hpp"
+#include "compiler/sme_mapping.hpp"
+
+namespace imcvp::compiler {
+
+struct CompileState;
+
+// The scenario's network.sme (or `imcvp compile --sme`).
+struct SmeNetworkOptions {
+  bool enabled = false;
+  unsigned nonzero_bits = 2;        // ones per weight magnitude, 1..weight_bits-1
+  double squeeze_threshold = 0.25;  // 0: bit-plane mapping without squeeze-out
+};
+
+// attrs.data["sme"] of an SME layer (technique "sme").
+struct SmeLayer {
+  unsigned nonzero_bits = 0;
+  std::uint64_t weights = 0, changed = 0;  // weights, and those bit-sparse quantization moved
+  // place_sme: per slice (LayerPlacement::slices order), its crossbars' cells
+  // and their numbers on the slice's tile
+  struct Slice {
+    std::vector<SmeCrossbar> crossbars;
+    std::vector<std::uint16_t> xbars;
+    std::uint32_t table_off = 0, table_bytes = 0;
+  };
+  std::vector<Slice> slices;
+  // the mapping's figures over the layer's slices
+  SmeLayerMap totals;  // crossbars left empty
+};
+
+void sme_pass(CompileState& s);
+bool is_sme(const QuantizedNetwork& q);
+Placement place_sme(QuantizedNetwork& q, const ChipResources& chip, const SmeNetworkOptions& options);
+void sme_programs(CompileState& s);
+
+// For the run report and `imcvp compare`: the network's crossbars three
+// ways (dense bit-sliced on the chip's own cells, bit-plane, bit-plane with
+// squeeze-out), cells, conversions and the index tables.
+struct SmeSummary {
+  unsigned layers = 0;  // 0: not SME
+  unsigned nonzero_bits = 0;
+  double squeeze_threshold = 0;
+  std::uint64_t weights = 0, changed = 0;
+  std::uint64_t dense_crossbars = 0, bitplane_crossbars = 0, squeezed_crossbars = 0;
+  std::uint64_t dense_cells = 0, nonzero_cells = 0, columns = 0, driven_rows = 0;
+  std::uint64_t table_bytes = 0;
+};
+SmeSummary sme_summary(const QuantizedNetwork& q);
+
+}  // namespace imcvp::compiler
