@@ -97,7 +97,14 @@ void sme_pass(CompileState& s) {
     SmeLayer sl;
     sl.nonzero_bits = m.nonzero_bits;
     sl.weights = w.size();
+    auto count_bits = [&](std::vector<std::uint64_t>& ones) {
+      ones.assign(m.weight_bits - 1, 0);
+      for (std::int32_t v : w)
+        for (unsigned b = 0; b + 1 < m.weight_bits; ++b) ones[b] += (std::uint32_t(v < 0 ? -v : v) >> b) & 1u;
+    };
+    count_bits(sl.bit_ones_before);
     sl.changed = bit_sparse_quantize(w, m.weight_bits - 1, m.nonzero_bits);
+    count_bits(sl.bit_ones_after);
     for (std::size_t k = 0; k < w.size(); ++k) ql.weight[k] = std::int8_t(w[k]);
     // the golden reference's standard arithmetic on these weights is the
     // splice unit's exactly: no hook
@@ -283,6 +290,12 @@ SmeSummary sme_summary(const QuantizedNetwork& q) {
     r.nonzero_bits = sl->nonzero_bits;
     r.weights += sl->weights;
     r.changed += sl->changed;
+    r.bit_ones_before.resize(sl->bit_ones_before.size(), 0);
+    r.bit_ones_after.resize(sl->bit_ones_after.size(), 0);
+    for (std::size_t b = 0; b < sl->bit_ones_before.size(); ++b) {
+      r.bit_ones_before[b] += sl->bit_ones_before[b];
+      r.bit_ones_after[b] += sl->bit_ones_after[b];
+    }
     r.dense_crossbars += sl->totals.dense_crossbars;
     r.bitplane_crossbars += sl->totals.bitplane_crossbars;
     r.squeezed_crossbars += sl->totals.squeezed_crossbars;

@@ -42,6 +42,8 @@ struct SmeNetworkOptions {
 struct SmeLayer {
   unsigned nonzero_bits = 0;
   std::uint64_t weights = 0, changed = 0;  // weights, and those bit-sparse quantization moved
+  // weights whose magnitude has bit b set, before and after (b = 0: least significant)
+  std::vector<std::uint64_t> bit_ones_before, bit_ones_after;
   // place_sme: per slice (LayerPlacement::slices order), its crossbars' cells
   // and their numbers on the slice's tile
   struct Slice {
@@ -67,6 +69,7 @@ struct SmeSummary {
   unsigned nonzero_bits = 0;
   double squeeze_threshold = 0;
   std::uint64_t weights = 0, changed = 0;
+  std::vector<std::uint64_t> bit_ones_before, bit_ones_after;  // per magnitude bit, over all layers
   std::uint64_t dense_crossbars = 0, bitplane_crossbars = 0, squeezed_crossbars = 0;
   std::uint64_t dense_cells = 0, nonzero_cells = 0, columns = 0, driven_rows = 0;
   std::uint64_t table_bytes = 0;

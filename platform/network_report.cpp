@@ -10,6 +10,7 @@
 
 #include "compiler/hybrid.hpp"
 #include "models/basis_scaler/basis_scaler.hpp"
+#include "models/splice/splice_unit.hpp"
 #include "models/sram_comp/sram_compensation.hpp"
 #include "models/tile/tile.hpp"
 #include "platform/compare.hpp"
@@ -165,6 +166,65 @@ void write_basisn_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks&
   j.end_object();
 }
 
+// "sme": the bit-sparse weights and their bit-plane crossbars (only for an
+// SME network): the crossbars three ways (dense bit-sliced in the chip's
+// own format, bit planes, bit planes squeezed), cells, columns, the index
+// tables, the weights' bit statistics, and the splice unit's share of
+// energy, latency and array area (docs/techniques/sme.md).
+void write_sme_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks& m, const Breakdown& e,
+                    double per_inference_ns) {
+  const compiler::SmeSummary s = compiler::sme_summary(b.compiled.network);
+  if (s.layers == 0) return;
+  const SpliceUnit* block = nullptr;
+  double busy_ns = 0, adds = 0;
+  for (const Tile* t : m.tiles)
+    for (TileBlock* tb : t->blocks())
+      if (const auto* su = dynamic_cast<const SpliceUnit*>(tb)) {
+        block = su;
+        busy_ns += su->busy_ns();
+        adds += double(su->add_count());
+      }
+  const double n = m.image_marks ? double(m.image_marks) : 1.0;
+  auto percent = [&](const char* key, const std::vector<std::uint64_t>& ones) {
+    j.begin_array(key);
+    for (std::uint64_t o : ones) j.value(nullptr, s.weights ? 100.0 * double(o) / double(s.weights) : 0.0);
+    j.end_array();
+  };
+  j.begin_object("sme")
+      .value("layers", s.layers)
+      .value("nonzero_bits", s.nonzero_bits)
+      .value("weights", s.weights)
+      .value("weights_changed", s.changed);
+  // per magnitude bit, least significant first: % of the weights with it set
+  percent("bit_density_before_percent", s.bit_ones_before);
+  percent("bit_density_after_percent", s.bit_ones_after);
+  j.value("dense_crossbars", s.dense_crossbars)
+      .value("bitplane_crossbars", s.bitplane_crossbars)
+      .value("squeezed_crossbars", s.squeezed_crossbars)
+      .value("reduction_vs_dense", s.squeezed_crossbars ? double(s.dense_crossbars) / double(s.squeezed_crossbars) : 0.0)
+      .value("dense_cells", s.dense_cells)
+      .value("nonzero_cells", s.nonzero_cells)
+      .value("columns", s.columns)
+      .value("driven_rows", s.driven_rows)
+      .value("table_bytes", s.table_bytes);
+  if (block) {
+    // arrays only (periphery not counted): the table memory's bits against
+    // the RRAM cells of the crossbars the mapping uses, in F^2
+    const SpliceParams& p = block->params();
+    const compiler::ChipResources& chip = b.placement.chip;
+    const double sram_f2 = double(s.table_bytes) * 8.0 * p.sram_cell_f2;
+    const double rram_f2 = double(s.squeezed_crossbars) * chip.crossbar.rows * chip.crossbar.cols * p.rram_cell_f2;
+    const double pj = e.at(kSpliceEnergyCategory), total_pj = e.total();
+    j.value("table_area_percent_of_crossbar_arrays", rram_f2 > 0 ? 100.0 * sram_f2 / rram_f2 : 0.0)
+        .value("shift_adds_per_inference", adds / n)
+        .value("energy_per_inference_pj", pj)
+        .value("energy_percent", total_pj > 0 ? 100.0 * pj / total_pj : 0.0)
+        .value("latency_per_inference_ns", busy_ns / n)
+        .value("latency_percent", per_inference_ns > 0 ? 100.0 * (busy_ns / n) / per_inference_ns : 0.0);
+  }
+  j.end_object();
+}
+
 void write_network_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks& m, const NetworkResults& res) {
   const compiler::ChipResources& chip = b.placement.chip;
   const uint64_t n = m.image_marks;
@@ -288,6 +348,7 @@ void write_network_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks
       .end_object();
   write_hybrid_json(j, b, m, e, ns);
   write_basisn_json(j, b, m, e, ns);
+  write_sme_json(j, b, m, e, ns);
   j.end_object();
 }
 

@@ -82,12 +82,12 @@ void fix_crc(std::vector<std::uint8_t>& b) {
 TEST(Pipeline, DefaultPassesInOrder) {
   PipelineOptions o = cnn_options();
   EXPECT_EQ(names(default_passes(o)),
-            (std::vector<std::string>{"import", "hybrid-fuse", "quantize", "hybrid-quantize", "basisn", "place", "lower",
+            (std::vector<std::string>{"import", "hybrid-fuse", "quantize", "hybrid-quantize", "basisn", "sme", "place", "lower",
                                       "layout-weights", "plan-memory", "serialize"}));
   o.compile.eval_images = 10;
   o.chip.tiles = 0;
   EXPECT_EQ(names(default_passes(o)),
-            (std::vector<std::string>{"import", "hybrid-fuse", "quantize", "hybrid-quantize", "basisn", "evaluate"}));
+            (std::vector<std::string>{"import", "hybrid-fuse", "quantize", "hybrid-quantize", "basisn", "sme", "evaluate"}));
 }
 
 TEST(Pipeline, GivesTheSameImageAsTheBuilder) {
@@ -157,7 +157,7 @@ TEST(Pipeline, AStopRequestEndsItNamingThePass) {
     EXPECT_EQ(e.pass, "layout-weights");
     EXPECT_EQ(std::string(e.what()), "the compile was interrupted in pass layout-weights");
   }
-  EXPECT_EQ(s.passes_run, (std::vector<std::string>{"import", "hybrid-fuse", "quantize", "hybrid-quantize", "basisn", "place",
+  EXPECT_EQ(s.passes_run, (std::vector<std::string>{"import", "hybrid-fuse", "quantize", "hybrid-quantize", "basisn", "sme", "place",
                                                     "lower", "ctrl-c"}));
   // set from the start: nothing runs
   CompileState t;

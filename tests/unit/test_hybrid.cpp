@@ -362,7 +362,7 @@ TEST(HybridFuse, NoMetadataNoChange) {
   EXPECT_EQ(net.layers[0].attrs.technique, "");
   const std::string p = m.save("plain.onnx");
   const CompileState s = run_pipeline(options(p));
-  EXPECT_EQ(s.passes_run, (std::vector<std::string>{"import", "hybrid-fuse", "quantize", "hybrid-quantize", "basisn"}));
+  EXPECT_EQ(s.passes_run, (std::vector<std::string>{"import", "hybrid-fuse", "quantize", "hybrid-quantize", "basisn", "sme"}));
   EXPECT_FALSE(s.network().net.layers[0].attrs.golden);
   EXPECT_EQ(hybrid_summary(s.network()).layers, 0u);
 }
