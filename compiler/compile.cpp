@@ -1,3 +1,4 @@
+#include "compiler/sme.hpp"
 #include "compiler/compile.hpp"
 
 #include <algorithm>
@@ -186,6 +187,7 @@ void print_report(std::ostream& os, const CompileReport& r) {
                   100.0 * double(r.accuracy.agree) / double(r.accuracy.images), r.evaluate_seconds);
     os << buf;
   }
+  print_sme_summary(os, r.network);
 }
 
 }  // namespace imcvp::compiler

@@ -1,6 +1,7 @@
 #include "compiler/sme.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 
 #include "compiler/ext_records.hpp"
@@ -106,6 +107,12 @@ void sme_pass(CompileState& s) {
     sl.changed = bit_sparse_quantize(w, m.weight_bits - 1, m.nonzero_bits);
     count_bits(sl.bit_ones_after);
     for (std::size_t k = 0; k < w.size(); ++k) ql.weight[k] = std::int8_t(w[k]);
+    {
+      const std::uint64_t k_all = std::uint64_t(l.fan_in()) * (l.kind == LayerKind::Conv && l.groups > 1 ? l.groups : 1);
+      const std::vector<std::int32_t> all = slice_matrix(l, ql, 0, unsigned(l.out.c));
+      sl.whole = sme_map_layer(all.data(), unsigned(l.out.c), k_all, m, s.options.chip.crossbar.cell_bits);
+      sl.whole.crossbars = {};
+    }
     // the golden reference's standard arithmetic on these weights is the
     // splice unit's exactly: no hook
     l.attrs.technique = kTechnique;
@@ -145,7 +152,7 @@ Placement place_sme(QuantizedNetwork& q, const ChipResources& chip, const SmeNet
     SmeLayer* sl = it == l.attrs.data.end() ? nullptr : std::any_cast<SmeLayer>(&it->second);
     if (!sl) throw CompileError("layer " + l.name + " is not bit-sparse (every Conv/FC layer of an SME network must be)");
     sl->slices.clear();
-    sl->totals = SmeLayerMap{};
+    sl->placed = SmeLayerMap{};
     const unsigned groups = l.kind == LayerKind::Conv && l.groups > 1 ? unsigned(l.groups) : 1u;
     const std::uint64_t k_all = std::uint64_t(l.fan_in()) * groups;
     if (k_all > kSpliceMaxRow + 1)
@@ -207,7 +214,7 @@ Placement place_sme(QuantizedNetwork& q, const ChipResources& chip, const SmeNet
                    encode_splice_tables(splice_reads(map.crossbars)), int(tile)};
       l.attrs.block_data.push_back(std::move(bd));
       lp.slices.push_back({c0, n, int(xb_used), 1, 0, int(tile)});
-      add_totals(sl->totals, map);
+      add_totals(sl->placed, map);
       s.crossbars = std::move(map.crossbars);
       xb_used += unsigned(s.xbars.size());
       tbl_used += s.table_bytes;
@@ -296,16 +303,49 @@ SmeSummary sme_summary(const QuantizedNetwork& q) {
       r.bit_ones_before[b] += sl->bit_ones_before[b];
       r.bit_ones_after[b] += sl->bit_ones_after[b];
     }
-    r.dense_crossbars += sl->totals.dense_crossbars;
-    r.bitplane_crossbars += sl->totals.bitplane_crossbars;
-    r.squeezed_crossbars += sl->totals.squeezed_crossbars;
-    r.dense_cells += sl->totals.dense_cells;
-    r.nonzero_cells += sl->totals.nonzero_cells;
-    r.columns += sl->totals.columns;
-    r.driven_rows += sl->totals.driven_rows;
-    for (const SmeLayer::Slice& s : sl->slices) r.table_bytes += s.table_bytes;
+    r.dense_crossbars += sl->whole.dense_crossbars;
+    r.bitplane_crossbars += sl->whole.bitplane_crossbars;
+    r.squeezed_crossbars += sl->whole.squeezed_crossbars;
+    r.dense_cells += sl->whole.dense_cells;
+    r.nonzero_cells += sl->whole.nonzero_cells;
+    r.columns += sl->whole.columns;
+    r.driven_rows += sl->whole.driven_rows;
+    for (const SmeLayer::Slice& s : sl->slices) {
+      r.placed_crossbars += s.xbars.size();
+      r.table_bytes += s.table_bytes;
+    }
+    r.placed_columns += sl->placed.columns;
   }
   return r;
+}
+
+void print_sme_summary(std::ostream& os, const QuantizedNetwork& q) {
+  const SmeSummary s = sme_summary(q);
+  if (!s.layers) return;
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "SME: %u layers, at most %u nonzero bits per weight magnitude (%.1f %% of %llu weights moved)\n"
+                "  crossbars: dense bit-sliced %llu, bit planes %llu, squeezed %llu (%.2fx fewer than dense)\n"
+                "  cells: dense %llu, ones stored %llu (%.2fx fewer); columns %llu, driven rows %llu\n",
+                s.layers, s.nonzero_bits, s.weights ? 100.0 * double(s.changed) / double(s.weights) : 0.0,
+                (unsigned long long)s.weights, (unsigned long long)s.dense_crossbars,
+                (unsigned long long)s.bitplane_crossbars, (unsigned long long)s.squeezed_crossbars,
+                s.squeezed_crossbars ? double(s.dense_crossbars) / double(s.squeezed_crossbars) : 0.0,
+                (unsigned long long)s.dense_cells, (unsigned long long)s.nonzero_cells,
+                s.nonzero_cells ? double(s.dense_cells) / double(s.nonzero_cells) : 0.0,
+                (unsigned long long)s.columns, (unsigned long long)s.driven_rows);
+  os << buf;
+  os << "  weights with magnitude bit b set (b = 0, 1, ...): before";
+  for (std::uint64_t o : s.bit_ones_before) {
+    std::snprintf(buf, sizeof buf, " %.1f%%", s.weights ? 100.0 * double(o) / double(s.weights) : 0.0);
+    os << buf;
+  }
+  os << "; after";
+  for (std::uint64_t o : s.bit_ones_after) {
+    std::snprintf(buf, sizeof buf, " %.1f%%", s.weights ? 100.0 * double(o) / double(s.weights) : 0.0);
+    os << buf;
+  }
+  os << "\n";
 }
 
 }  // namespace imcvp::compiler

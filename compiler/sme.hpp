@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <vector>
 
 #include "compiler/network.hpp"
@@ -52,8 +53,11 @@ struct SmeLayer {
     std::uint32_t table_off = 0, table_bytes = 0;
   };
   std::vector<Slice> slices;
-  // the mapping's figures over the layer's slices
-  SmeLayerMap totals;  // crossbars left empty
+  // the whole layer's mapping on the chip's crossbars (the sme pass; its
+  // figures, crossbars left empty): what the network needs, as the paper
+  // counts it; and the figures of the placed slices (place_sme), which may
+  // differ a little (each slice is squeezed on its own)
+  SmeLayerMap whole, placed;
 };
 
 void sme_pass(CompileState& s);
@@ -61,9 +65,10 @@ bool is_sme(const QuantizedNetwork& q);
 Placement place_sme(QuantizedNetwork& q, const ChipResources& chip, const SmeNetworkOptions& options);
 void sme_programs(CompileState& s);
 
-// For the run report and `imcvp compare`: the network's crossbars three
-// ways (dense bit-sliced on the chip's own cells, bit-plane, bit-plane with
-// squeeze-out), cells, conversions and the index tables.
+// For the run report, `imcvp compile` and `imcvp compare`: the network's
+// crossbars three ways (dense bit-sliced on the chip's own cells, bit-plane,
+// bit-plane with squeeze-out; whole layers), cells and columns, and of the
+// placed slices the crossbars and index tables.
 struct SmeSummary {
   unsigned layers = 0;  // 0: not SME
   unsigned nonzero_bits = 0;
@@ -72,8 +77,10 @@ struct SmeSummary {
   std::vector<std::uint64_t> bit_ones_before, bit_ones_after;  // per magnitude bit, over all layers
   std::uint64_t dense_crossbars = 0, bitplane_crossbars = 0, squeezed_crossbars = 0;
   std::uint64_t dense_cells = 0, nonzero_cells = 0, columns = 0, driven_rows = 0;
-  std::uint64_t table_bytes = 0;
+  std::uint64_t placed_crossbars = 0, placed_columns = 0, table_bytes = 0;  // 0 before place_sme
 };
+// Prints the summary for `imcvp compile` (nothing for a network that is not SME).
+void print_sme_summary(std::ostream& os, const QuantizedNetwork& q);
 SmeSummary sme_summary(const QuantizedNetwork& q);
 
 }  // namespace imcvp::compiler

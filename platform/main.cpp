@@ -12,6 +12,7 @@
 
 #include "compiler/compile.hpp"
 #include "compiler/pipeline.hpp"
+#include "models/splice/splice_params.hpp"
 #include "models/tile/tile.hpp"
 #include "platform/exit_codes.hpp"
 #include "platform/compare.hpp"
@@ -128,6 +129,15 @@ Options:
                       [execution]
   --no-levels         an image without cell levels, for performance
                       estimation (accelerator.tile.mode: estimate)
+  --sme N             SME: every weight magnitude to at most N nonzero bits,
+                      on bit-plane crossbars; prints their count against the
+                      dense mapping [sme.nonzero_bits]; with --image the
+                      tiles have the splice unit (its default table memory)
+  --squeeze T         SME: dissolve and repack the bit-plane crossbars whose
+                      ones fill less than T of them, 0..1 (default 0.25)
+                      [sme.squeeze_threshold]
+  --cell-bits N       bits per crossbar cell, 1..8 (default: the crossbar
+                      model's, 2) [accelerator.tile.crossbar.cell_bits]
   -h, --help          this text
 
 A ctrl-C (SIGINT, SIGTERM, SIGHUP, SIGPIPE) stops the compile within a
@@ -290,6 +300,18 @@ int cmd_compile(int argc, char* argv[]) {
       po.image.reuse_buffers = m != "pipelined";  // a pipeline keeps each stage's tensors apart
     } else if (a == "--no-levels") {
       po.image.levels = false;
+    } else if (a == "--sme") {
+      if (!has_value || !parse_count(argv[++i], 1, 15, v)) return usage_error("--sme needs a number of nonzero bits from 1 to 15");
+      po.sme.enabled = true;
+      po.sme.nonzero_bits = static_cast<unsigned>(v);
+    } else if (a == "--squeeze") {
+      char* end = nullptr;
+      const double t = has_value ? std::strtod(argv[++i], &end) : -1;
+      if (!has_value || *end || !(t >= 0 && t <= 1)) return usage_error("--squeeze needs a fraction in [0, 1]");
+      po.sme.squeeze_threshold = t;
+    } else if (a == "--cell-bits") {
+      if (!has_value || !parse_count(argv[++i], 1, 8, v)) return usage_error("--cell-bits needs a number from 1 to 8");
+      tile.crossbar.cell_bits = static_cast<unsigned>(v);
     } else if (!a.empty() && a[0] == '-') {
       return usage_error("unknown option '" + a + "' for 'imcvp compile'");
     } else if (opt.onnx_path.empty()) {
@@ -306,12 +328,14 @@ int cmd_compile(int argc, char* argv[]) {
   try {
     // the front end (import, quantize, evaluate), its report, then with
     // --image the back end on the chip (place ... serialize)
+    po.chip.crossbar = tile.crossbar;  // the sme pass maps onto it, with or without --image
     if (!image_path.empty()) {
       po.chip = imcvp::compiler::chip_resources(tile, static_cast<unsigned>(tiles));
       if (sram_comp) po.chip.sram_comp_bytes = uint32_t(sram_comp->sram_bytes(tile.crossbars));
+      if (po.sme.enabled) po.chip.splice_table_bytes = imcvp::SpliceParams{}.table_bytes;
     }
     const std::vector<imcvp::compiler::Pass> passes = imcvp::compiler::default_passes(po);
-    const std::string front_end = opt.eval_images > 0 ? "evaluate" : "hybrid-quantize";
+    const std::string front_end = opt.eval_images > 0 ? "evaluate" : "sme";  // the technique passes too
     imcvp::compiler::CompileState state;
     state.options = po;
     imcvp::compiler::run_passes(state, imcvp::compiler::passes_through(passes, front_end));

@@ -65,7 +65,9 @@ NetworkBuild::NetworkBuild(const Scenario& s, const compiler::ChipResources& chi
       throw fail("accelerator.tile", e.what());
     if (e.pass == "sme" || std::string(e.what()).rfind("network.sme", 0) == 0) throw fail("network.sme", e.what());
     throw fail("network", std::string(e.what()) + " (accelerator.tiles and accelerator.tile set the chip" +
-                              (cfg.reprogram ? ")" : "; network.reprogram: true rewrites the crossbars between layer groups)"));
+                              (cfg.reprogram || cfg.sme.enabled
+                                   ? ")"
+                                   : "; network.reprogram: true rewrites the crossbars between layer groups)"));
   }
   compiled = std::move(state.report);
   placement = std::move(state.placement);

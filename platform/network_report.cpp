@@ -206,6 +206,8 @@ void write_sme_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks& m,
       .value("nonzero_cells", s.nonzero_cells)
       .value("columns", s.columns)
       .value("driven_rows", s.driven_rows)
+      .value("placed_crossbars", s.placed_crossbars)
+      .value("placed_columns", s.placed_columns)
       .value("table_bytes", s.table_bytes);
   if (block) {
     // arrays only (periphery not counted): the table memory's bits against
@@ -213,7 +215,7 @@ void write_sme_json(JsonWriter& j, const NetworkBuild& b, const NetworkMarks& m,
     const SpliceParams& p = block->params();
     const compiler::ChipResources& chip = b.placement.chip;
     const double sram_f2 = double(s.table_bytes) * 8.0 * p.sram_cell_f2;
-    const double rram_f2 = double(s.squeezed_crossbars) * chip.crossbar.rows * chip.crossbar.cols * p.rram_cell_f2;
+    const double rram_f2 = double(s.placed_crossbars) * chip.crossbar.rows * chip.crossbar.cols * p.rram_cell_f2;
     const double pj = e.at(kSpliceEnergyCategory), total_pj = e.total();
     j.value("table_area_percent_of_crossbar_arrays", rram_f2 > 0 ? 100.0 * sram_f2 / rram_f2 : 0.0)
         .value("shift_adds_per_inference", adds / n)

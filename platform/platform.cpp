@@ -384,14 +384,7 @@ struct Platform::Impl {
       vcd->trace(dma->irq, "dma.irq");
       for (const auto& t : tiles) {
         vcd->trace(t->busy, std::string(t->name()) + ".busy");
-        for (TileBlock* b : t->blocks())
-          if (auto* sc = dynamic_cast<SramCompensation*>(b)) {
-            vcd->trace(sc->active, std::string(sc->name()) + ".active");
-            vcd->trace(sc->macs, std::string(sc->name()) + ".macs");
-          } else if (auto* bs = dynamic_cast<BasisScaler*>(b)) {
-            vcd->trace(bs->active, std::string(bs->name()) + ".active");
-            vcd->trace(bs->macs, std::string(bs->name()) + ".macs");
-          }
+        for (TileBlock* b : t->blocks()) b->trace(*vcd);
         vcd->trace(t->irq, std::string(t->name()) + ".irq");
       }
       if (noc)

@@ -54,6 +54,10 @@ class BasisScaler : public TileBlock, public DatapathStage {
 
   void reset_counters() override;
   std::vector<std::pair<std::string, double>> stats() const override;
+  void trace(VcdFile& vcd) const override {
+    vcd.trace(active, std::string(name()) + ".active");
+    vcd.trace(macs, std::string(name()) + ".macs");
+  }
 
  protected:
   bool memory_access(tlm::tlm_generic_payload& trans, const sc_core::sc_time& at) override;

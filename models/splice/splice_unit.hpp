@@ -59,6 +59,10 @@ class SpliceUnit : public TileBlock, public DatapathStage {
 
   void reset_counters() override;
   std::vector<std::pair<std::string, double>> stats() const override;
+  void trace(VcdFile& vcd) const override {
+    vcd.trace(active, std::string(name()) + ".active");
+    vcd.trace(adds, std::string(name()) + ".adds");
+  }
 
  protected:
   bool memory_access(tlm::tlm_generic_payload& trans, const sc_core::sc_time& at) override;

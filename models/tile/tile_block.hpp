@@ -17,6 +17,7 @@
 
 #include "imcvp/memory_map.h"
 #include "models/bus/register_bank.hpp"
+#include "models/trace/vcd_file.hpp"
 
 namespace imcvp {
 
@@ -39,6 +40,9 @@ class TileBlock : public sc_core::sc_module {
   virtual void reset_counters() { m_events = m_layers = 0; }
   // The block's figures for the report, by name, in a fixed order.
   virtual std::vector<std::pair<std::string, double>> stats() const;
+  // Adds the block's own signals to the VCD (trace group accel), named
+  // <block>.<signal>; a block without any adds none.
+  virtual void trace(VcdFile& vcd) const {}
 
  protected:
   // A block's own memory in its window (offset from the window's start):
