@@ -105,8 +105,8 @@ MAG_BITS = WEIGHT_BITS - 1
 QMAX = 2 ** MAG_BITS - 1   # 127
 NS = (1, 2, 3)             # nonzero-bit budgets
 EPOCHS = 3
-LR = 2e-4                  # Adam lr of the latent weights
-LR_BIAS = 2e-4             # Adam lr of the biases
+LR = 5e-4                  # Adam lr of the latent weights (from a 0.5-epoch probe)
+LR_BIAS = 5e-4             # Adam lr of the biases
 META_KEY = "imcvp.sme.nonzero_bits"
 
 

@@ -1,4 +1,5 @@
 // The imcvp command.
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -138,6 +139,8 @@ Options:
                       [sme.squeeze_threshold]
   --cell-bits N       bits per crossbar cell, 1..8 (default: the crossbar
                       model's, 2) [accelerator.tile.crossbar.cell_bits]
+  --crossbar-size RxC crossbar rows and columns (default 128x128)
+                      [accelerator.tile.crossbar.rows, .cols]
   -h, --help          this text
 
 A ctrl-C (SIGINT, SIGTERM, SIGHUP, SIGPIPE) stops the compile within a
@@ -309,6 +312,15 @@ int cmd_compile(int argc, char* argv[]) {
       const double t = has_value ? std::strtod(argv[++i], &end) : -1;
       if (!has_value || *end || !(t >= 0 && t <= 1)) return usage_error("--squeeze needs a fraction in [0, 1]");
       po.sme.squeeze_threshold = t;
+    } else if (a == "--crossbar-size") {
+      const std::string sz = has_value ? argv[++i] : "";
+      unsigned r = 0, c = 0;
+      char x = 0, rest = 0;
+      if (std::sscanf(sz.c_str(), "%u%c%u%c", &r, &x, &c, &rest) != 3 || x != 'x' || r < 1 || r > 4096 || c < 1 ||
+          c > 4096)
+        return usage_error("--crossbar-size needs ROWSxCOLS, each 1..4096 (e.g. 64x64)");
+      tile.crossbar.rows = r;
+      tile.crossbar.cols = c;
     } else if (a == "--cell-bits") {
       if (!has_value || !parse_count(argv[++i], 1, 8, v)) return usage_error("--cell-bits needs a number from 1 to 8");
       tile.crossbar.cell_bits = static_cast<unsigned>(v);

@@ -92,8 +92,8 @@ bool SpliceUnit::configure(const LayerContext& ctx) {
   m_layer_ns = 0;
   if (ctx.map != this) return false;
   m_layer_adds = m_columns * ctx.passes * ctx.positions;
-  m_layer_reads = reads_per_pass() * ctx.passes * ctx.positions;
-  m_layer_ns = ns_per_window(ctx.passes) * ctx.positions;
+  m_layer_reads = slice_table_words();
+  m_layer_ns = ns_per_window(ctx.passes, ctx.positions) * ctx.positions;
   active.write(true);
   return true;
 }
@@ -106,22 +106,23 @@ void SpliceUnit::accumulate(const ColumnRead& read, const int64_t* y, int64_t si
   }
 }
 
-uint64_t SpliceUnit::reads_per_pass() const {
+uint64_t SpliceUnit::slice_table_words() const {
   return (uint64_t(m_rec.table_bytes) * 8 + m_params.word_bits - 1) / m_params.word_bits;
 }
 
-double SpliceUnit::ns_per_window(unsigned passes) const {
-  // Per input pass the slice's tables stream through once (column entries
-  // beside the columns they steer) and every converted column takes one
-  // shift-add on a lane; the memory and the lanes work side by side.
+double SpliceUnit::ns_per_window(unsigned passes, unsigned positions) const {
+  // The slice's tables are read once per layer into the unit's index
+  // registers (Bit-Transformer's row and column mask registers), a word a
+  // cycle, their time shared by the layer's windows; then every converted
+  // column of every input pass takes one shift-add on a lane.
   const uint64_t add_cycles = (m_columns + m_params.lanes - 1) / m_params.lanes;
-  return double(passes) * double(std::max(reads_per_pass(), add_cycles)) * m_params.clock_ns;
+  return (double(passes) * double(add_cycles) + double(slice_table_words()) / positions) * m_params.clock_ns;
 }
 
 StageCost SpliceUnit::cost(const LayerContext& ctx) const {
   StageCost c;
-  c.ns_per_window = ns_per_window(ctx.passes);
-  c.charges.push_back({"table_read", reads_per_pass() * ctx.passes * ctx.positions, m_params.read_pj});
+  c.ns_per_window = ns_per_window(ctx.passes, ctx.positions);
+  c.charges.push_back({"table_read", slice_table_words(), m_params.read_pj});
   c.charges.push_back({"shift_add", m_columns * ctx.passes * ctx.positions, m_params.add_pj});
   return c;
 }

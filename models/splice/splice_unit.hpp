@@ -17,9 +17,10 @@
 // Window (imcvp/memory_map.h): the common block registers; TABLE_BYTES,
 // LANES, ADDS (read); the index-table memory at IMCVP_SPLICE_TABLE_MEM,
 // which the firmware writes once from the program image's block data.
-// Cost per window and input pass: the slice's tables read word by word and
-// one shift-add per converted column on `lanes` lanes, the slower sets the
-// pace; charged under "splice". VCD: <tile>.splice.active, .adds.
+// Cost: the slice's tables read word by word once per layer into the
+// unit's index registers, then one shift-add per converted column per
+// window and input pass on `lanes` lanes; charged under "splice". VCD:
+// <tile>.splice.active, .adds.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -69,8 +70,8 @@ class SpliceUnit : public TileBlock, public DatapathStage {
   int memory_debug(tlm::tlm_generic_payload& trans) override;
 
  private:
-  uint64_t reads_per_pass() const;
-  double ns_per_window(unsigned passes) const;
+  uint64_t slice_table_words() const;  // table memory words of the configured slice
+  double ns_per_window(unsigned passes, unsigned positions) const;
 
   SpliceParams m_params;
   std::vector<uint8_t> m_mem;
