@@ -10,8 +10,8 @@ sparse, and then compacts and squeezes the planes (compiler/sme_mapping.cpp).
 This script fine-tunes the network with that projection in the forward pass,
 so that the compiler's bit-sparse weights lose as little accuracy as possible.
 
-    /usr/bin/python3 networks/train_sme.py                        # N = 1, 2, 3 (3 epochs each)
-    /usr/bin/python3 networks/train_sme.py --quick --out-dir OUT  # smoke test, ~1 min
+    /usr/bin/python3 networks/train_sme.py                        # N = 1, 2, 3: ~5 min on 2 busy cores
+    /usr/bin/python3 networks/train_sme.py --quick --out-dir OUT  # smoke test, ~30 s
 
 Contract with the compiler (compiler/quantize.cpp, compiler/sme_mapping.cpp):
   1. BatchNorm is folded into the preceding conv first (w *= g/sqrt(v+eps)
