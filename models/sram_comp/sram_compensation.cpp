@@ -31,48 +31,12 @@ SramCompensation::SramCompensation(const sc_core::sc_module_name& name, const Sr
              nullptr);
 }
 
-bool SramCompensation::sram_range(uint64_t addr, unsigned len, uint64_t& off) const {
-  if (addr < IMCVP_SRAM_COMP_MEM) return false;
-  off = addr - IMCVP_SRAM_COMP_MEM;
-  return off + len <= m_sram.size();
-}
-
 bool SramCompensation::memory_access(tlm::tlm_generic_payload& trans, const sc_core::sc_time&) {
-  const uint64_t addr = trans.get_address();
-  if (addr < IMCVP_SRAM_COMP_MEM) return false;  // the registers
-  uint64_t off = 0;
-  const unsigned len = trans.get_data_length();
-  if (!sram_range(addr, len, off)) {
-    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return true;
-  }
-  if (trans.get_byte_enable_ptr()) {
-    trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-    return true;
-  }
-  if (trans.is_write()) {
-    std::memcpy(m_sram.data() + off, trans.get_data_ptr(), len);
-    ++m_generation;
-  } else if (trans.is_read()) {
-    std::memcpy(trans.get_data_ptr(), m_sram.data() + off, len);
-  }
-  trans.set_response_status(tlm::TLM_OK_RESPONSE);
-  return true;
+  return plain_memory_access(trans, IMCVP_SRAM_COMP_MEM, m_sram, m_generation);
 }
 
 int SramCompensation::memory_debug(tlm::tlm_generic_payload& trans) {
-  const uint64_t addr = trans.get_address();
-  if (addr < IMCVP_SRAM_COMP_MEM) return -1;
-  uint64_t off = addr - IMCVP_SRAM_COMP_MEM;
-  if (off >= m_sram.size()) return 0;
-  const unsigned len = unsigned(std::min<uint64_t>(trans.get_data_length(), m_sram.size() - off));
-  if (trans.is_write()) {
-    std::memcpy(m_sram.data() + off, trans.get_data_ptr(), len);
-    ++m_generation;
-  } else {
-    std::memcpy(trans.get_data_ptr(), m_sram.data() + off, len);
-  }
-  return int(len);
+  return plain_memory_debug(trans, IMCVP_SRAM_COMP_MEM, m_sram, m_generation);
 }
 
 uint64_t SramCompensation::sram_words_per_window() const {

@@ -68,8 +68,6 @@ class SramCompensation : public TileBlock, public DatapathStage {
   int memory_debug(tlm::tlm_generic_payload& trans) override;
 
  private:
-  // The SRAM range [off, off + len) of an access at window offset `addr`, or false.
-  bool sram_range(uint64_t addr, unsigned len, uint64_t& off) const;
   // SRAM words the configured slice's kept weights take (one window's reads).
   uint64_t sram_words_per_window() const;
   double ns_per_window() const;

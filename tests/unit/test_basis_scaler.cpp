@@ -71,21 +71,9 @@ Harness& harness() {
 }
 
 uint32_t run(test::TileDriver& cpu, const imcvp_layer_desc& d, const std::vector<uint8_t>& ext = {}) {
-  imcvp_layer_desc dd = d;
-  dd.ext_bytes = uint16_t(ext.size());
-  cpu.put(kDesc, &dd, sizeof dd);
-  if (!ext.empty()) cpu.put(kDesc + sizeof dd, ext.data(), ext.size());
-  return cpu.start_and_wait(kDesc, sc_time(100, SC_NS));
+  return cpu.run_desc(kDesc, d, ext);
 }
 
-template <typename T>
-void append_record(std::vector<uint8_t>& out, uint16_t type, const T* payload, uint16_t bytes) {
-  const size_t at = out.size();
-  out.resize(at + 4 + bytes);
-  std::memcpy(out.data() + at, &type, 2);
-  std::memcpy(out.data() + at + 2, &bytes, 2);
-  std::memcpy(out.data() + at + 4, payload, bytes);
-}
 
 // The test's own packer of the coefficient format (accel.h IMCVP_EXT_BASIS),
 // written from the format's description.
@@ -158,7 +146,7 @@ std::vector<uint8_t> setup(Harness& h, const Case& cs, unsigned copies, unsigned
   list[0] = uint16_t(reads);
   for (unsigned r = 0; r < reads; ++r) list[1 + r] = uint16_t(r % xbars_used);
   std::vector<uint8_t> ext;
-  append_record(ext, IMCVP_EXT_XBAR_LIST, list.data(), uint16_t(list.size() * 2));
+  test::append_ext(ext, IMCVP_EXT_XBAR_LIST, list.data(), uint16_t(list.size() * 2));
   imcvp_ext_basis rec{};
   rec.coef_off = off;
   rec.coef_bytes = uint32_t(data.size());
@@ -167,7 +155,7 @@ std::vector<uint8_t> setup(Harness& h, const Case& cs, unsigned copies, unsigned
   rec.count = uint16_t(cs.C);
   rec.copies = uint16_t(copies);
   rec.coef_bits = uint8_t(cs.bits);
-  append_record(ext, IMCVP_EXT_BASIS, &rec, sizeof rec);
+  test::append_ext(ext, IMCVP_EXT_BASIS, &rec, sizeof rec);
   return ext;
 }
 

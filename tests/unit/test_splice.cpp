@@ -74,20 +74,9 @@ Harness& harness() {
 }
 
 uint32_t run(test::TileDriver& cpu, const imcvp_layer_desc& d, const std::vector<uint8_t>& ext = {}) {
-  imcvp_layer_desc dd = d;
-  dd.ext_bytes = uint16_t(ext.size());
-  cpu.put(kDesc, &dd, sizeof dd);
-  if (!ext.empty()) cpu.put(kDesc + sizeof dd, ext.data(), ext.size());
-  return cpu.start_and_wait(kDesc, sc_time(100, SC_NS));
+  return cpu.run_desc(kDesc, d, ext);
 }
 
-void append_record(std::vector<uint8_t>& out, uint16_t type, const void* payload, uint16_t bytes) {
-  const size_t at = out.size();
-  out.resize(at + 4 + bytes);
-  std::memcpy(out.data() + at, &type, 2);
-  std::memcpy(out.data() + at + 2, &bytes, 2);
-  std::memcpy(out.data() + at + 4, payload, bytes);
-}
 
 // An FC layer of K inputs and N outputs with bit-sparse 8-bit weights.
 struct Case {
@@ -152,12 +141,12 @@ std::vector<uint8_t> setup(Harness& h, const Case& cs, double threshold, compile
   }
   h.cpu.put(kParam, cs.rq.data(), cs.rq.size() * sizeof cs.rq[0]);
   std::vector<uint8_t> ext;
-  append_record(ext, IMCVP_EXT_XBAR_LIST, list.data(), uint16_t(list.size() * 2));
+  test::append_ext(ext, IMCVP_EXT_XBAR_LIST, list.data(), uint16_t(list.size() * 2));
   imcvp_ext_splice rec{};
   rec.table_off = off;
   rec.table_bytes = uint32_t(tables.size());
   rec.reads = uint16_t(reads.size());
-  append_record(ext, IMCVP_EXT_SPLICE, &rec, sizeof rec);
+  test::append_ext(ext, IMCVP_EXT_SPLICE, &rec, sizeof rec);
   return ext;
 }
 

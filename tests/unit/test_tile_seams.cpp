@@ -92,11 +92,7 @@ imcvp_layer_desc fc_desc(unsigned K, unsigned N) {
 
 uint32_t run(test::TileDriver& cpu, const imcvp_layer_desc& d, const std::vector<uint8_t>& ext = {},
              sc_time* took = nullptr) {
-  imcvp_layer_desc dd = d;
-  dd.ext_bytes = uint16_t(ext.size());
-  cpu.put(kDesc, &dd, sizeof dd);
-  if (!ext.empty()) cpu.put(kDesc + sizeof dd, ext.data(), ext.size());
-  return cpu.start_and_wait(kDesc, sc_time(100, SC_NS), took);
+  return cpu.run_desc(kDesc, d, ext, took);
 }
 
 // Programs the weights W[o][k] (N x K) in format `f` with the one layout

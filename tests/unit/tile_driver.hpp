@@ -84,6 +84,26 @@ struct TileDriver : TestInitiator {
     if (took) *took = sc_core::sc_time_stamp() - t0;
     return r(IMCVP_TILE_STATUS);
   }
+  // Writes descriptor d with the extension records `ext` after it at buffer
+  // offset `desc_off`, runs it (100 ns steps), returns STATUS.
+  uint32_t run_desc(uint32_t desc_off, const imcvp_layer_desc& d, const std::vector<uint8_t>& ext = {},
+                    sc_core::sc_time* took = nullptr) {
+    imcvp_layer_desc dd = d;
+    dd.ext_bytes = uint16_t(ext.size());
+    put(desc_off, &dd, sizeof dd);
+    if (!ext.empty()) put(desc_off + sizeof dd, ext.data(), ext.size());
+    return start_and_wait(desc_off, sc_core::sc_time(100, sc_core::SC_NS), took);
+  }
 };
+
+// Appends one extension record (imcvp/accel.h: type, payload bytes, payload;
+// `bytes` a multiple of 4, the payload holding them).
+inline void append_ext(std::vector<uint8_t>& out, uint16_t type, const void* payload, uint16_t bytes) {
+  const size_t at = out.size();
+  out.resize(at + 4 + bytes);
+  std::memcpy(out.data() + at, &type, 2);
+  std::memcpy(out.data() + at + 2, &bytes, 2);
+  std::memcpy(out.data() + at + 4, payload, bytes);
+}
 
 }  // namespace imcvp::test
