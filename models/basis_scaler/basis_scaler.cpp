@@ -8,7 +8,7 @@
 namespace imcvp {
 
 BasisScaler::BasisScaler(const sc_core::sc_module_name& name, const BasisScalerParams& params)
-    : TileBlock(name, "BSCL", IMCVP_BLOCK_SLOT_BASIS_SCALER), active("active", false), macs("macs", 0),
+    : TileBlock(name, "BSCL", IMCVP_BLOCK_SLOT_BASIS_SCALER), activity("macs"),
       m_params(params) {
   check_params(basis_scaler_param_table(), m_params, this->name());
   if (m_params.coef_bytes == 0 || m_params.coef_bytes > IMCVP_BASIS_COEF_MEM_MAX || m_params.coef_bytes % 4 != 0)
@@ -18,8 +18,8 @@ BasisScaler::BasisScaler(const sc_core::sc_module_name& name, const BasisScalerP
   m_mem.assign(m_params.coef_bytes, 0);
   m_regs.add("coef_bytes", IMCVP_BASIS_COEF_BYTES, [this](const sc_core::sc_time&) { return coef_bytes(); }, nullptr);
   m_regs.add("lanes", IMCVP_BASIS_LANES, [this](const sc_core::sc_time&) { return uint32_t(m_params.lanes); }, nullptr);
-  m_regs.add("macs_lo", IMCVP_BASIS_MACS_LO, [this](const sc_core::sc_time&) { return uint32_t(m_macs); }, nullptr);
-  m_regs.add("macs_hi", IMCVP_BASIS_MACS_HI, [this](const sc_core::sc_time&) { return uint32_t(m_macs >> 32); },
+  m_regs.add("macs_lo", IMCVP_BASIS_MACS_LO, [this](const sc_core::sc_time&) { return uint32_t(activity.op_count()); }, nullptr);
+  m_regs.add("macs_hi", IMCVP_BASIS_MACS_HI, [this](const sc_core::sc_time&) { return uint32_t(activity.op_count() >> 32); },
              nullptr);
 }
 
@@ -73,8 +73,7 @@ bool BasisScaler::shape(LayerContext& ctx) {
 }
 
 bool BasisScaler::configure(const LayerContext& ctx) {
-  m_layer_macs = m_layer_reads = 0;
-  m_layer_ns = 0;
+  activity.clear_layer();
   if (ctx.map != this) return false;
   m_outputs = ctx.window_outputs;
   if (!ctx.estimate &&
@@ -94,10 +93,8 @@ bool BasisScaler::configure(const LayerContext& ctx) {
                                              " coefficient bytes do not match its " + std::to_string(m_outputs) +
                                              " outputs"};
   }
-  m_layer_macs = macs_per_pass() * ctx.passes * ctx.positions;
-  m_layer_reads = reads_per_pass() * ctx.passes * ctx.positions;
-  m_layer_ns = ns_per_window(ctx.passes) * ctx.positions;
-  active.write(true);
+  activity.start(macs_per_pass() * ctx.passes * ctx.positions, reads_per_pass() * ctx.passes * ctx.positions,
+                 ns_per_window(ctx.passes) * ctx.positions);
   return true;
 }
 
@@ -139,28 +136,18 @@ StageCost BasisScaler::cost(const LayerContext& ctx) const {
   return c;
 }
 
-void BasisScaler::layer_done() {
-  if (!active.read() && !m_layer_macs) return;
-  m_macs += m_layer_macs;
-  m_reads += m_layer_reads;
-  m_busy_ns += m_layer_ns;
-  m_layer_macs = m_layer_reads = 0;
-  m_layer_ns = 0;
-  macs.write(m_macs);
-  active.write(false);
-}
+void BasisScaler::layer_done() { activity.finish(); }
 
 void BasisScaler::reset_counters() {
   TileBlock::reset_counters();
-  m_macs = m_reads = 0;
-  m_busy_ns = 0;
+  activity.reset();
 }
 
 std::vector<std::pair<std::string, double>> BasisScaler::stats() const {
   auto s = TileBlock::stats();
-  s.emplace_back("macs", double(m_macs));
-  s.emplace_back("coef_reads", double(m_reads));
-  s.emplace_back("busy_ns", m_busy_ns);
+  s.emplace_back("macs", double(activity.op_count()));
+  s.emplace_back("coef_reads", double(activity.reads()));
+  s.emplace_back("busy_ns", activity.busy_ns());
   s.emplace_back("coef_bytes", double(m_mem.size()));
   return s;
 }

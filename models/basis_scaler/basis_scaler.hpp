@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "models/basis_scaler/basis_scaler_params.hpp"
+#include "models/tile/block_activity.hpp"
 #include "models/tile/datapath_stage.hpp"
 #include "models/tile/tile_block.hpp"
 
@@ -30,17 +31,16 @@ namespace imcvp {
 
 class BasisScaler : public TileBlock, public DatapathStage {
  public:
-  sc_core::sc_signal<bool> active;    // for the VCD
-  sc_core::sc_signal<uint64_t> macs;  // MACs since reset, for the VCD
+  BlockActivity activity;  // VCD: .active, .macs; the counts and busy time since reset
 
   // Throws std::invalid_argument on bad parameters.
   BasisScaler(const sc_core::sc_module_name& name, const BasisScalerParams& params);
 
   const BasisScalerParams& params() const { return m_params; }
   uint32_t coef_bytes() const { return uint32_t(m_mem.size()); }
-  uint64_t mac_count() const { return m_macs; }
-  uint64_t coef_reads() const { return m_reads; }
-  double busy_ns() const { return m_busy_ns; }
+  uint64_t mac_count() const { return activity.op_count(); }
+  uint64_t coef_reads() const { return activity.reads(); }
+  double busy_ns() const { return activity.busy_ns(); }
 
   std::string stage_block() const override { return name(); }
   const char* energy_category() const override { return kBasisScalerEnergyCategory; }
@@ -54,10 +54,7 @@ class BasisScaler : public TileBlock, public DatapathStage {
 
   void reset_counters() override;
   std::vector<std::pair<std::string, double>> stats() const override;
-  void trace(VcdFile& vcd) const override {
-    vcd.trace(active, std::string(name()) + ".active");
-    vcd.trace(macs, std::string(name()) + ".macs");
-  }
+  void trace(VcdFile& vcd) const override { activity.trace(vcd, name()); }
 
  protected:
   bool memory_access(tlm::tlm_generic_payload& trans, const sc_core::sc_time& at) override;
@@ -79,8 +76,6 @@ class BasisScaler : public TileBlock, public DatapathStage {
   uint64_t m_cached_generation = 0;
   imcvp_ext_basis m_cached_rec{};
   unsigned m_cached_outputs = 0;
-  uint64_t m_macs = 0, m_reads = 0, m_layer_macs = 0, m_layer_reads = 0;
-  double m_busy_ns = 0, m_layer_ns = 0;
 };
 
 }  // namespace imcvp

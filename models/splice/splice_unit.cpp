@@ -6,7 +6,7 @@
 namespace imcvp {
 
 SpliceUnit::SpliceUnit(const sc_core::sc_module_name& name, const SpliceParams& params)
-    : TileBlock(name, "SPLC", IMCVP_BLOCK_SLOT_SPLICE), active("active", false), adds("adds", 0), m_params(params) {
+    : TileBlock(name, "SPLC", IMCVP_BLOCK_SLOT_SPLICE), activity("adds"), m_params(params) {
   check_params(splice_param_table(), m_params, this->name());
   if (m_params.table_bytes == 0 || m_params.table_bytes > IMCVP_SPLICE_TABLE_MEM_MAX || m_params.table_bytes % 4 != 0)
     throw std::invalid_argument(std::string(this->name()) + ": table_bytes " + std::to_string(m_params.table_bytes) +
@@ -17,8 +17,8 @@ SpliceUnit::SpliceUnit(const sc_core::sc_module_name& name, const SpliceParams& 
              nullptr);
   m_regs.add("lanes", IMCVP_SPLICE_LANES, [this](const sc_core::sc_time&) { return uint32_t(m_params.lanes); },
              nullptr);
-  m_regs.add("adds_lo", IMCVP_SPLICE_ADDS_LO, [this](const sc_core::sc_time&) { return uint32_t(m_adds); }, nullptr);
-  m_regs.add("adds_hi", IMCVP_SPLICE_ADDS_HI, [this](const sc_core::sc_time&) { return uint32_t(m_adds >> 32); },
+  m_regs.add("adds_lo", IMCVP_SPLICE_ADDS_LO, [this](const sc_core::sc_time&) { return uint32_t(activity.op_count()); }, nullptr);
+  m_regs.add("adds_hi", IMCVP_SPLICE_ADDS_HI, [this](const sc_core::sc_time&) { return uint32_t(activity.op_count() >> 32); },
              nullptr);
 }
 
@@ -88,13 +88,10 @@ bool SpliceUnit::shape(LayerContext& ctx) {
 }
 
 bool SpliceUnit::configure(const LayerContext& ctx) {
-  m_layer_adds = m_layer_reads = 0;
-  m_layer_ns = 0;
+  activity.clear_layer();
   if (ctx.map != this) return false;
-  m_layer_adds = m_columns * ctx.passes * ctx.positions;
-  m_layer_reads = slice_table_words();
-  m_layer_ns = ns_per_window(ctx.passes, ctx.positions) * ctx.positions;
-  active.write(true);
+  activity.start(m_columns * ctx.passes * ctx.positions, slice_table_words(),
+                 ns_per_window(ctx.passes, ctx.positions) * ctx.positions);
   return true;
 }
 
@@ -127,28 +124,18 @@ StageCost SpliceUnit::cost(const LayerContext& ctx) const {
   return c;
 }
 
-void SpliceUnit::layer_done() {
-  if (!active.read() && !m_layer_adds) return;
-  m_adds += m_layer_adds;
-  m_reads += m_layer_reads;
-  m_busy_ns += m_layer_ns;
-  m_layer_adds = m_layer_reads = 0;
-  m_layer_ns = 0;
-  adds.write(m_adds);
-  active.write(false);
-}
+void SpliceUnit::layer_done() { activity.finish(); }
 
 void SpliceUnit::reset_counters() {
   TileBlock::reset_counters();
-  m_adds = m_reads = 0;
-  m_busy_ns = 0;
+  activity.reset();
 }
 
 std::vector<std::pair<std::string, double>> SpliceUnit::stats() const {
   auto s = TileBlock::stats();
-  s.emplace_back("shift_adds", double(m_adds));
-  s.emplace_back("table_reads", double(m_reads));
-  s.emplace_back("busy_ns", m_busy_ns);
+  s.emplace_back("shift_adds", double(activity.op_count()));
+  s.emplace_back("table_reads", double(activity.reads()));
+  s.emplace_back("busy_ns", activity.busy_ns());
   s.emplace_back("table_bytes", double(m_mem.size()));
   return s;
 }

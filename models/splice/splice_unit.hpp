@@ -29,6 +29,7 @@
 
 #include "models/splice/splice_params.hpp"
 #include "models/splice/splice_tables.hpp"
+#include "models/tile/block_activity.hpp"
 #include "models/tile/datapath_stage.hpp"
 #include "models/tile/tile_block.hpp"
 
@@ -36,17 +37,16 @@ namespace imcvp {
 
 class SpliceUnit : public TileBlock, public DatapathStage {
  public:
-  sc_core::sc_signal<bool> active;    // for the VCD
-  sc_core::sc_signal<uint64_t> adds;  // shift-adds since reset, for the VCD
+  BlockActivity activity;  // VCD: .active, .adds; the counts and busy time since reset
 
   // Throws std::invalid_argument on bad parameters.
   SpliceUnit(const sc_core::sc_module_name& name, const SpliceParams& params);
 
   const SpliceParams& params() const { return m_params; }
   uint32_t table_bytes() const { return uint32_t(m_mem.size()); }
-  uint64_t add_count() const { return m_adds; }
-  uint64_t table_reads() const { return m_reads; }
-  double busy_ns() const { return m_busy_ns; }
+  uint64_t add_count() const { return activity.op_count(); }
+  uint64_t table_reads() const { return activity.reads(); }
+  double busy_ns() const { return activity.busy_ns(); }
 
   std::string stage_block() const override { return name(); }
   const char* energy_category() const override { return kSpliceEnergyCategory; }
@@ -60,10 +60,7 @@ class SpliceUnit : public TileBlock, public DatapathStage {
 
   void reset_counters() override;
   std::vector<std::pair<std::string, double>> stats() const override;
-  void trace(VcdFile& vcd) const override {
-    vcd.trace(active, std::string(name()) + ".active");
-    vcd.trace(adds, std::string(name()) + ".adds");
-  }
+  void trace(VcdFile& vcd) const override { activity.trace(vcd, name()); }
 
  protected:
   bool memory_access(tlm::tlm_generic_payload& trans, const sc_core::sc_time& at) override;
@@ -84,8 +81,6 @@ class SpliceUnit : public TileBlock, public DatapathStage {
   unsigned m_cached_outputs = 0;
   uint64_t m_cached_rows = 0;
   uint64_t m_columns = 0;  // converted columns of one pass of one window
-  uint64_t m_adds = 0, m_reads = 0, m_layer_adds = 0, m_layer_reads = 0;
-  double m_busy_ns = 0, m_layer_ns = 0;
 };
 
 }  // namespace imcvp

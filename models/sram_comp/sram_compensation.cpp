@@ -8,8 +8,7 @@ namespace imcvp {
 SramCompensation::SramCompensation(const sc_core::sc_module_name& name, const SramCompParams& params,
                                    unsigned crossbars)
     : TileBlock(name, "SCMP", IMCVP_BLOCK_SLOT_SRAM_COMP),
-      active("active", false),
-      macs("macs", 0),
+      activity("macs"),
       m_params(params) {
   check_params(sram_comp_param_table(), m_params, this->name());
   const uint64_t bytes = m_params.sram_bytes(crossbars);
@@ -25,9 +24,9 @@ SramCompensation::SramCompensation(const sc_core::sc_module_name& name, const Sr
   m_regs.add("sram_bytes", IMCVP_SRAM_COMP_SRAM_BYTES, [this](const sc_core::sc_time&) { return sram_bytes(); },
              nullptr);
   m_regs.add("pes", IMCVP_SRAM_COMP_PES, [this](const sc_core::sc_time&) { return uint32_t(m_params.pes); }, nullptr);
-  m_regs.add("macs_lo", IMCVP_SRAM_COMP_MACS_LO, [this](const sc_core::sc_time&) { return uint32_t(m_macs); },
+  m_regs.add("macs_lo", IMCVP_SRAM_COMP_MACS_LO, [this](const sc_core::sc_time&) { return uint32_t(activity.op_count()); },
              nullptr);
-  m_regs.add("macs_hi", IMCVP_SRAM_COMP_MACS_HI, [this](const sc_core::sc_time&) { return uint32_t(m_macs >> 32); },
+  m_regs.add("macs_hi", IMCVP_SRAM_COMP_MACS_HI, [this](const sc_core::sc_time&) { return uint32_t(activity.op_count() >> 32); },
              nullptr);
 }
 
@@ -45,8 +44,7 @@ uint64_t SramCompensation::sram_words_per_window() const {
 }
 
 bool SramCompensation::configure(const LayerContext& ctx) {
-  m_layer_macs = m_layer_reads = 0;
-  m_layer_ns = 0;
+  activity.clear_layer();
   const ExtRecord* r = nullptr;
   for (const ExtRecord& e : ctx.records)
     if (e.type == IMCVP_EXT_SRAM_COMP) {
@@ -87,10 +85,8 @@ bool SramCompensation::configure(const LayerContext& ctx) {
          " beyond the record's " + std::to_string(m_layer->outputs));
   m_kept_rows = 0;
   for (unsigned j = 0; j < m_slice_outputs; ++j) m_kept_rows += m_layer->kept_rows[m_first + j];
-  m_layer_macs = m_kept_rows * ctx.positions;
-  m_layer_reads = sram_words_per_window() * ctx.positions;
-  m_layer_ns = ns_per_window() * ctx.positions;
-  active.write(true);
+  activity.start(m_kept_rows * ctx.positions, sram_words_per_window() * ctx.positions,
+                 ns_per_window() * ctx.positions);
   return true;
 }
 
@@ -131,28 +127,18 @@ StageCost SramCompensation::cost(const LayerContext& ctx) const {
   return c;
 }
 
-void SramCompensation::layer_done() {
-  if (!active.read() && !m_layer_macs) return;
-  m_macs += m_layer_macs;
-  m_reads += m_layer_reads;
-  m_busy_ns += m_layer_ns;
-  m_layer_macs = m_layer_reads = 0;
-  m_layer_ns = 0;
-  macs.write(m_macs);
-  active.write(false);
-}
+void SramCompensation::layer_done() { activity.finish(); }
 
 void SramCompensation::reset_counters() {
   TileBlock::reset_counters();
-  m_macs = m_reads = 0;
-  m_busy_ns = 0;
+  activity.reset();
 }
 
 std::vector<std::pair<std::string, double>> SramCompensation::stats() const {
   auto s = TileBlock::stats();
-  s.emplace_back("macs", double(m_macs));
-  s.emplace_back("sram_reads", double(m_reads));
-  s.emplace_back("busy_ns", m_busy_ns);
+  s.emplace_back("macs", double(activity.op_count()));
+  s.emplace_back("sram_reads", double(activity.reads()));
+  s.emplace_back("busy_ns", activity.busy_ns());
   s.emplace_back("sram_bytes", double(m_sram.size()));
   s.emplace_back("shift", double(m_shift));
   return s;

@@ -26,6 +26,7 @@
 
 #include "models/sram_comp/sram_comp_data.hpp"
 #include "models/sram_comp/sram_comp_params.hpp"
+#include "models/tile/block_activity.hpp"
 #include "models/tile/datapath_stage.hpp"
 #include "models/tile/tile_block.hpp"
 
@@ -33,8 +34,7 @@ namespace imcvp {
 
 class SramCompensation : public TileBlock, public DatapathStage {
  public:
-  sc_core::sc_signal<bool> active;     // for the VCD
-  sc_core::sc_signal<uint64_t> macs;   // MACs since reset, for the VCD
+  BlockActivity activity;  // VCD: .active, .macs; the counts and busy time since reset
 
   // `crossbars`: the tile's crossbar macros (the SRAM is
   // params.sram_bytes_per_crossbar per macro). Throws std::invalid_argument
@@ -44,9 +44,9 @@ class SramCompensation : public TileBlock, public DatapathStage {
   const SramCompParams& params() const { return m_params; }
   uint32_t sram_bytes() const { return uint32_t(m_sram.size()); }
   unsigned shift() const { return m_shift; }
-  uint64_t mac_count() const { return m_macs; }
-  uint64_t sram_reads() const { return m_reads; }
-  double busy_ns() const { return m_busy_ns; }
+  uint64_t mac_count() const { return activity.op_count(); }
+  uint64_t sram_reads() const { return activity.reads(); }
+  double busy_ns() const { return activity.busy_ns(); }
 
   std::string stage_block() const override { return name(); }
   const char* energy_category() const override { return kSramCompEnergyCategory; }
@@ -58,10 +58,7 @@ class SramCompensation : public TileBlock, public DatapathStage {
 
   void reset_counters() override;
   std::vector<std::pair<std::string, double>> stats() const override;
-  void trace(VcdFile& vcd) const override {
-    vcd.trace(active, std::string(name()) + ".active");
-    vcd.trace(macs, std::string(name()) + ".macs");
-  }
+  void trace(VcdFile& vcd) const override { activity.trace(vcd, name()); }
 
  protected:
   bool memory_access(tlm::tlm_generic_payload& trans, const sc_core::sc_time& at) override;
@@ -84,8 +81,6 @@ class SramCompensation : public TileBlock, public DatapathStage {
   unsigned m_first = 0;          // layer output of the slice's output 0
   unsigned m_slice_outputs = 0;  // outputs of the slice
   uint64_t m_kept_rows = 0;      // MACs per window over the slice's outputs
-  uint64_t m_macs = 0, m_reads = 0, m_layer_macs = 0, m_layer_reads = 0;
-  double m_busy_ns = 0, m_layer_ns = 0;  // time on the output path (its windows' share)
 };
 
 }  // namespace imcvp

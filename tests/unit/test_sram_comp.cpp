@@ -258,7 +258,7 @@ TEST(SramComp, ChargesItsOwnEnergyAndCountsMacs) {
   const double expect_pj = double(kept_weights) * p.mac_pj + double(reads) * p.read_pj + cs.N * p.shift_add_pj;
   EXPECT_NEAR(h.ledger.block_pj("tile0.sram_comp") - e0, expect_pj, 1e-9);
   EXPECT_EQ(h.cpu.r(kBlock + IMCVP_SRAM_COMP_MACS_LO), uint32_t(h.block().mac_count()));
-  EXPECT_FALSE(h.block().active.read());  // the layer is over
+  EXPECT_FALSE(h.block().activity.active.read());  // the layer is over
 }
 
 TEST(SramComp, AShiftOutOfRangeIsAClearError) {
