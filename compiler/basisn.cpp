@@ -11,6 +11,7 @@
 #include "compiler/image_lowering.hpp"
 #include "compiler/pipeline.hpp"
 #include "compiler/quantize.hpp"
+#include "compiler/weight_layout.hpp"
 #include "imcvp/accel.h"
 #include "imcvp/memory_map.h"
 #include "models/basis_scaler/basis_coef_data.hpp"
@@ -460,12 +461,10 @@ void basisn_programs(CompileState& s) {
   const unsigned L = basis->length, K = basis->count;
   const unsigned copies = basis_copies(p.rows, p.max_outputs(), L, K);
   std::vector<std::uint8_t> levels;
-  if (s.options.image.levels) {
-    try {
-      levels = map_weights(p, basis_crossbar_weights(basis->q.data(), L, K, copies), copies * L, copies * K).levels;
-    } catch (const std::invalid_argument& e) {
-      throw CompileError(std::string("the BasisN basis: ") + e.what());
-    }
+  try {
+    levels = map_weights(p, basis_crossbar_weights(basis->q.data(), L, K, copies), copies * L, copies * K).levels;
+  } catch (const std::invalid_argument& e) {
+    throw CompileError(std::string("the BasisN basis: ") + e.what());
   }
   s.programs.resize(chip.tiles);
   for (unsigned t = 0; t < chip.tiles; ++t)
@@ -475,7 +474,7 @@ void basisn_programs(CompileState& s) {
       pr.group = 0;
       pr.desc = blank_desc(desc::Program);
       pr.desc.xbar = std::uint16_t(x);
-      pr.levels = levels;
+      set_program_once(pr, p, levels, s.options.image.levels);
       s.programs[t].push_back(std::move(pr));
     }
 }

@@ -7,6 +7,7 @@
 #include "compiler/ext_records.hpp"
 #include "compiler/image_lowering.hpp"
 #include "compiler/pipeline.hpp"
+#include "compiler/weight_layout.hpp"
 #include "imcvp/accel.h"
 #include "imcvp/memory_map.h"
 #include "models/crossbar/crossbar_array.hpp"
@@ -274,13 +275,13 @@ void sme_programs(CompileState& s) {
         pr.group = 0;
         pr.desc = blank_desc(desc::Program);
         pr.desc.xbar = sc.xbars[x];
-        if (s.options.image.levels) {
-          const std::vector<std::int32_t> cells(xb.cells.begin(), xb.cells.end());
-          try {
-            pr.levels = map_weights(planes, cells.data(), unsigned(xb.rows.size()), unsigned(xb.cols.size())).levels;
-          } catch (const std::invalid_argument& e) {
-            throw CompileError("layer " + l.name + ", SME crossbar " + std::to_string(x) + ": " + e.what());
-          }
+        const std::vector<std::int32_t> cells(xb.cells.begin(), xb.cells.end());
+        try {
+          set_program_once(pr, p,
+                           map_weights(planes, cells.data(), unsigned(xb.rows.size()), unsigned(xb.cols.size())).levels,
+                           s.options.image.levels);
+        } catch (const std::invalid_argument& e) {
+          throw CompileError("layer " + l.name + ", SME crossbar " + std::to_string(x) + ": " + e.what());
         }
         s.programs[pr.tile].push_back(std::move(pr));
       }

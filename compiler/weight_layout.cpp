@@ -30,6 +30,14 @@ ProgramChanges program_changes(const CrossbarParams& p, const std::uint8_t* from
   return c;
 }
 
+void set_program_once(ImageProgram& pr, const CrossbarParams& p, std::vector<std::uint8_t> levels, bool with_levels) {
+  if (with_levels) {
+    pr.levels = std::move(levels);
+    return;
+  }
+  pr.ext[0] = pr.ext[1] = program_changes_record(program_changes(p, nullptr, levels.data()));
+}
+
 namespace {
 
 // An image without levels: the cells each PROGRAM record changes, from what

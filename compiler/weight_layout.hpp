@@ -28,6 +28,10 @@ namespace imcvp::compiler {
 // the reset state, level 0 everywhere) changes, per target level, and its
 // write groups (rows in groups of p.write_parallel_cells changed cells).
 ProgramChanges program_changes(const CrossbarParams& p, const std::uint8_t* from, const std::uint8_t* to);
+// A crossbar a technique writes once, at load, from the reset state (BasisN's
+// basis, SME's bit planes): `levels` itself in an image with levels, else
+// the cells they change (both ext records; one group issues it once).
+void set_program_once(ImageProgram& pr, const CrossbarParams& p, std::vector<std::uint8_t> levels, bool with_levels);
 
 std::vector<std::vector<ImageProgram>> layout_weights(const QuantizedNetwork& qnet, const Placement& placement,
                                                       bool levels, const std::atomic<bool>* stop = nullptr);

@@ -132,3 +132,19 @@ TEST(BasisN, DepthwiseConvolutionsOnTheBasisEqualTheGoldenReference) {
   EXPECT_EQ(num(net, "logits_equal_golden"), 2);
   EXPECT_EQ(num(net.substr(net.find("\"basisn\"")), "count"), 4);
 }
+
+// In estimation the basis is written once at load and charged from the
+// cells it changes, as a functional run writes it.
+TEST(BasisN, EstimationChargesTheBasisProgrammingAtLoad) {
+  if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string net = "  images: 2\n  basisn: {count: 4, coef_bits: 4}\n";
+  const BasisRun est = run_net("est", net, chip(2, 8, "    basis_scaler: {}\n    mode: estimate\n"));
+  const BasisRun fun = run_net("fun", net, chip(2, 8, "    basis_scaler: {}\n"));
+  ASSERT_EQ(est.result.code, 0) << est.result.output;
+  ASSERT_EQ(fun.result.code, 0) << fun.result.output;
+  const std::string el = est.net.substr(est.net.find("\"load\"")), fl = fun.net.substr(fun.net.find("\"load\""));
+  EXPECT_EQ(num(el, "crossbars_programmed"), 16);
+  EXPECT_EQ(num(el, "crossbars_programmed"), num(fl, "crossbars_programmed"));
+  EXPECT_EQ(num(el, "cells_written"), num(fl, "cells_written"));  // the same cells change from the reset state
+  EXPECT_GT(num(el, "programming_energy_pj"), 0.0);
+}
