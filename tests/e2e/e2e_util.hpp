@@ -4,12 +4,15 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace e2e {
 
@@ -82,6 +85,37 @@ inline std::string json_field(const std::string& json, const std::string& key) {
   const auto start = k + key.size() + 4;
   const auto end = json.find_first_of(",\n", start);
   return json.substr(start, end - start);
+}
+
+// The Fashion-MNIST data (Debian's dataset-fashion-mnist) is installed.
+inline bool have_data() { return fs::exists("/usr/share/datasets/fashion-mnist"); }
+
+// The number named `key` in a JSON report (json_field); a test failure, and
+// NaN, when there is none.
+inline double num(const std::string& json, const std::string& key) {
+  const std::string v = json_field(json, key);
+  if (v.empty()) ADD_FAILURE() << "no " << key << " in " << json.substr(0, 400);
+  return v.empty() ? NAN : std::stod(v);
+}
+
+// A run of the infer firmware on the scenario `body` (its network: and
+// accelerator: sections and more) in `dir`: the command's result, the
+// report's network section (from "network": { on; empty when the run
+// failed) and the output folder.
+struct NetRun {
+  Result result;
+  std::string net;
+  fs::path out;
+};
+inline NetRun run_network(const fs::path& dir, const std::string& name, const std::string& body) {
+  const fs::path sc = make_scenario(dir, name, firmware("apps/infer.elf"), body);
+  NetRun r{run_imcvp(sc.string() + " --quiet"), "", dir / ("out-" + name)};
+  if (r.result.code == 0) {
+    const std::string report = read_file(r.out / "report.json");
+    const auto at = report.find("\"network\": {");
+    if (at != std::string::npos) r.net = report.substr(at);
+  }
+  return r;
 }
 
 }  // namespace e2e

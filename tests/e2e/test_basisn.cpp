@@ -16,31 +16,11 @@ using namespace e2e;
 
 namespace {
 
-bool have_data() { return fs::exists("/usr/share/datasets/fashion-mnist"); }
-
-struct BasisRun {
-  Result result;
-  std::string net;  // the report's network section
-  fs::path out;
-};
-BasisRun run_net(const std::string& name, const std::string& network, const std::string& accelerator) {
-  const fs::path dir = scratch("basisn_" + name);
-  const fs::path sc = make_scenario(dir, name, firmware("apps/infer.elf"),
-                                    "network:\n  onnx: " + (source_dir() / "networks/fmnist_cnn.onnx").string() +
-                                        "\n" + network + "accelerator:\n" + accelerator +
-                                        "trace:\n  vcd: run.vcd\n  signals: [accel]\n");
-  BasisRun r{run_imcvp(sc.string() + " --quiet"), "", dir / ("out-" + name)};
-  if (r.result.code == 0) {
-    const std::string report = read_file(r.out / "report.json");
-    const auto at = report.find("\"network\": {");
-    if (at != std::string::npos) r.net = report.substr(at);
-  }
-  return r;
-}
-double num(const std::string& json, const std::string& key) {
-  const std::string v = json_field(json, key);
-  if (v.empty()) ADD_FAILURE() << "no " << key << " in " << json.substr(0, 400);
-  return v.empty() ? NAN : std::stod(v);
+NetRun run_net(const std::string& name, const std::string& network, const std::string& accelerator) {
+  return run_network(scratch("basisn_" + name), name,
+                     "network:\n  onnx: " + (source_dir() / "networks/fmnist_cnn.onnx").string() +
+                     "\n" + network + "accelerator:\n" + accelerator +
+                     "trace:\n  vcd: run.vcd\n  signals: [accel]\n");
 }
 std::string chip(unsigned tiles, unsigned xbars, const std::string& extra = "") {
   return "  tiles: " + std::to_string(tiles) + "\n  tile:\n    crossbars: " + std::to_string(xbars) +
@@ -53,7 +33,7 @@ TEST(BasisN, IdealDeviceLogitsEqualTheGoldenReferenceWithoutReprogramming) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   // 9 vectors of 9 (the full basis) with 4-bit coefficients on 2 tiles of 8 crossbars:
   // the network's spatial mapping needs 70 crossbars
-  const BasisRun r = run_net("ideal", "  images: 200\n  basisn: {count: 9, coef_bits: 4}\n",
+  const NetRun r = run_net("ideal", "  images: 200\n  basisn: {count: 9, coef_bits: 4}\n",
                         chip(2, 8, "    basis_scaler: {}\n"));
   ASSERT_EQ(r.result.code, 0) << r.result.output;
   EXPECT_EQ(num(r.net, "logits_equal_golden"), 200);
@@ -76,8 +56,8 @@ TEST(BasisN, IdealDeviceLogitsEqualTheGoldenReferenceWithoutReprogramming) {
 TEST(BasisN, MoreCrossbarsAreFasterWithTheSameLogits) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   const std::string net = "  images: 20\n  basisn: {count: 4, coef_bits: 6}\n";
-  const BasisRun one = run_net("x1", net, chip(1, 1, "    basis_scaler: {}\n"));
-  const BasisRun four = run_net("x4", net, chip(1, 4, "    basis_scaler: {}\n"));
+  const NetRun one = run_net("x1", net, chip(1, 1, "    basis_scaler: {}\n"));
+  const NetRun four = run_net("x4", net, chip(1, 4, "    basis_scaler: {}\n"));
   ASSERT_EQ(one.result.code, 0) << one.result.output;
   ASSERT_EQ(four.result.code, 0) << four.result.output;
   EXPECT_EQ(num(one.net, "logits_equal_golden"), 20);
@@ -88,7 +68,7 @@ TEST(BasisN, MoreCrossbarsAreFasterWithTheSameLogits) {
 
 TEST(BasisN, BadInputIsOneClearMessage) {
   // no scaler on the tiles
-  BasisRun r = run_net("noblock", "  images: 2\n  basisn: {count: 4}\n", chip(1, 4));
+  NetRun r = run_net("noblock", "  images: 2\n  basisn: {count: 4}\n", chip(1, 4));
   EXPECT_NE(r.result.code, 0);
   EXPECT_NE(r.result.output.find("accelerator.tile: the network is a BasisN network, but the tiles have no "
                                  "basis-coefficient scaler (accelerator.tile.basis_scaler)"),
@@ -138,8 +118,8 @@ TEST(BasisN, DepthwiseConvolutionsOnTheBasisEqualTheGoldenReference) {
 TEST(BasisN, EstimationChargesTheBasisProgrammingAtLoad) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   const std::string net = "  images: 2\n  basisn: {count: 4, coef_bits: 4}\n";
-  const BasisRun est = run_net("est", net, chip(2, 8, "    basis_scaler: {}\n    mode: estimate\n"));
-  const BasisRun fun = run_net("fun", net, chip(2, 8, "    basis_scaler: {}\n"));
+  const NetRun est = run_net("est", net, chip(2, 8, "    basis_scaler: {}\n    mode: estimate\n"));
+  const NetRun fun = run_net("fun", net, chip(2, 8, "    basis_scaler: {}\n"));
   ASSERT_EQ(est.result.code, 0) << est.result.output;
   ASSERT_EQ(fun.result.code, 0) << fun.result.output;
   const std::string el = est.net.substr(est.net.find("\"load\"")), fl = fun.net.substr(fun.net.find("\"load\""));

@@ -19,8 +19,6 @@ using namespace e2e;
 
 namespace {
 
-bool have_data() { return fs::exists("/usr/share/datasets/fashion-mnist"); }
-
 struct QuarterRun {
   Result result;
   std::string net;  // the report's network section
@@ -42,11 +40,6 @@ QuarterRun run_quarter(const std::string& name, const std::string& mode) {
   return r;
 }
 
-double num(const std::string& json, const std::string& key) {
-  const std::string v = json_field(json, key);
-  if (v.empty()) ADD_FAILURE() << "no " << key << " in " << json.substr(0, 400);
-  return v.empty() ? NAN : std::stod(v);
-}
 std::string section(const std::string& net, const char* name) {
   const auto at = net.find(std::string("\"") + name + "\"");
   return at == std::string::npos ? "" : net.substr(at);

@@ -18,8 +18,6 @@ using namespace e2e;
 
 namespace {
 
-bool have_data() { return fs::exists("/usr/share/datasets/fashion-mnist"); }
-
 // The paper's macro (scenarios/fmnist_cnn_hybrid.yaml): 64 x 64 cells of 3
 // bits holding weights of a sign and a 2-bit magnitude on differential
 // pairs; `device` adds fields under crossbar:, `block` is the sram_comp line
@@ -31,36 +29,18 @@ std::string accel(const std::string& device, const std::string& block = "    sra
          device + block;
 }
 
-struct HybridRun {
-  Result result;
-  std::string net;  // the report's network section
-  fs::path out;
-};
-HybridRun run_net(const std::string& name, const std::string& onnx, unsigned images, const std::string& accelerator) {
-  const fs::path dir = scratch("hybrid_" + name);
-  const fs::path sc = make_scenario(dir, name, firmware("apps/infer.elf"),
-                                    "network:\n  onnx: " + (source_dir() / "networks" / onnx).string() +
-                                        "\n  images: " + std::to_string(images) + "\n  weight_bits: 3\n" +
-                                        "accelerator:\n" + accelerator + "trace:\n  vcd: run.vcd\n  signals: [accel]\n");
-  HybridRun r{run_imcvp(sc.string() + " --quiet"), "", dir / ("out-" + name)};
-  if (r.result.code == 0) {
-    const std::string report = read_file(r.out / "report.json");
-    const auto at = report.find("\"network\": {");
-    if (at != std::string::npos) r.net = report.substr(at);
-  }
-  return r;
-}
-double num(const std::string& json, const std::string& key) {
-  const std::string v = json_field(json, key);
-  if (v.empty()) ADD_FAILURE() << "no " << key << " in " << json.substr(0, 400);
-  return v.empty() ? NAN : std::stod(v);
+NetRun run_net(const std::string& name, const std::string& onnx, unsigned images, const std::string& accelerator) {
+  return run_network(scratch("hybrid_" + name), name,
+                     "network:\n  onnx: " + (source_dir() / "networks" / onnx).string() +
+                     "\n  images: " + std::to_string(images) + "\n  weight_bits: 3\n" +
+                     "accelerator:\n" + accelerator + "trace:\n  vcd: run.vcd\n  signals: [accel]\n");
 }
 
 }  // namespace
 
 TEST(Hybrid, IdealDeviceLogitsEqualTheGoldenReference) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const HybridRun r = run_net("ideal", "fmnist_cnn_hybrid_s1.onnx", 300, accel("      adc_bits: 10\n", "    sram_comp: {}\n", "    ideal_crossbar: true\n"));
+  const NetRun r = run_net("ideal", "fmnist_cnn_hybrid_s1.onnx", 300, accel("      adc_bits: 10\n", "    sram_comp: {}\n", "    ideal_crossbar: true\n"));
   ASSERT_EQ(r.result.code, 0) << r.result.output;
   // 64 rows x 7 levels x a 1-bit digit: a 10-bit ADC resolves every sum, and
   // with no variation the crossbars compute the integers exactly
@@ -84,14 +64,14 @@ TEST(Hybrid, IdealDeviceLogitsEqualTheGoldenReference) {
 
 TEST(Hybrid, ANetworkWithCompensationNeedsTheBlock) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const HybridRun r = run_net("noblock", "fmnist_cnn_hybrid_s1.onnx", 10, accel("", ""));
+  const NetRun r = run_net("noblock", "fmnist_cnn_hybrid_s1.onnx", 10, accel("", ""));
   EXPECT_NE(r.result.code, 0);
   EXPECT_NE(r.result.output.find("accelerator.tile.sram_comp"), std::string::npos) << r.result.output;
 }
 
 TEST(Hybrid, CompensationDataThatDoesNotFitTheSramIsRefused) {
   if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const HybridRun r = run_net("small", "fmnist_cnn_hybrid_s1.onnx", 10,
+  const NetRun r = run_net("small", "fmnist_cnn_hybrid_s1.onnx", 10,
                         accel("", "    sram_comp: {sram_bytes_per_crossbar: 4}\n"));
   EXPECT_NE(r.result.code, 0);
   EXPECT_NE(r.result.output.find("does not fit"), std::string::npos) << r.result.output;

@@ -15,8 +15,6 @@ using namespace e2e;
 
 namespace {
 
-bool have_data() { return fs::exists("/usr/share/datasets/fashion-mnist"); }
-
 // A network scenario: `images` test images of networks/<net>.onnx through
 // the infer firmware; `accel` is the YAML of the accelerator section's body.
 fs::path net_scenario(const fs::path& dir, const std::string& name, const std::string& net, unsigned images,
@@ -33,17 +31,7 @@ std::string network_json(const fs::path& out) {
   const auto at = report.find("\"network\": {");
   return at == std::string::npos ? "" : report.substr(at);
 }
-double num(const std::string& json, const std::string& key) {
-  const std::string v = json_field(json, key);
-  if (v.empty()) ADD_FAILURE() << "no " << key << " in " << json.substr(0, 400);
-  return v.empty() ? NAN : std::stod(v);
-}
 
-struct NetRun {
-  Result result;
-  std::string net;  // the report's network section
-  fs::path out;
-};
 NetRun run_net(const std::string& name, const std::string& net, unsigned images, const std::string& accel,
             const std::string& extra_network = "") {
   const fs::path dir = scratch("network_" + name);

@@ -16,31 +16,11 @@ using namespace e2e;
 
 namespace {
 
-bool have_data() { return fs::exists("/usr/share/datasets/fashion-mnist"); }
-
-struct SmeRun {
-  Result result;
-  std::string net;  // the report's network section
-  fs::path out;
-};
-SmeRun run_net(const std::string& name, const std::string& network, const std::string& accelerator) {
-  const fs::path dir = scratch("sme_" + name);
-  const fs::path sc = make_scenario(dir, name, firmware("apps/infer.elf"),
-                                    "network:\n  onnx: " + (source_dir() / "networks/fmnist_cnn.onnx").string() +
-                                        "\n" + network + "accelerator:\n" + accelerator +
-                                        "trace:\n  vcd: run.vcd\n  signals: [accel]\n");
-  SmeRun r{run_imcvp(sc.string() + " --quiet"), "", dir / ("out-" + name)};
-  if (r.result.code == 0) {
-    const std::string report = read_file(r.out / "report.json");
-    const auto at = report.find("\"network\": {");
-    if (at != std::string::npos) r.net = report.substr(at);
-  }
-  return r;
-}
-double num(const std::string& json, const std::string& key) {
-  const std::string v = json_field(json, key);
-  if (v.empty()) ADD_FAILURE() << "no " << key << " in " << json.substr(0, 400);
-  return v.empty() ? NAN : std::stod(v);
+NetRun run_net(const std::string& name, const std::string& network, const std::string& accelerator) {
+  return run_network(scratch("sme_" + name), name,
+                     "network:\n  onnx: " + (source_dir() / "networks/fmnist_cnn.onnx").string() +
+                     "\n" + network + "accelerator:\n" + accelerator +
+                     "trace:\n  vcd: run.vcd\n  signals: [accel]\n");
 }
 std::string chip(unsigned tiles, unsigned xbars, const std::string& extra = "    splice: {}\n") {
   return "  tiles: " + std::to_string(tiles) + "\n  tile:\n    crossbars: " + std::to_string(xbars) +
@@ -54,7 +34,7 @@ TEST(Sme, IdealDeviceLogitsEqualTheGoldenReference) {
   std::string sme[2];
   double placed[2];
   for (int squeeze = 0; squeeze < 2; ++squeeze) {
-    const SmeRun r = run_net(squeeze ? "squeezed" : "planes",
+    const NetRun r = run_net(squeeze ? "squeezed" : "planes",
                              std::string("  images: 100\n  sme: {nonzero_bits: 2, squeeze_threshold: ") +
                                  (squeeze ? "0.25" : "0") + "}\n",
                              chip(8, 256));
@@ -85,7 +65,7 @@ TEST(Sme, IdealDeviceLogitsEqualTheGoldenReference) {
 
 TEST(Sme, BadInputIsOneClearMessage) {
   // no splice unit on the tiles
-  SmeRun r = run_net("noblock", "  images: 2\n  sme: {}\n", chip(4, 256, ""));
+  NetRun r = run_net("noblock", "  images: 2\n  sme: {}\n", chip(4, 256, ""));
   EXPECT_NE(r.result.code, 0);
   EXPECT_NE(r.result.output.find("accelerator.tile: the network is an SME network, but the tiles have no splice "
                                  "unit (accelerator.tile.splice)"),
