@@ -20,6 +20,7 @@
 #include "models/crossbar/crossbar_layout.hpp"
 #include "models/energy/energy_ledger.hpp"
 #include "models/tile/tile.hpp"
+#include "block_harness.hpp"
 #include "tile_driver.hpp"
 #include "tlm_harness.hpp"
 
@@ -51,22 +52,9 @@ TileParams basis_tile() {
   return t;
 }
 
-struct Harness {
-  EnergyLedger ledger;
-  test::TileDriver cpu{"cpu"};
-  Tile tile{"tile0", basis_tile(), &ledger};
-  Harness() {
-    cpu.socket.bind(tile.socket);
-    sc_core::sc_start(sc_core::SC_ZERO_TIME);
-  }
-  BasisScaler& block() {
-    for (TileBlock* b : tile.blocks())
-      if (auto* s = dynamic_cast<BasisScaler*>(b)) return *s;
-    throw std::logic_error("no basis_scaler block");
-  }
-};
+using Harness = test::BlockHarness<BasisScaler>;
 Harness& harness() {
-  static Harness h;
+  static Harness h{basis_tile()};
   return h;
 }
 

@@ -22,6 +22,7 @@
 #include "models/splice/splice_tables.hpp"
 #include "models/splice/splice_unit.hpp"
 #include "models/tile/tile.hpp"
+#include "block_harness.hpp"
 #include "tile_driver.hpp"
 #include "tlm_harness.hpp"
 
@@ -54,22 +55,9 @@ TileParams splice_tile() {
   return t;
 }
 
-struct Harness {
-  EnergyLedger ledger;
-  test::TileDriver cpu{"cpu"};
-  Tile tile{"tile0", splice_tile(), &ledger};
-  Harness() {
-    cpu.socket.bind(tile.socket);
-    sc_core::sc_start(sc_core::SC_ZERO_TIME);
-  }
-  SpliceUnit& block() {
-    for (TileBlock* b : tile.blocks())
-      if (auto* s = dynamic_cast<SpliceUnit*>(b)) return *s;
-    throw std::logic_error("no splice block");
-  }
-};
+using Harness = test::BlockHarness<SpliceUnit>;
 Harness& harness() {
-  static Harness h;
+  static Harness h{splice_tile()};
   return h;
 }
 

@@ -20,6 +20,7 @@
 #include "models/sram_comp/sram_comp_data.hpp"
 #include "models/sram_comp/sram_compensation.hpp"
 #include "models/tile/tile.hpp"
+#include "block_harness.hpp"
 #include "tile_driver.hpp"
 #include "tlm_harness.hpp"
 
@@ -48,22 +49,9 @@ TileParams comp_tile() {
   return t;
 }
 
-struct Harness {
-  EnergyLedger ledger;
-  test::TileDriver cpu{"cpu"};
-  Tile tile{"tile0", comp_tile(), &ledger};
-  Harness() {
-    cpu.socket.bind(tile.socket);
-    sc_core::sc_start(sc_core::SC_ZERO_TIME);
-  }
-  SramCompensation& block() {
-    for (TileBlock* b : tile.blocks())
-      if (auto* s = dynamic_cast<SramCompensation*>(b)) return *s;
-    throw std::logic_error("no sram_comp block");
-  }
-};
+using Harness = test::BlockHarness<SramCompensation>;
 Harness& harness() {
-  static Harness h;
+  static Harness h{comp_tile()};
   return h;
 }
 
