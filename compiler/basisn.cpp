@@ -379,9 +379,7 @@ Placement place_basisn(QuantizedNetwork& q, const ChipResources& chip) {
     Layer& l = q.net.layers[i];
     LayerPlacement& lp = pl.layers[i];
     if (!l.has_weights()) {
-      const int t = tile_of_tensor.at(std::size_t(l.inputs.at(0)));
-      lp.tile = t >= 0 ? t : int(tile);
-      tile_of_tensor.at(std::size_t(l.output)) = lp.tile;
+      lp.tile = place_on_input_tile(l, tile_of_tensor, tile);
       continue;
     }
     BasisNLayer* bl = l.attrs.data.count(kTechnique) ? std::any_cast<BasisNLayer>(&l.attrs.data[kTechnique]) : nullptr;

@@ -29,6 +29,11 @@ std::uint64_t cells_used(const Layer& l, const CrossbarParams& p) {
   return l.has_weights() && !l.attrs.shared_crossbars ? layer_layout(l, p).cells_used() : 0u;
 }
 
+int place_on_input_tile(const Layer& l, std::vector<int>& tile_of_tensor, unsigned current) {
+  const int t = tile_of_tensor.at(std::size_t(l.inputs.at(0)));
+  return tile_of_tensor.at(std::size_t(l.output)) = t >= 0 ? t : int(current);
+}
+
 Placement place(const QuantizedNetwork& q, const ChipResources& chip, const PlacementOptions& options) {
   const CrossbarParams& p = chip.crossbar;
   if (chip.tiles == 0 || chip.crossbars_per_tile == 0)
@@ -73,10 +78,8 @@ Placement place(const QuantizedNetwork& q, const ChipResources& chip, const Plac
     const Layer& l = n.layers[i];
     LayerPlacement& lp = pl.layers[i];
     if (!l.has_weights()) {
-      const int t = tile_of_tensor.at(std::size_t(l.inputs.at(0)));
-      lp.tile = t >= 0 ? t : int(tile);
+      lp.tile = place_on_input_tile(l, tile_of_tensor, tile);
       lp.group = group;
-      tile_of_tensor.at(std::size_t(l.output)) = lp.tile;
       continue;
     }
     const CrossbarLayout lay = layer_layout(l, p);

@@ -35,6 +35,11 @@ struct ChipResources {
   unsigned total_crossbars() const { return tiles * crossbars_per_tile; }
 };
 
+// A layer without weights (pool, Add, Concat) runs on the tile of its first
+// input, or on `current` when no tile holds that input (the network's
+// input); the layer's output is then on that tile. Every placement uses it.
+int place_on_input_tile(const Layer& layer, std::vector<int>& tile_of_tensor, unsigned current);
+
 // ChipResources from any struct with TileParams' fields (crossbars, crossbar,
 // buffer_bytes): chip_resources(TileParams{}, n).
 template <typename TileParamsT>

@@ -5,7 +5,7 @@ namespace imcvp {
 const ParamTable<BasisScalerParams>& basis_scaler_param_table() {
   using F = ParamField<BasisScalerParams>;
   static const ParamTable<BasisScalerParams> t{
-      {F::count("coef_bytes", &BasisScalerParams::coef_bytes, "bytes of the coefficient memory", 0xF000),
+      {F::count("coef_bytes", &BasisScalerParams::coef_bytes, "bytes of the coefficient memory", IMCVP_BASIS_COEF_MEM_MAX),
        F::count("word_bits", &BasisScalerParams::word_bits, "bits per coefficient memory read", 1024),
        F::count("lanes", &BasisScalerParams::lanes, "multiply-accumulate lanes", 4096),
        F::real("clock_ns", &BasisScalerParams::clock_ns, 1e-3, 1e6, "the scaler's clock period"),

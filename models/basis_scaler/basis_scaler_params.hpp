@@ -18,6 +18,7 @@
 #pragma once
 #include <cstdint>
 
+#include "imcvp/memory_map.h"
 #include "models/common/param_table.hpp"
 
 namespace imcvp {
@@ -25,7 +26,7 @@ namespace imcvp {
 struct BasisScalerParams {
   // Coefficient memory bytes (at most IMCVP_BASIS_COEF_MEM_MAX): [ISAAC]'s
   // 64 KB per tile, less the block's register page.
-  unsigned coef_bytes = 0xF000;
+  unsigned coef_bytes = IMCVP_BASIS_COEF_MEM_MAX;
   unsigned word_bits = 64;  // coefficient memory read width ([Horowitz]'s 64-bit read)
   unsigned lanes = 64;      // multiply-accumulate lanes (our choice, [BasisN] gives none)
   double clock_ns = 1.0;    // 1 GHz, as the tile's digital logic ([ISAAC] 1.2 GHz)

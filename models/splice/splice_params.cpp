@@ -5,7 +5,7 @@ namespace imcvp {
 const ParamTable<SpliceParams>& splice_param_table() {
   using F = ParamField<SpliceParams>;
   static const ParamTable<SpliceParams> t{
-      {F::count("table_bytes", &SpliceParams::table_bytes, "bytes of the index-table memory", 0xF000),
+      {F::count("table_bytes", &SpliceParams::table_bytes, "bytes of the index-table memory", IMCVP_SPLICE_TABLE_MEM_MAX),
        F::count("word_bits", &SpliceParams::word_bits, "bits per table memory read", 1024),
        F::count("lanes", &SpliceParams::lanes, "shift-add lanes", 4096),
        F::real("clock_ns", &SpliceParams::clock_ns, 1e-3, 1e6, "the splice unit's clock period"),

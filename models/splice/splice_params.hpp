@@ -19,6 +19,7 @@
 #pragma once
 #include <cstdint>
 
+#include "imcvp/memory_map.h"
 #include "models/common/param_table.hpp"
 
 namespace imcvp {
@@ -26,7 +27,7 @@ namespace imcvp {
 struct SpliceParams {
   // Index-table memory bytes (at most IMCVP_SPLICE_TABLE_MEM_MAX): sized
   // like [ISAAC]'s 64 KB tile buffer, less the block's register page.
-  unsigned table_bytes = 0xF000;
+  unsigned table_bytes = IMCVP_SPLICE_TABLE_MEM_MAX;
   unsigned word_bits = 64;  // table memory read width ([Horowitz]'s 64-bit read)
   unsigned lanes = 64;      // shift-add lanes, one column each per cycle (our choice; [SME] gives none)
   double clock_ns = 1.0;    // 1 GHz, as the tile's digital logic ([ISAAC] 1.2 GHz)
