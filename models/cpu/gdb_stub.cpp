@@ -179,7 +179,8 @@ bool GdbStub::wait_readable(int fd) const {
 
 void GdbStub::wait_for_connection() {
   if (connected()) return;
-  std::cerr << "gdb: waiting for connection on 127.0.0.1:" << port_ << std::endl;
+  // One write of the whole line: a reader polling the log never sees it without its port.
+  std::cerr << ("gdb: waiting for connection on 127.0.0.1:" + std::to_string(port_) + "\n") << std::flush;
   for (;;) {
     if (!wait_readable(listen_fd_)) {
       std::cerr << "gdb: stopped waiting for a connection" << std::endl;
