@@ -371,6 +371,7 @@ struct Platform::Impl {
       vcd->trace(cpu.instret_signal, "cpu.instret");
       vcd->trace(cpu.pc_signal, "cpu.pc");
       vcd->trace(cpu.sleeping_signal, "cpu.sleeping");
+      cpu.set_signals_traced(true);
     } else if (group == "bus") {
       vcd->trace(bus.transactions, "bus.transactions");
       vcd->trace(bus.last_address, "bus.last_address");

@@ -642,12 +642,12 @@ StopReason Rv32Core::run_loop(uint64_t cycle_limit, uint64_t instret_limit,
   // here on the cycles grow at least as fast as instret, and a bound of
   // (instret_limit - instret) more cycles keeps instret + n - 1 below its
   // limit too. A debugger checks every pc: no block runs whole then.
-  uint64_t fast_cycle_limit = 0;
-  if (!bps && min_insn_cycles_ >= 1 && instret_ < instret_limit)
-    fast_cycle_limit = std::min({cycle_limit, kFastCycleCeiling,
-                                 instret_limit - instret_ > ~uint64_t{0} - cycles_
-                                     ? ~uint64_t{0}
-                                     : cycles_ + (instret_limit - instret_)});
+  const auto fast_limit = [&](uint64_t cyc, uint64_t ins) -> uint64_t {
+    if (bps || min_insn_cycles_ < 1 || ins >= instret_limit) return 0;
+    return std::min({cycle_limit, kFastCycleCeiling,
+                     instret_limit - ins > ~uint64_t{0} - cyc ? ~uint64_t{0} : cyc + (instret_limit - ins)});
+  };
+  uint64_t fast_cycle_limit = fast_limit(cycles_, instret_);
   // Accesses that need no bounds check beyond off < ram_fast (aligned, so
   // wholly inside); anything else takes the exact path.
   const uint32_t ram_fast = (ram_size % 4 == 0 && ram_base % 4 == 0) ? ram_size : 0;
@@ -702,6 +702,15 @@ StopReason Rv32Core::run_loop(uint64_t cycle_limit, uint64_t instret_limit,
 
 dispatch:
   if (IMCVP_UNLIKELY(!(cycles < cycle_limit && instret < instret_limit))) {
+    if (instret < instret_limit) {
+      // The cycle limit: the bus may let the run go on (CpuBus::continue_run).
+      const uint64_t more = bus_.continue_run(cycles);
+      if (more > cycles) {
+        cycle_limit = more;
+        fast_cycle_limit = fast_limit(cycles, instret);
+        goto dispatch;
+      }
+    }
     pc_ = pc;
     IMCVP_SAVE();
     return StopReason::Limit;

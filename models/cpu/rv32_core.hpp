@@ -42,6 +42,15 @@ class CpuBus {
   virtual bool bus_write(uint32_t addr, const uint8_t* data, unsigned len, uint64_t& cycles) = 0;
   // The CLINT's mtime at the given cycle count (the time/timeh CSRs).
   virtual uint64_t mtime_at(uint64_t cycles) = 0;
+  // The core reached the cycle limit run() was given, at `cycles` (its
+  // counters not yet written back). A bus that can tell that stopping here
+  // would change nothing (a quantum end with nothing else to do) returns a
+  // later limit, and run() goes on to it without returning; 0: run()
+  // returns as usual.
+  virtual uint64_t continue_run(uint64_t cycles) {
+    (void)cycles;
+    return 0;
+  }
 };
 
 // Breakpoints a debugger set; checked per instruction in debug runs only.
@@ -114,6 +123,7 @@ class Rv32Core {
 
   // Interrupt lines from outside (CLINT): the MSIP/MTIP/MEIP bits of mip.
   void set_irq_lines(uint32_t mip_bits) { mip_ = mip_bits; }
+  uint32_t irq_lines() const { return mip_; }
   // Some interrupt is pending and enabled in mie (wakes wfi regardless of mstatus.MIE).
   bool wake_pending() const { return (mip_ & mie_) != 0; }
   // Takes the highest-priority pending interrupt if globally enabled.

@@ -42,9 +42,7 @@ Rv32Cpu::Rv32Cpu(sc_core::sc_module_name name, const Rv32CpuParams& params)
 
 Rv32Cpu::~Rv32Cpu() = default;
 
-sc_time Rv32Cpu::local_time() const {
-  return period_ * static_cast<double>(core_.cycles());
-}
+sc_time Rv32Cpu::time_at(uint64_t cycles) const { return period_ * static_cast<double>(cycles); }
 
 uint64_t Rv32Cpu::cycles_at(const sc_time& t) const {
   if (t == sc_core::sc_max_time()) return ~uint64_t{0};
@@ -55,11 +53,54 @@ void Rv32Cpu::sync() {
   const sc_time target = local_time();
   const sc_time now = sc_core::sc_time_stamp();
   if (target > now) wait(target - now);
+  // Updated when traced, and at the end (finish): an update pending in the
+  // kernel would make every quantum end wait (kernel_idle_until).
+  if (signals_traced_) write_signals();
+}
+
+void Rv32Cpu::write_signals() {
   instret_signal.write(core_.instret());
   pc_signal.write(core_.pc());
 }
 
-uint32_t Rv32Cpu::irq_lines() const {
+void Rv32Cpu::quantum_end() {
+  if (!kernel_idle_until(core_.cycles())) sync();
+  sync_cycles_ = core_.cycles();
+}
+
+// Nothing in the kernel before the core's time `cycles`: no process to run,
+// no update or delta notification pending, no timed event up to that time.
+// A wait would then only move the kernel's clock: every model here takes an
+// access's time from the initiator's annotation (sc_time_stamp() + delay),
+// so no other process sees whether it moved. Not when the VCD traces the
+// CPU's signals (sync() updates them) nor with a debugger (it is polled at
+// each sync).
+bool Rv32Cpu::kernel_idle_until(uint64_t cycles) const {
+  if (signals_traced_ || gdb_ || sc_core::sc_pending_activity_at_current_time()) return false;
+  return sc_core::sc_time_stamp() + sc_core::sc_time_to_pending_activity() > time_at(cycles);
+}
+
+uint64_t Rv32Cpu::run_limit(uint64_t cycles) const {
+  uint64_t limit = std::min(sync_cycles_ + quantum_cycles_, max_cycles_);
+  if (clint_) limit = std::min(limit, cycles_at(clint_->next_deadline()));
+  return std::max(limit, cycles + 1);
+}
+
+// The core reached its limit inside run(). When that is a plain quantum end
+// that needs no wait (kernel_idle_until) and after which the thread would
+// change nothing (no limit, no stop request, the DMI pointer valid, the
+// interrupt lines as the core has them, hence no interrupt to take), the
+// run goes on to the next quantum end without leaving the core: exactly
+// what thread() would do, without its round trip.
+uint64_t Rv32Cpu::continue_run(uint64_t cycles) {
+  if (cycles < sync_cycles_ + quantum_cycles_ || cycles >= max_cycles_ || !dmi_valid_) return 0;
+  if (stop_flag_ && stop_flag_->load(std::memory_order_relaxed)) return 0;
+  if (!kernel_idle_until(cycles) || irq_lines_at(cycles) != core_.irq_lines()) return 0;
+  sync_cycles_ = cycles;
+  return run_limit(cycles);
+}
+
+uint32_t Rv32Cpu::irq_lines_at(uint64_t cycles) const {
   uint32_t lines = 0;
   // External lines: their value at the kernel's time (the last sync).
   for (const sc_core::sc_signal<bool>* s : external_irqs_)
@@ -67,7 +108,7 @@ uint32_t Rv32Cpu::irq_lines() const {
   if (!clint_) return lines;
   // At the CPU's own (run-ahead) time, not the kernel's.
   return lines | (clint_->msip_pending() ? 1u << 3 : 0u) |
-         (clint_->mtip_pending_at(local_time()) ? 1u << 7 : 0u);
+         (clint_->mtip_pending_at(time_at(cycles)) ? 1u << 7 : 0u);
 }
 
 void Rv32Cpu::acquire_dmi() {
@@ -128,6 +169,7 @@ uint64_t Rv32Cpu::mtime_at(uint64_t cycles) {
 
 void Rv32Cpu::finish(CpuOutcome::Kind kind, uint32_t code, const std::string& message) {
   sync();
+  write_signals();
   outcome_.kind = kind;
   outcome_.exit_code = code;
   outcome_.message = message;
@@ -223,16 +265,14 @@ void Rv32Cpu::thread() {
     gdb_->wait_for_connection();
     if (!debug_halt(0, false)) return;
   }
-  uint64_t sync_cycles = core_.cycles();
+  sync_cycles_ = core_.cycles();
   char msg[256];
   for (;;) {
     if (!dmi_valid_) acquire_dmi();
     core_.set_irq_lines(irq_lines());
     core_.take_interrupt();
 
-    uint64_t limit = std::min(sync_cycles + quantum_cycles_, max_cycles_);
-    if (clint_) limit = std::min(limit, cycles_at(clint_->next_deadline()));
-    limit = std::max(limit, core_.cycles() + 1);
+    const uint64_t limit = run_limit(core_.cycles());
     uint64_t instret_limit = params_.max_instructions;
     if (stepping_) instret_limit = std::min(instret_limit, core_.instret() + 1);
     const BreakpointSet* bps =
@@ -240,9 +280,8 @@ void Rv32Cpu::thread() {
 
     const StopReason r = core_.run(limit, instret_limit, bps);
 
-    if (core_.cycles() >= sync_cycles + quantum_cycles_ || core_.cycles() >= limit) {
-      sync();
-      sync_cycles = core_.cycles();
+    if (core_.cycles() >= sync_cycles_ + quantum_cycles_ || core_.cycles() >= limit) {
+      quantum_end();
       if (gdb_ && gdb_->poll_interrupt() && !debug_halt(2, false)) return;
       if (stop_flag_ && stop_flag_->load(std::memory_order_relaxed)) {
         std::snprintf(msg, sizeof msg, "interrupted by the user at pc 0x%08x", core_.pc());
@@ -256,7 +295,7 @@ void Rv32Cpu::thread() {
         break;
       case StopReason::Wfi:
         if (!sleep_in_wfi()) return;
-        sync_cycles = core_.cycles();
+        sync_cycles_ = core_.cycles();
         break;
       case StopReason::Breakpoint:
         if (!debug_halt(5, true)) return;

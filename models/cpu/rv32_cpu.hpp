@@ -49,7 +49,8 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
  public:
   tlm_utils::simple_initiator_socket<Rv32Cpu> socket;
 
-  // Traced signals (VCD): updated at sync points.
+  // Traced signals (VCD): updated at sync points when traced
+  // (set_signals_traced), and at the end of the run.
   sc_core::sc_signal<uint64_t> instret_signal;
   sc_core::sc_signal<uint32_t> pc_signal;
   sc_core::sc_signal<bool> sleeping_signal;
@@ -69,6 +70,10 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   // A flag set from outside the simulation (the user pressed ctrl-C): the
   // CPU ends the run at its next synchronisation point.
   void set_stop_flag(const std::atomic<bool>* flag) { stop_flag_ = flag; }
+  // The VCD traces the CPU's signals: every quantum end then updates them
+  // (otherwise one with nothing else to do in the kernel passes without a
+  // wait, and the signals are updated at the next one that waits).
+  void set_signals_traced(bool traced) { signals_traced_ = traced; }
   void reset(uint32_t entry) { core_.reset(entry); }
   // Called by the sim-control device: ends the run after the current store.
   void request_exit(uint32_t code) { core_.request_exit(code); }
@@ -95,9 +100,18 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   void acquire_dmi();
   void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
   void sync();  // bring SystemC time up to the core's local time
-  sc_core::sc_time local_time() const;
+  void write_signals();  // instret_signal and pc_signal from the core
+  // At a quantum end (or the CLINT's deadline): sync(), unless the kernel
+  // has nothing to do up to the core's local time; the next quantum counts
+  // from here.
+  void quantum_end();
+  bool kernel_idle_until(uint64_t cycles) const;
+  uint64_t run_limit(uint64_t cycles) const;  // the cycle limit of the next run()
+  sc_core::sc_time local_time() const { return time_at(core_.cycles()); }
+  sc_core::sc_time time_at(uint64_t cycles) const;
   uint64_t cycles_at(const sc_core::sc_time& t) const;
-  uint32_t irq_lines() const;
+  uint32_t irq_lines() const { return irq_lines_at(core_.cycles()); }
+  uint32_t irq_lines_at(uint64_t cycles) const;
   void finish(CpuOutcome::Kind kind, uint32_t code, const std::string& message);
   bool debug_halt(int signal, bool breakpoint);  // false: the debugger ended the run
   bool sleep_in_wfi();                           // false: the run ended while asleep
@@ -106,6 +120,7 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   bool bus_read(uint32_t addr, uint8_t* data, unsigned len, uint64_t& cycles) override;
   bool bus_write(uint32_t addr, const uint8_t* data, unsigned len, uint64_t& cycles) override;
   uint64_t mtime_at(uint64_t cycles) override;
+  uint64_t continue_run(uint64_t cycles) override;
   bool transport(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsigned len, uint64_t& cycles);
 
   Rv32CpuParams params_;
@@ -119,6 +134,8 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   const std::atomic<bool>* stop_flag_ = nullptr;
   std::unique_ptr<GdbBreakpoints> gdb_breakpoints_;
   bool stepping_ = false;
+  bool signals_traced_ = false;
+  uint64_t sync_cycles_ = 0;  // the cycle count of the last quantum end
   bool dmi_valid_ = false;
   uint64_t sleep_cycles_ = 0;
   CpuOutcome outcome_;
