@@ -563,7 +563,12 @@ StopReason Rv32Core::run(uint64_t cycle_limit, uint64_t instret_limit,
                          const BreakpointSet* breakpoints) {
   if (!fatal_.empty()) return StopReason::Fatal;
   if (exit_requested_) return StopReason::Exit;
-  return run_loop(cycle_limit, instret_limit, breakpoints);
+  const StopReason r = run_loop(cycle_limit, instret_limit, breakpoints);
+  if (pass_instret_) {  // a block ran whole across the limit, then left the loop
+    if (instret_ > pass_instret_) bus_.quantum_passed(pass_cycles_);
+    pass_instret_ = 0;
+  }
+  return r;
 }
 
 // The operations in Op's order: the label table must follow it. F: the
@@ -642,11 +647,12 @@ StopReason Rv32Core::run_loop(uint64_t cycle_limit, uint64_t instret_limit,
   // here on the cycles grow at least as fast as instret, and a bound of
   // (instret_limit - instret) more cycles keeps instret + n - 1 below its
   // limit too. A debugger checks every pc: no block runs whole then.
-  const auto fast_limit = [&](uint64_t cyc, uint64_t ins) -> uint64_t {
+  const auto fast_limit_of = [&](uint64_t lim, uint64_t cyc, uint64_t ins) -> uint64_t {
     if (bps || min_insn_cycles_ < 1 || ins >= instret_limit) return 0;
-    return std::min({cycle_limit, kFastCycleCeiling,
+    return std::min({lim, kFastCycleCeiling,
                      instret_limit - ins > ~uint64_t{0} - cyc ? ~uint64_t{0} : cyc + (instret_limit - ins)});
   };
+  const auto fast_limit = [&](uint64_t cyc, uint64_t ins) { return fast_limit_of(cycle_limit, cyc, ins); };
   uint64_t fast_cycle_limit = fast_limit(cycles_, instret_);
   // Accesses that need no bounds check beyond off < ram_fast (aligned, so
   // wholly inside); anything else takes the exact path.
@@ -701,11 +707,24 @@ StopReason Rv32Core::run_loop(uint64_t cycle_limit, uint64_t instret_limit,
   } while (0)
 
 dispatch:
+  if (IMCVP_UNLIKELY(pass_instret_ != 0)) {
+    // A block ran whole across the limit (see below); every block end since
+    // comes here (fast_cycle_limit 0). Past the crossing: the new limit
+    // holds; short of it (a side exit, a device access, a trap before it):
+    // the old one does, and the crossing is found again as usual.
+    if (instret > pass_instret_) {
+      bus_.quantum_passed(pass_cycles_);
+      cycle_limit = pass_limit_;
+    }
+    pass_instret_ = 0;
+    fast_cycle_limit = fast_limit(cycles, instret);
+  }
   if (IMCVP_UNLIKELY(!(cycles < cycle_limit && instret < instret_limit))) {
     if (instret < instret_limit) {
       // The cycle limit: the bus may let the run go on (CpuBus::continue_run).
       const uint64_t more = bus_.continue_run(cycles);
       if (more > cycles) {
+        bus_.quantum_passed(cycles);
         cycle_limit = more;
         fast_cycle_limit = fast_limit(cycles, instret);
         goto dispatch;
@@ -753,13 +772,28 @@ dispatch:
   // control transfer): that head runs alone, copied before an end marker.
   {
     uint32_t m = 1;
+    uint64_t c = cycles + blk->insns[0].cycles;  // after the first m instructions
     if (!bps) {
-      uint64_t c = cycles + blk->insns[0].cycles;
       while (m < blk->n && c < cycle_limit && instret + m < instret_limit) c += blk->insns[m++].cycles;
     }
     if (m == blk->n) {
       ip0 = ip = blk->insns;
       goto* ip->handler;
+    }
+    // It crosses the cycle limit after m instructions, at c. If the bus lets
+    // the run go on there, and the block stays within the new limits, it
+    // runs whole; the crossing is settled at the next dispatch (above),
+    // where every way out of the block now leads.
+    if (!bps && c >= cycle_limit && instret + m < instret_limit) {
+      const uint64_t more = bus_.continue_run(c);
+      if (more > c && cycles + blk->head_cycles < fast_limit_of(more, cycles, instret)) {
+        pass_instret_ = instret + m;
+        pass_cycles_ = c;
+        pass_limit_ = more;
+        fast_cycle_limit = 0;
+        ip0 = ip = blk->insns;
+        goto* ip->handler;
+      }
     }
     std::memcpy(static_cast<void*>(step), blk->insns, m * sizeof(BlockInsn));
     step[m].handler = kLabels[kEndLabel];

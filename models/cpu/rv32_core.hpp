@@ -42,15 +42,18 @@ class CpuBus {
   virtual bool bus_write(uint32_t addr, const uint8_t* data, unsigned len, uint64_t& cycles) = 0;
   // The CLINT's mtime at the given cycle count (the time/timeh CSRs).
   virtual uint64_t mtime_at(uint64_t cycles) = 0;
-  // The core reached the cycle limit run() was given, at `cycles` (its
-  // counters not yet written back). A bus that can tell that stopping here
-  // would change nothing (a quantum end with nothing else to do) returns a
-  // later limit, and run() goes on to it without returning; 0: run()
-  // returns as usual.
+  // The core reaches (or will reach, with nothing else in between: no
+  // access outside main memory) the cycle limit run() was given, at
+  // `cycles`. A bus that can tell that stopping there would change nothing
+  // (a quantum end with nothing else to do) returns a later limit, and run()
+  // goes on to it without returning; 0: run() stops there as usual. No side
+  // effect: when the core goes on, it calls quantum_passed(cycles) once it
+  // has passed that point.
   virtual uint64_t continue_run(uint64_t cycles) {
     (void)cycles;
     return 0;
   }
+  virtual void quantum_passed(uint64_t cycles) { (void)cycles; }
 };
 
 // Breakpoints a debugger set; checked per instruction in debug runs only.
@@ -253,6 +256,11 @@ class Rv32Core {
   int64_t mcycle_offset_ = 0, minstret_offset_ = 0;
 
   uint64_t cycles_ = 0, instret_ = 0;
+  // A block that crosses the cycle limit runs whole when the bus lets the
+  // run go on past it (continue_run): the crossing, after instruction
+  // pass_instret_ (0: none pending), is at pass_cycles_; once the count of
+  // retired instructions shows the block went past it, quantum_passed.
+  uint64_t pass_instret_ = 0, pass_cycles_ = 0, pass_limit_ = 0;
   // Instructions by class: blocks count their whole runs (Block::exec) and
   // fold them in here when the counts are read or the cache is flushed.
   mutable std::array<uint64_t, kInsnClassCount> class_counts_{};

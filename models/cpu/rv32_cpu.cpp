@@ -52,6 +52,7 @@ uint64_t Rv32Cpu::cycles_at(const sc_time& t) const {
 void Rv32Cpu::sync() {
   const sc_time target = local_time();
   const sc_time now = sc_core::sc_time_stamp();
+  ++kernel_epoch_;
   if (target > now) wait(target - now);
   // Updated when traced, and at the end (finish): an update pending in the
   // kernel would make every quantum end wait (kernel_idle_until).
@@ -80,8 +81,8 @@ bool Rv32Cpu::kernel_idle_until(uint64_t cycles) const {
   return sc_core::sc_time_stamp() + sc_core::sc_time_to_pending_activity() > time_at(cycles);
 }
 
-uint64_t Rv32Cpu::run_limit(uint64_t cycles) const {
-  uint64_t limit = std::min(sync_cycles_ + quantum_cycles_, max_cycles_);
+uint64_t Rv32Cpu::run_limit(uint64_t cycles, uint64_t sync_cycles) const {
+  uint64_t limit = std::min(sync_cycles + quantum_cycles_, max_cycles_);
   if (clint_) limit = std::min(limit, cycles_at(clint_->next_deadline()));
   return std::max(limit, cycles + 1);
 }
@@ -95,9 +96,26 @@ uint64_t Rv32Cpu::run_limit(uint64_t cycles) const {
 uint64_t Rv32Cpu::continue_run(uint64_t cycles) {
   if (cycles < sync_cycles_ + quantum_cycles_ || cycles >= max_cycles_ || !dmi_valid_) return 0;
   if (stop_flag_ && stop_flag_->load(std::memory_order_relaxed)) return 0;
-  if (!kernel_idle_until(cycles) || irq_lines_at(cycles) != core_.irq_lines()) return 0;
-  sync_cycles_ = cycles;
-  return run_limit(cycles);
+  if (signals_traced_ || gdb_) return 0;
+  // What the kernel and the CLINT say changes only when the kernel runs (a
+  // wait) or the CPU reaches a device (a transport): kernel_epoch_. Within
+  // one epoch their answers are kept, and used where they cannot differ from
+  // asking again (two cycles' margin from the edges for rounding); near an
+  // edge, asked again.
+  if (memo_.epoch != kernel_epoch_) {
+    memo_.epoch = kernel_epoch_;
+    memo_.idle_cycles = 0;
+    if (!sc_core::sc_pending_activity_at_current_time())
+      memo_.idle_cycles = cycles_at(sc_core::sc_time_stamp() + sc_core::sc_time_to_pending_activity());
+    memo_.deadline_cycles = clint_ ? cycles_at(clint_->next_deadline()) : ~uint64_t{0};
+    memo_.lines = irq_lines_at(cycles);
+  }
+  const bool idle = cycles + 2 < memo_.idle_cycles || kernel_idle_until(cycles);
+  const uint32_t lines = cycles + 2 < memo_.deadline_cycles ? memo_.lines : irq_lines_at(cycles);
+  if (!idle || lines != core_.irq_lines()) return 0;
+  uint64_t limit = std::min(cycles + quantum_cycles_, max_cycles_);
+  limit = std::min(limit, memo_.deadline_cycles);
+  return std::max(limit, cycles + 1);  // as run_limit(cycles, cycles)
 }
 
 uint32_t Rv32Cpu::irq_lines_at(uint64_t cycles) const {
@@ -148,6 +166,7 @@ bool Rv32Cpu::transport(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsi
   const sc_time start = period_ * static_cast<double>(cycles);
   const sc_time now = sc_core::sc_time_stamp();
   sc_time delay = start > now ? start - now : sc_core::SC_ZERO_TIME;
+  ++kernel_epoch_;
   socket->b_transport(trans_, delay);
   const uint64_t done = cycles_at(sc_core::sc_time_stamp() + delay);
   cycles = std::max(cycles, done);
@@ -227,6 +246,7 @@ bool Rv32Cpu::sleep_in_wfi() {
     sc_core::sc_event_or_list wake;
     if (clint_) wake |= clint_->irq_event;
     for (const sc_core::sc_signal<bool>* s : external_irqs_) wake |= s->value_changed_event();
+    ++kernel_epoch_;
     if (wake.size() > 0)
       wait(params_.max_time - now, wake);
     else
@@ -272,7 +292,7 @@ void Rv32Cpu::thread() {
     core_.set_irq_lines(irq_lines());
     core_.take_interrupt();
 
-    const uint64_t limit = run_limit(core_.cycles());
+    const uint64_t limit = run_limit(core_.cycles(), sync_cycles_);
     uint64_t instret_limit = params_.max_instructions;
     if (stepping_) instret_limit = std::min(instret_limit, core_.instret() + 1);
     const BreakpointSet* bps =

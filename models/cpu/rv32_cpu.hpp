@@ -106,7 +106,8 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   // from here.
   void quantum_end();
   bool kernel_idle_until(uint64_t cycles) const;
-  uint64_t run_limit(uint64_t cycles) const;  // the cycle limit of the next run()
+  // The cycle limit of the next run(), its quantum counted from sync_cycles.
+  uint64_t run_limit(uint64_t cycles, uint64_t sync_cycles) const;
   sc_core::sc_time local_time() const { return time_at(core_.cycles()); }
   sc_core::sc_time time_at(uint64_t cycles) const;
   uint64_t cycles_at(const sc_core::sc_time& t) const;
@@ -121,6 +122,7 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   bool bus_write(uint32_t addr, const uint8_t* data, unsigned len, uint64_t& cycles) override;
   uint64_t mtime_at(uint64_t cycles) override;
   uint64_t continue_run(uint64_t cycles) override;
+  void quantum_passed(uint64_t cycles) override { sync_cycles_ = cycles; }
   bool transport(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsigned len, uint64_t& cycles);
 
   Rv32CpuParams params_;
@@ -136,6 +138,13 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   bool stepping_ = false;
   bool signals_traced_ = false;
   uint64_t sync_cycles_ = 0;  // the cycle count of the last quantum end
+  uint64_t kernel_epoch_ = 1;  // counts waits and transports (continue_run)
+  struct {
+    uint64_t epoch = 0;
+    uint64_t idle_cycles = 0;      // cycles_at(the kernel's next activity)
+    uint64_t deadline_cycles = 0;  // cycles_at(the CLINT's next deadline)
+    uint32_t lines = 0;            // irq_lines_at before deadline_cycles
+  } memo_;
   bool dmi_valid_ = false;
   uint64_t sleep_cycles_ = 0;
   CpuOutcome outcome_;
