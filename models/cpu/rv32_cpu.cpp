@@ -81,10 +81,12 @@ bool Rv32Cpu::kernel_idle_until(uint64_t cycles) const {
   return sc_core::sc_time_stamp() + sc_core::sc_time_to_pending_activity() > time_at(cycles);
 }
 
-uint64_t Rv32Cpu::run_limit(uint64_t cycles, uint64_t sync_cycles) const {
-  uint64_t limit = std::min(sync_cycles + quantum_cycles_, max_cycles_);
-  if (clint_) limit = std::min(limit, cycles_at(clint_->next_deadline()));
-  return std::max(limit, cycles + 1);
+uint64_t Rv32Cpu::deadline_cycles() const {
+  return clint_ ? cycles_at(clint_->next_deadline()) : ~uint64_t{0};
+}
+
+uint64_t Rv32Cpu::run_limit(uint64_t cycles, uint64_t sync_cycles, uint64_t deadline) const {
+  return std::max(std::min({sync_cycles + quantum_cycles_, max_cycles_, deadline}), cycles + 1);
 }
 
 // The core reached its limit inside run(). When that is a plain quantum end
@@ -107,15 +109,13 @@ uint64_t Rv32Cpu::continue_run(uint64_t cycles) {
     memo_.idle_cycles = 0;
     if (!sc_core::sc_pending_activity_at_current_time())
       memo_.idle_cycles = cycles_at(sc_core::sc_time_stamp() + sc_core::sc_time_to_pending_activity());
-    memo_.deadline_cycles = clint_ ? cycles_at(clint_->next_deadline()) : ~uint64_t{0};
+    memo_.deadline_cycles = deadline_cycles();
     memo_.lines = irq_lines_at(cycles);
   }
   const bool idle = cycles + 2 < memo_.idle_cycles || kernel_idle_until(cycles);
   const uint32_t lines = cycles + 2 < memo_.deadline_cycles ? memo_.lines : irq_lines_at(cycles);
   if (!idle || lines != core_.irq_lines()) return 0;
-  uint64_t limit = std::min(cycles + quantum_cycles_, max_cycles_);
-  limit = std::min(limit, memo_.deadline_cycles);
-  return std::max(limit, cycles + 1);  // as run_limit(cycles, cycles)
+  return run_limit(cycles, cycles, memo_.deadline_cycles);
 }
 
 uint32_t Rv32Cpu::irq_lines_at(uint64_t cycles) const {
@@ -292,7 +292,7 @@ void Rv32Cpu::thread() {
     core_.set_irq_lines(irq_lines());
     core_.take_interrupt();
 
-    const uint64_t limit = run_limit(core_.cycles(), sync_cycles_);
+    const uint64_t limit = run_limit(core_.cycles(), sync_cycles_, deadline_cycles());
     uint64_t instret_limit = params_.max_instructions;
     if (stepping_) instret_limit = std::min(instret_limit, core_.instret() + 1);
     const BreakpointSet* bps =

@@ -106,8 +106,10 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   // from here.
   void quantum_end();
   bool kernel_idle_until(uint64_t cycles) const;
-  // The cycle limit of the next run(), its quantum counted from sync_cycles.
-  uint64_t run_limit(uint64_t cycles, uint64_t sync_cycles) const;
+  // The cycle limit of the next run(): the quantum's end (counted from
+  // sync_cycles), max_time, or the CLINT's next deadline (deadline_cycles).
+  uint64_t run_limit(uint64_t cycles, uint64_t sync_cycles, uint64_t deadline) const;
+  uint64_t deadline_cycles() const;
   sc_core::sc_time local_time() const { return time_at(core_.cycles()); }
   sc_core::sc_time time_at(uint64_t cycles) const;
   uint64_t cycles_at(const sc_core::sc_time& t) const;
