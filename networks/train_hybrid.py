@@ -637,6 +637,8 @@ def main(argv):
                     help="comma-separated alphas for --sweep (default: --alpha)")
     ap.add_argument("--sweep-images", type=int, default=20000,
                     help="training images for the sweep's compensation + fine-tune")
+    ap.add_argument("--sweep-k", type=float, default=1.0,
+                    help="variation scale of the sweep's VAT and hybrids (1 or 2)")
     ap.add_argument("--sweep-epochs", type=int, default=1,
                     help="compensation epochs in the sweep (fine-tune: 1)")
     args = ap.parse_args(argv)
@@ -676,16 +678,17 @@ def main(argv):
     with ctx.Pool(WORKERS, initializer=_init_worker) as pool:
         run = lambda jobs: pool.map(_call, jobs, chunksize=1)  # noqa: E731
         if args.sweep is not None:
-            (vat1, st1), = run([(job_vat, (state_a, 1.0, SEED + 20))])
+            k = args.sweep_k
+            (vat1, st1), = run([(job_vat, (state_a, k, SEED + 20 if k == 1.0 else SEED + 30))])
             alphas = [float(a) for a in (args.sweep_alphas or str(args.alpha)).split(",")]
             n = args.sweep_images
             sub = (xtr[:n], ytr[:n])
-            res = run([(job_hybrid, (vat1, 1.0, 1, args.sweep, SEED + 100 + args.sweep,
+            res = run([(job_hybrid, (vat1, k, 1, args.sweep, SEED + 100 + args.sweep,
                                      (args.lam, a), sub, {"comp": args.sweep_epochs}))
                        for a in alphas])
             for a, (_, st) in zip(alphas, res):
                 ac = st["accuracy"]
-                print(json.dumps({"lambda": args.lam, "alpha": a, "shift": args.sweep,
+                print(json.dumps({"lambda": args.lam, "alpha": a, "shift": args.sweep, "k": k,
                                   "images": n, "comp_epochs": args.sweep_epochs,
                                   "pruning_ratio": round(st["pruning_ratio"], 4),
                                   "per_layer_kept": {k_: f"{v['groups_kept']}/{v['groups']}"
