@@ -873,4 +873,91 @@ TEST_F(EmulatingCoreTest, MisalignedDeviceAccessGoesOutAsAlignedPieces) {
   EXPECT_EQ(core.instret(), 3u);
 }
 
+// CpuBus::continue_run: a bus that lets the run go on at every quantum end
+// must see the same quantum ends (their cycle counts), and leave the same
+// state, as the CPU thread that stops the core at each and starts it again.
+// The loop crosses its quantum ends mid-block, with a forward branch inside
+// the block (a side exit before the crossing), RAM loads and stores and,
+// in one variant, a device read in the block (which cancels a pass decided
+// for a block that has not reached the crossing yet).
+class QuantumBus : public FakeBus {
+ public:
+  bool go_on = false;
+  uint64_t quantum = 0, last = 0;
+  std::vector<uint64_t> ends;  // the quantum ends passed, in cycles
+  uint64_t continue_run(uint64_t cycles) override {
+    return go_on && cycles >= last + quantum ? cycles + quantum : 0;
+  }
+  void quantum_passed(uint64_t cycles) override {
+    ends.push_back(cycles);
+    last = cycles;
+  }
+};
+
+struct QuantumRun {
+  std::vector<uint64_t> ends;
+  uint64_t cycles, instret;
+  uint32_t pc, acc;
+  std::vector<uint8_t> ram;
+};
+
+QuantumRun run_in_quanta(bool go_on, bool device_read, uint64_t quantum, uint64_t instructions) {
+  QuantumBus bus;
+  bus.go_on = go_on;
+  bus.quantum = quantum;
+  std::vector<uint8_t> ram(kSize);
+  Rv32Core core(default_cpu_params(), bus);
+  core.set_ram(ram.data(), kBase, kSize);
+  core.reset(kBase);
+  for (uint32_t i = 0; i < 1024; ++i) {  // the array at kBase + 0x2000: i * 7
+    const uint32_t v = i * 7;
+    std::memcpy(ram.data() + 0x2000 + 4 * i, &v, 4);
+  }
+  const uint32_t dev = device_read ? I(0, 7, 2, 6, 0x03) : addi(6, 6, 1);  // lw x6, 0(x7) or addi
+  const std::vector<uint32_t> prog = {
+      U(kBase + 0x2000, 1, 0x37),  // 0: lui x1, array
+      addi(2, 0, 1024),            // 4: x2 = count
+      U(kDevice, 7, 0x37),         // 8: lui x7, device
+      I(0, 1, 2, 4, 0x03),         // 12 loop: lw x4, 0(x1)
+      I(1, 4, 7, 5, 0x13),         // 16: andi x5, x4, 1
+      B(8, 0, 5, 0),               // 20: beq x5, x0, +8 (skip)
+      R(0, 4, 3, 0, 3, 0x33),      // 24: add x3, x3, x4
+      dev,                         // 28 skip: the device read, or addi x6, x6, 1
+      S(0, 3, 1, 2),               // 32: sw x3, 0(x1)
+      addi(1, 1, 4),               // 36
+      addi(2, 2, -1),              // 40
+      B(-32, 0, 2, 1),             // 44: bne x2, x0, loop
+      J(-44, 0),                   // 48: j 4 (again, from x2 = 1024)
+  };
+  std::memcpy(ram.data(), prog.data(), prog.size() * 4);
+  // The CPU thread's loop (Rv32Cpu::thread), without interrupts.
+  uint64_t last = 0;
+  while (core.instret() < instructions) {
+    const StopReason r = core.run(std::max(last + quantum, core.cycles() + 1), instructions);
+    EXPECT_TRUE(r == StopReason::Limit || r == StopReason::Interrupt);
+    last = std::max(last, bus.last);  // passed inside the run
+    if (core.cycles() >= last + quantum) {
+      bus.quantum_passed(core.cycles());
+      last = core.cycles();
+    }
+  }
+  return {bus.ends, core.cycles(), core.instret(), core.pc(), core.reg(3), ram};
+}
+
+TEST(QuantumEnds, GoingOnInsideTheCoreGivesTheSameQuantumEndsAndState) {
+  for (const bool device : {false, true})
+    for (const uint64_t quantum : {7u, 37u, 100u, 1000u}) {
+      const QuantumRun stop = run_in_quanta(false, device, quantum, 40000);
+      const QuantumRun go = run_in_quanta(true, device, quantum, 40000);
+      SCOPED_TRACE("device read " + std::to_string(device) + ", quantum " + std::to_string(quantum));
+      EXPECT_GT(stop.ends.size(), 40000 / (quantum * 3));
+      EXPECT_EQ(go.ends, stop.ends);
+      EXPECT_EQ(go.cycles, stop.cycles);
+      EXPECT_EQ(go.instret, stop.instret);
+      EXPECT_EQ(go.pc, stop.pc);
+      EXPECT_EQ(go.acc, stop.acc);
+      EXPECT_TRUE(go.ram == stop.ram);
+    }
+}
+
 }  // namespace
