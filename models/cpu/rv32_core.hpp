@@ -19,7 +19,10 @@
 // (DMI). Everything else (device access, CSRs, traps, emulated misaligned
 // accesses) leaves the fast path. The engine retires exactly the
 // instructions the one-at-a-time definition would: a block that could cross
-// a limit runs only the instructions before which it holds.
+// a limit runs only the instructions before which it holds, unless the bus
+// lets the run go on past that point (CpuBus::continue_run: a quantum end
+// the SystemC kernel need not see), when it runs whole and the crossing is
+// settled at the next dispatch.
 #pragma once
 #include <array>
 #include <cstdint>
