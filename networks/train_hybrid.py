@@ -617,6 +617,11 @@ def job_hybrid(vat_state, k, bits, shift, seed, lasso=None, comp_data=None, comp
         "accuracy": acc}
 
 
+def vat_seed(k):
+    """The VAT stage's seed at variation scale k (1x or 2x): the sweep's VAT net is the full run's."""
+    return SEED + (20 if k == 1.0 else 30)
+
+
 def _call(args):
     fn, a = args
     return fn(*a)
@@ -679,7 +684,7 @@ def main(argv):
         run = lambda jobs: pool.map(_call, jobs, chunksize=1)  # noqa: E731
         if args.sweep is not None:
             k = args.sweep_k
-            (vat1, st1), = run([(job_vat, (state_a, k, SEED + 20 if k == 1.0 else SEED + 30))])
+            (vat1, st1), = run([(job_vat, (state_a, k, vat_seed(k)))])
             alphas = [float(a) for a in (args.sweep_alphas or str(args.alpha)).split(",")]
             n = args.sweep_images
             sub = (xtr[:n], ytr[:n])
@@ -703,8 +708,8 @@ def main(argv):
                       flush=True)
             return
         # QAT-only under noise (why VAT is needed), in the workers
-        (vat1, st_vat1), (vat2, st_vat2) = run([(job_vat, (state_a, 1.0, SEED + 20)),
-                                                 (job_vat, (state_a, 2.0, SEED + 30))])
+        (vat1, st_vat1), (vat2, st_vat2) = run([(job_vat, (state_a, 1.0, vat_seed(1.0))),
+                                                 (job_vat, (state_a, 2.0, vat_seed(2.0)))])
         sweep = run([(job_hybrid, (vat1, 1.0, 1, s, SEED + 100 + s)) for s in range(4)])
         best_shift = max(range(4), key=lambda s: sweep[s][1]["accuracy"]["noise"]["mean"])
         log(f"best 1x shift: {best_shift}")

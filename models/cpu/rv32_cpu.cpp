@@ -77,7 +77,7 @@ void Rv32Cpu::quantum_end() {
 // CPU's signals (sync() updates them) nor with a debugger (it is polled at
 // each sync).
 bool Rv32Cpu::kernel_idle_until(uint64_t cycles) const {
-  if (signals_traced_ || gdb_ || sc_core::sc_pending_activity_at_current_time()) return false;
+  if (syncs_every_quantum() || sc_core::sc_pending_activity_at_current_time()) return false;
   return sc_core::sc_time_stamp() + sc_core::sc_time_to_pending_activity() > time_at(cycles);
 }
 
@@ -98,7 +98,7 @@ uint64_t Rv32Cpu::run_limit(uint64_t cycles, uint64_t sync_cycles, uint64_t dead
 uint64_t Rv32Cpu::continue_run(uint64_t cycles) {
   if (cycles < sync_cycles_ + quantum_cycles_ || cycles >= max_cycles_ || !dmi_valid_) return 0;
   if (stop_flag_ && stop_flag_->load(std::memory_order_relaxed)) return 0;
-  if (signals_traced_ || gdb_) return 0;
+  if (syncs_every_quantum()) return 0;
   // What the kernel and the CLINT say changes only when the kernel runs (a
   // wait) or the CPU reaches a device (a transport): kernel_epoch_. Within
   // one epoch their answers are kept, and used where they cannot differ from

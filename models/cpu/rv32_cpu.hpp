@@ -106,6 +106,9 @@ class Rv32Cpu : public sc_core::sc_module, private CpuBus, public DebugTarget {
   // from here.
   void quantum_end();
   bool kernel_idle_until(uint64_t cycles) const;
+  // Every quantum end waits: the VCD traces the CPU's signals (sync()
+  // updates them) or a debugger is polled at each.
+  bool syncs_every_quantum() const { return signals_traced_ || gdb_; }
   // The cycle limit of the next run(): the quantum's end (counted from
   // sync_cycles), max_time, or the CLINT's next deadline (deadline_cycles).
   uint64_t run_limit(uint64_t cycles, uint64_t sync_cycles, uint64_t deadline) const;
