@@ -54,20 +54,14 @@ import platform
 import sys
 import time
 
-try:
-    import numpy as np
-    import torch
-    import torch.nn.functional as F
-    import onnx
-except ImportError:  # the pyenv python3 on PATH has none of these; Debian's has
-    if os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3":
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    raise
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import train_hybrid as th  # noqa: E402  (re-runs this script under Debian's python3 if torch is missing)
 import train  # noqa: E402
-import train_hybrid as th  # noqa: E402
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 SEED = 20241205
 ACT_BITS = 3        # the paper's ResNet-20 activations (Table III)
