@@ -245,18 +245,20 @@ def pipeline(k):
     torch.manual_seed(SEED)
     net = LowPrecNet(th.HybridCNN(G["folded"]))
     net.calibrate(calib)
-    fig = {"ptq": accuracy(net, xte, yte, th.Ctx("quant"))}
-    log(f"PTQ (no training, ideal device) {fig['ptq']:.4f}")
+    ev = G["eval"]
+    fig = {"ptq": accuracy(net, xte, yte, th.Ctx("quant"))} if ev else {}
     times, hists = {}, {}
     params = list(net.m.parameters())
     times["qat"], hists["qat"] = fit(net, (xtr, ytr), "quant", k, ep["qat"], LR["qat"],
                                      SEED + 10, params, "qat", calib, log=log)
-    fig["qat_ideal"] = accuracy(net, xte, yte, th.Ctx("quant"))
+    if ev:
+        fig["qat_ideal"] = accuracy(net, xte, yte, th.Ctx("quant"))
     times["vat"], hists["vat"] = fit(net, (xtr, ytr), "noisy", k, ep["vat"], LR["vat"],
                                      SEED + 20 + int(k), params, "vat", calib, log=log)
-    fig["vat_ideal"] = accuracy(net, xte, yte, th.Ctx("quant"))
-    fig["vat"] = chips(net, xte, yte, k, draws)
-    log(f"VAT: ideal device {fig['vat_ideal']:.4f}, {k:g}x variation {fig['vat']}")
+    if ev:
+        fig["vat_ideal"] = accuracy(net, xte, yte, th.Ctx("quant"))
+        fig["vat"] = chips(net, xte, yte, k, draws)
+        log(f"VAT: ideal device {fig['vat_ideal']:.4f}, {k:g}x variation {fig['vat']}")
     vat_state = {n: t.detach().clone() for n, t in net.m.state_dict().items()}
     net.m.add_compensation(SRAM_BITS, SHIFT, "residual")
     comp = [l.comp for l in net.m.layers]
@@ -270,10 +272,11 @@ def pipeline(k):
     with torch.no_grad():
         for l in net.m.layers:
             l.comp.mul_(l.mask)
-    fig["hybrid_ideal"] = accuracy(net, xte, yte, th.Ctx("quant"))
-    fig["hybrid"] = chips(net, xte, yte, k, draws)
-    log(f"hybrid: ideal device {fig['hybrid_ideal']:.4f}, {k:g}x variation {fig['hybrid']}, "
-        f"pruned {pr['pruning_ratio'] * 100:.1f} %")
+    if ev:
+        fig["hybrid_ideal"] = accuracy(net, xte, yte, th.Ctx("quant"))
+        fig["hybrid"] = chips(net, xte, yte, k, draws)
+        log(f"hybrid: ideal device {fig['hybrid_ideal']:.4f}, {k:g}x variation {fig['hybrid']}")
+    log(f"pruned {pr['pruning_ratio'] * 100:.1f} % of the compensation weights")
     hyb_state = {n: t.detach().clone() for n, t in net.m.state_dict().items()}
     return ({n: t.numpy() for n, t in vat_state.items()},
             {n: t.numpy() for n, t in hyb_state.items()},
@@ -285,6 +288,9 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out-dir", default=HERE)
     ap.add_argument("--quick", action="store_true", help="tiny smoke-test run (~2 min)")
+    ap.add_argument("--no-eval", action="store_true",
+                    help="skip the torch accuracy figures (slow: ~3 min per pass over the test set); "
+                         "the platform's scenarios measure them")
     args = ap.parse_args(argv)
     t0 = time.time()
     train.seed_everything(SEED)
@@ -295,7 +301,8 @@ def main(argv):
         xtr, ytr, xte, yte = xtr[:1024], ytr[:1024], xte[:500], yte[:500]
         epochs, draws = {s: 1 for s in epochs}, 1
     _G.update({"folded": th.load_folded(os.path.join(HERE, th.SRC_ONNX)), "train": (xtr, ytr),
-               "test": (xte, yte), "epochs": epochs, "draws": draws})
+               "test": (xte, yte), "epochs": epochs, "draws": draws,
+               "eval": not args.no_eval})
     th._G["folded"] = _G["folded"]
     os.makedirs(args.out_dir, exist_ok=True)
     ctx = __import__("multiprocessing").get_context("fork")
@@ -315,7 +322,8 @@ def main(argv):
     meta = {
         "description": "Hybrid RRAM/SRAM compensation (Krishnan et al., IEEE TCAD 2022) at "
                        "3-bit activations with the platform's 3-bit ADC in the training loop",
-        "command": "/usr/bin/python3 networks/train_hybrid_lowprec.py" + (" --quick" if args.quick else ""),
+        "command": "/usr/bin/python3 networks/train_hybrid_lowprec.py" + (" --quick" if args.quick else "")
+                   + (" --no-eval" if args.no_eval else ""),
         "source_network": th.SRC_ONNX, "train_images": int(len(ytr)), "test_images": int(len(yte)),
         "settings": {"act_bits": ACT_BITS, "adc_bits": ADC_BITS, "adc_lsb_log2": ADC_LSB_LOG2,
                      "crossbar_rows": ROWS, "rram_weight_bits": th.RRAM_BITS,
