@@ -36,7 +36,8 @@ train the 1-bit compensation with group lasso (lambda LAMBDA, alpha ALPHA,
 groups of 4 input channels), prune, fine-tune. Run once per k in {1, 2}, the
 two in parallel (one single-threaded process each).
 
-    /usr/bin/python3 networks/train_hybrid_lowprec.py           # ~45 min on 2 cores
+    /usr/bin/python3 networks/train_hybrid_lowprec.py --no-eval # the committed files: 1528 s on 2 cores
+    /usr/bin/python3 networks/train_hybrid_lowprec.py           # the same, plus torch accuracies (~30 min more)
     /usr/bin/python3 networks/train_hybrid_lowprec.py --quick --out-dir OUT
 
 Writes into --out-dir (default: this folder):
